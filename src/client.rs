@@ -1,0 +1,408 @@
+//! The blocking client: connection, login, and the file and directory commands. Transfers
+//! are in `transfer.rs`, listings in `dirlist.rs`.
+
+use std::net::SocketAddr;
+
+use crate::connection::control::ControlChannel;
+use crate::error::{Error, Result};
+use crate::options::{Options, PassiveMode, TransferType};
+use crate::protocol::text::parse_quoted_path;
+use crate::protocol::{Command, Features, Reply, Timestamp};
+
+/// A connection to one FTP server. Not thread-safe by design: one client per thread, or a
+/// lock around it. Dropping it sends QUIT without waiting for the answer; call
+/// [`Client::quit`] to wait.
+pub struct Client {
+    pub(crate) control: ControlChannel,
+    pub(crate) options: Options,
+    welcome: Reply,
+    last_reply: Option<Reply>,
+    features: Option<Features>,
+    /// The passive command that works with this server, once known.
+    pub(crate) passive_choice: PassiveMode,
+    /// The TYPE the server is in, when known, so TYPE is only sent when it changes.
+    server_type: Option<TransferType>,
+    pub(crate) transfer_type: TransferType,
+    /// A data connection is open: the control connection belongs to it until it is finished.
+    pub(crate) data_open: bool,
+    /// Why the control connection can no longer be used, once it cannot.
+    broken: Option<String>,
+    quit_sent: bool,
+}
+
+impl Client {
+    /// Connects with default options and reads the welcome message.
+    pub fn connect(host: &str, port: u16) -> Result<Client> {
+        Client::connect_with(host, port, Options::default())
+    }
+
+    /// Connects to `host` (a name, an IPv4 address, or an IPv6 address with or without
+    /// brackets) and reads the welcome message.
+    pub fn connect_with(host: &str, port: u16, options: Options) -> Result<Client> {
+        if options.block_size == 0 {
+            return Err(Error::InvalidArgument(
+                "block size must be at least 1".into(),
+            ));
+        }
+        let control =
+            ControlChannel::connect(host, port, options.connect_timeout, options.reply_timeout)?;
+        Client::handshake(control, options)
+    }
+
+    fn handshake(control: ControlChannel, options: Options) -> Result<Client> {
+        let mut client = Client {
+            control,
+            passive_choice: match &options.data_mode {
+                crate::options::DataMode::Passive(mode) => *mode,
+                crate::options::DataMode::Active(_) => PassiveMode::Auto,
+            },
+            transfer_type: options.transfer_type,
+            options,
+            welcome: Reply::new(0, Vec::new()),
+            last_reply: None,
+            features: None,
+            server_type: None,
+            data_open: false,
+            broken: None,
+            quit_sent: false,
+        };
+        let mut welcome = client.read_reply("connect: welcome")?;
+        // 120: "service ready in nnn minutes"; the real greeting follows.
+        while welcome.is_preliminary() {
+            welcome = client.read_reply("connect: welcome")?;
+        }
+        if !welcome.is_completion() {
+            client.broken = Some("the server refused the connection".into());
+            return Err(Error::from_reply("connect", welcome));
+        }
+        client.welcome = welcome;
+        Ok(client)
+    }
+
+    /// The server's welcome reply.
+    pub fn welcome(&self) -> &Reply {
+        &self.welcome
+    }
+
+    /// The most recent reply read on the control connection.
+    pub fn last_reply(&self) -> Option<&Reply> {
+        self.last_reply.as_ref()
+    }
+
+    /// The control connection's peer address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.control.peer_addr()
+    }
+
+    /// The options this client was created with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Whether the control connection is still usable.
+    pub fn is_usable(&self) -> bool {
+        self.broken.is_none() && !self.quit_sent
+    }
+
+    // ---- control connection plumbing ------------------------------------------------------
+
+    pub(crate) fn ensure_ready(&self) -> Result<()> {
+        if let Some(why) = &self.broken {
+            return Err(Error::InvalidState(format!(
+                "the control connection is unusable ({why}); connect again"
+            )));
+        }
+        if self.quit_sent {
+            return Err(Error::InvalidState(
+                "the session was ended with QUIT".into(),
+            ));
+        }
+        if self.data_open {
+            return Err(Error::InvalidState(
+                "a data transfer is still open; finish or abort it first".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Marks the control connection unusable after an error that leaves its state unknown.
+    pub(crate) fn poison_on<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(e) = &result {
+            if matches!(
+                e,
+                Error::Io { .. }
+                    | Error::Timeout { .. }
+                    | Error::Protocol { .. }
+                    | Error::Tls { .. }
+            ) {
+                self.broken = Some(e.to_string());
+            }
+        }
+        result
+    }
+
+    pub(crate) fn mark_broken(&mut self, why: String) {
+        self.broken = Some(why);
+    }
+
+    pub(crate) fn read_reply(&mut self, context: &str) -> Result<Reply> {
+        let result = self.control.read_reply(context);
+        let reply = self.poison_on(result)?;
+        if reply.code() == 421 {
+            // 421: the server is closing the control connection.
+            self.broken = Some(format!("the server closed the session: {reply}"));
+        }
+        self.last_reply = Some(reply.clone());
+        Ok(reply)
+    }
+
+    pub(crate) fn send(&mut self, command: &Command) -> Result<()> {
+        let result = self.control.send(command);
+        self.poison_on(result)
+    }
+
+    /// Sends a command and returns its reply, whatever the code.
+    pub(crate) fn exchange(&mut self, command: &Command) -> Result<Reply> {
+        self.ensure_ready()?;
+        self.send(command)?;
+        self.read_reply(command.shown())
+    }
+
+    /// Sends a command and returns its reply when `accept` takes its code; otherwise the
+    /// reply becomes a Temporary, Permanent or UnexpectedReply error.
+    pub(crate) fn expect(&mut self, command: &Command, accept: fn(u16) -> bool) -> Result<Reply> {
+        let reply = self.exchange(command)?;
+        if accept(reply.code()) {
+            Ok(reply)
+        } else {
+            Err(Error::from_reply(command.shown(), reply))
+        }
+    }
+
+    fn expect_2xx(&mut self, command: &Command) -> Result<Reply> {
+        self.expect(command, |c| c / 100 == 2)
+    }
+
+    /// Sends a raw command line and returns the reply, whatever its code (ftplib's
+    /// `sendcmd`). CR, LF and NUL are refused.
+    pub fn sendcmd(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
+        self.exchange(&Command::raw(line)?)
+    }
+
+    /// Sends a raw command line and fails unless the reply is 2xx (ftplib's `voidcmd`).
+    pub fn voidcmd(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
+        self.expect_2xx(&Command::raw(line)?)
+    }
+
+    // ---- session ---------------------------------------------------------------------------
+
+    /// Logs in with USER and PASS, then reads FEAT and turns on UTF-8 where offered.
+    pub fn login(&mut self, user: &str, password: &str) -> Result<Reply> {
+        self.login_with_account(user, password, None)
+    }
+
+    /// Logs in as `anonymous`, as ftplib does without arguments.
+    pub fn login_anonymous(&mut self) -> Result<Reply> {
+        self.login("anonymous", "anonymous@")
+    }
+
+    /// Logs in, answering 332 with ACCT when the server asks for an account.
+    pub fn login_with_account(
+        &mut self,
+        user: &str,
+        password: &str,
+        account: Option<&str>,
+    ) -> Result<Reply> {
+        // Render every command first, so an invalid password is refused before USER goes out.
+        let user_cmd = Command::with_arg("USER", user)?;
+        let pass_cmd = Command::with_arg("PASS", password)?;
+        let acct_cmd = account.map(|a| Command::with_arg("ACCT", a)).transpose()?;
+        let mut reply = self.exchange(&user_cmd)?;
+        let mut last_cmd = &user_cmd;
+        if reply.code() == 331 {
+            reply = self.exchange(&pass_cmd)?;
+            last_cmd = &pass_cmd;
+        }
+        if reply.code() == 332 {
+            let Some(acct_cmd) = acct_cmd.as_ref() else {
+                return Err(Error::from_reply(
+                    &format!("{}: the server wants an account (ACCT)", last_cmd.shown()),
+                    reply,
+                ));
+            };
+            reply = self.exchange(acct_cmd)?;
+            last_cmd = acct_cmd;
+        }
+        if !reply.is_completion() {
+            return Err(Error::from_reply(last_cmd.shown(), reply));
+        }
+        self.after_login()?;
+        Ok(reply)
+    }
+
+    fn after_login(&mut self) -> Result<()> {
+        let features = self.features()?.clone();
+        if self.options.utf8 && features.has("UTF8") {
+            // A refusal is fine: the server then keeps its own encoding.
+            self.exchange(&Command::with_arg("OPTS", "UTF8 ON")?)?;
+        }
+        Ok(())
+    }
+
+    /// The features from FEAT, asked once per session. A server without FEAT gives an empty
+    /// set.
+    pub fn features(&mut self) -> Result<&Features> {
+        if self.features.is_none() {
+            let reply = self.exchange(&Command::bare("FEAT")?)?;
+            let features = if reply.code() == 211 {
+                Features::parse(&reply)
+            } else {
+                Features::default()
+            };
+            self.features = Some(features);
+        }
+        Ok(self.features.as_ref().expect("features were just set"))
+    }
+
+    /// Sends QUIT, reads the answer and closes the connection.
+    pub fn quit(mut self) -> Result<Reply> {
+        let reply = self.expect_2xx(&Command::bare("QUIT")?);
+        self.quit_sent = true;
+        self.control.shutdown();
+        reply
+    }
+
+    /// SYST: the server's system type.
+    pub fn syst(&mut self) -> Result<String> {
+        Ok(self
+            .expect_2xx(&Command::bare("SYST")?)?
+            .first_line_text()
+            .to_string())
+    }
+
+    /// NOOP.
+    pub fn noop(&mut self) -> Result<Reply> {
+        self.expect_2xx(&Command::bare("NOOP")?)
+    }
+
+    /// STAT, of the server or of a path.
+    pub fn stat(&mut self, path: Option<&[u8]>) -> Result<Reply> {
+        let command = match path {
+            Some(p) => Command::with_arg("STAT", p)?,
+            None => Command::bare("STAT")?,
+        };
+        self.expect_2xx(&command)
+    }
+
+    // ---- transfer type ---------------------------------------------------------------------
+
+    /// The type used by the next transfer.
+    pub fn transfer_type(&self) -> TransferType {
+        self.transfer_type
+    }
+
+    /// Chooses the type for later transfers. TYPE is sent lazily, only when it changes.
+    pub fn set_transfer_type(&mut self, transfer_type: TransferType) {
+        self.transfer_type = transfer_type;
+    }
+
+    pub(crate) fn ensure_type(&mut self, wanted: TransferType) -> Result<()> {
+        if self.server_type == Some(wanted) {
+            return Ok(());
+        }
+        let arg = match wanted {
+            TransferType::Binary => "I",
+            TransferType::Ascii => "A",
+        };
+        self.expect_2xx(&Command::with_arg("TYPE", arg)?)?;
+        self.server_type = Some(wanted);
+        Ok(())
+    }
+
+    // ---- directories -----------------------------------------------------------------------
+
+    /// PWD: the current directory.
+    pub fn pwd(&mut self) -> Result<String> {
+        let reply = self.expect(&Command::bare("PWD")?, |c| c == 257)?;
+        parse_quoted_path(&reply.text())
+            .ok_or_else(|| Error::protocol("PWD", format!("no quoted path in reply {reply}")))
+    }
+
+    /// CWD: changes the current directory.
+    pub fn cwd(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
+        self.expect_2xx(&Command::with_arg("CWD", path)?)
+    }
+
+    /// CDUP: goes to the parent directory.
+    pub fn cdup(&mut self) -> Result<Reply> {
+        self.expect_2xx(&Command::bare("CDUP")?)
+    }
+
+    /// MKD: creates a directory and returns its path as the server reports it (the given
+    /// path when the reply quotes none).
+    pub fn mkd(&mut self, path: impl AsRef<[u8]>) -> Result<String> {
+        let path = path.as_ref();
+        let reply = self.expect(&Command::with_arg("MKD", path)?, |c| c == 257)?;
+        Ok(parse_quoted_path(&reply.text())
+            .unwrap_or_else(|| String::from_utf8_lossy(path).into_owned()))
+    }
+
+    /// RMD: removes an empty directory.
+    pub fn rmd(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
+        self.expect_2xx(&Command::with_arg("RMD", path)?)
+    }
+
+    // ---- files -----------------------------------------------------------------------------
+
+    /// DELE: deletes a file.
+    pub fn delete(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
+        self.expect_2xx(&Command::with_arg("DELE", path)?)
+    }
+
+    /// RNFR + RNTO: renames `from` to `to`.
+    pub fn rename(&mut self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<Reply> {
+        let rnto = Command::with_arg("RNTO", to)?;
+        self.expect(&Command::with_arg("RNFR", from)?, |c| c == 350)?;
+        self.expect_2xx(&rnto)
+    }
+
+    /// SIZE: a file's size in bytes (asked in TYPE I, where servers agree on its meaning).
+    pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<u64> {
+        self.ensure_type(TransferType::Binary)?;
+        let command = Command::with_arg("SIZE", path)?;
+        let reply = self.expect(&command, |c| c == 213)?;
+        reply
+            .first_line_text()
+            .trim()
+            .parse()
+            .map_err(|_| Error::protocol(command.shown(), format!("bad size in reply {reply}")))
+    }
+
+    /// MDTM: a file's modification time (UTC).
+    pub fn mdtm(&mut self, path: impl AsRef<[u8]>) -> Result<Timestamp> {
+        let command = Command::with_arg("MDTM", path)?;
+        let reply = self.expect(&command, |c| c == 213)?;
+        Timestamp::parse_mdtm(reply.first_line_text()).ok_or_else(|| {
+            Error::protocol(command.shown(), format!("bad timestamp in reply {reply}"))
+        })
+    }
+
+    /// MFMT: sets a file's modification time (UTC).
+    pub fn mfmt(&mut self, path: impl AsRef<[u8]>, time: Timestamp) -> Result<Reply> {
+        let mut arg = time.to_mdtm().into_bytes();
+        arg.push(b' ');
+        arg.extend_from_slice(path.as_ref());
+        self.expect_2xx(&Command::with_arg("MFMT", arg)?)
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if self.broken.is_none() && !self.quit_sent && !self.data_open {
+            if let Ok(quit) = Command::bare("QUIT") {
+                self.control.send_quietly(&quit);
+            }
+        }
+        self.control.shutdown();
+    }
+}

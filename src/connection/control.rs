@@ -1,0 +1,137 @@
+//! The control connection: writes rendered commands, reads replies within the reply timeout.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use super::{is_timeout, Deadline};
+use crate::error::{Error, Result, TimeoutPhase};
+use crate::protocol::{Command, Reply, ReplyParser};
+
+pub(crate) struct ControlChannel {
+    stream: TcpStream,
+    parser: ReplyParser,
+    buf: Box<[u8]>,
+    peer: SocketAddr,
+    local: SocketAddr,
+    reply_timeout: Option<Duration>,
+}
+
+impl ControlChannel {
+    /// Resolves `host` and connects to the first address that answers, all within
+    /// `connect_timeout`.
+    pub(crate) fn connect(
+        host: &str,
+        port: u16,
+        connect_timeout: Option<Duration>,
+        reply_timeout: Option<Duration>,
+    ) -> Result<ControlChannel> {
+        let context = format!("connect to {host}:{port}");
+        let host_for_lookup = host.trim_start_matches('[').trim_end_matches(']');
+        let addrs: Vec<SocketAddr> = (host_for_lookup, port)
+            .to_socket_addrs()
+            .map_err(|e| Error::io(format!("{context}: resolving host"), e))?
+            .collect();
+        if addrs.is_empty() {
+            return Err(Error::io(
+                context,
+                io::Error::new(io::ErrorKind::NotFound, "host has no addresses"),
+            ));
+        }
+        let deadline = Deadline::after(connect_timeout);
+        let mut last_err = None;
+        for addr in addrs {
+            let left = deadline.remaining(&context, TimeoutPhase::Connect)?;
+            let attempt = match left {
+                Some(left) => TcpStream::connect_timeout(&addr, left),
+                None => TcpStream::connect(addr),
+            };
+            match attempt {
+                Ok(stream) => return ControlChannel::from_stream(stream, reply_timeout),
+                Err(e) if is_timeout(&e) => {
+                    last_err = Some(deadline.expired(&context, TimeoutPhase::Connect))
+                }
+                Err(e) => last_err = Some(Error::io(format!("{context} ({addr})"), e)),
+            }
+        }
+        Err(last_err.expect("at least one address was tried"))
+    }
+
+    pub(crate) fn from_stream(
+        stream: TcpStream,
+        reply_timeout: Option<Duration>,
+    ) -> Result<ControlChannel> {
+        let io_err = |e| Error::io("control connection", e);
+        // Commands are small and each waits for its reply: Nagle would only add latency.
+        stream.set_nodelay(true).map_err(io_err)?;
+        let peer = stream.peer_addr().map_err(io_err)?;
+        let local = stream.local_addr().map_err(io_err)?;
+        Ok(ControlChannel {
+            stream,
+            parser: ReplyParser::new(),
+            buf: vec![0u8; 4096].into_boxed_slice(),
+            peer,
+            local,
+            reply_timeout,
+        })
+    }
+
+    pub(crate) fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    pub(crate) fn send(&mut self, command: &Command) -> Result<()> {
+        self.stream
+            .write_all(command.wire())
+            .map_err(|e| Error::io(format!("{}: sending command", command.shown()), e))
+    }
+
+    /// Reads the next complete reply, waiting at most the reply timeout.
+    pub(crate) fn read_reply(&mut self, context: &str) -> Result<Reply> {
+        let deadline = Deadline::after(self.reply_timeout);
+        loop {
+            match self.parser.next_reply() {
+                Ok(Some(reply)) => return Ok(reply),
+                Ok(None) => {}
+                Err(e) => return Err(Error::protocol(context, e.to_string())),
+            }
+            let left = deadline.remaining(context, TimeoutPhase::Reply)?;
+            self.stream
+                .set_read_timeout(left)
+                .map_err(|e| Error::io(context, e))?;
+            match self.stream.read(&mut self.buf) {
+                Ok(0) => {
+                    let detail = if self.parser.has_partial() {
+                        "server closed the control connection in the middle of a reply"
+                    } else {
+                        "server closed the control connection"
+                    };
+                    return Err(Error::io(
+                        context,
+                        io::Error::new(io::ErrorKind::UnexpectedEof, detail),
+                    ));
+                }
+                Ok(n) => self.parser.push(&self.buf[..n]),
+                Err(e) if is_timeout(&e) => {
+                    return Err(deadline.expired(context, TimeoutPhase::Reply))
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(context, e)),
+            }
+        }
+    }
+
+    /// Best effort, without waiting: used when the client is dropped.
+    pub(crate) fn send_quietly(&mut self, command: &Command) {
+        let _ = self.stream.set_write_timeout(Some(Duration::from_secs(1)));
+        let _ = self.stream.write_all(command.wire());
+    }
+
+    pub(crate) fn shutdown(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}

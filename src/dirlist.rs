@@ -1,0 +1,193 @@
+//! Listing commands: NLST, LIST (raw lines or parsed), MLSD as a streaming iterator, MLST.
+
+use std::time::SystemTime;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::listing::{parse_list_line, parse_mlsd_line, parse_mlst_reply, Entry};
+use crate::protocol::{Command, Timestamp};
+use crate::transfer::{line_error, Flow, LineReader};
+
+/// Longest listing line accepted: a long path plus its facts fits many times over.
+pub const MAX_LISTING_LINE: usize = 64 * 1024;
+
+/// How listing lines become entries.
+#[derive(Debug, Clone, Copy)]
+enum LineFormat {
+    Mlsd,
+    /// LIST, Unix or DOS style; `now` anchors year inference.
+    List {
+        now: Timestamp,
+    },
+}
+
+impl LineFormat {
+    fn parse(self, line: &[u8]) -> std::result::Result<Option<Entry>, String> {
+        match self {
+            LineFormat::Mlsd => parse_mlsd_line(line).map(Some),
+            LineFormat::List { now } => parse_list_line(line, now),
+        }
+    }
+}
+
+fn command_with_optional_path(verb: &str, path: Option<&[u8]>) -> Result<Command> {
+    match path {
+        Some(p) if !p.is_empty() => Command::with_arg(verb, p),
+        _ => Command::bare(verb),
+    }
+}
+
+impl Client {
+    /// NLST: names in a directory (the current one when `path` is `None`).
+    pub fn nlst(&mut self, path: Option<&[u8]>) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        self.list_lines_of("NLST", path, &mut |line| {
+            names.push(String::from_utf8_lossy(line).into_owned());
+            Flow::Continue
+        })?;
+        Ok(names)
+    }
+
+    /// LIST: the raw listing lines.
+    pub fn list(&mut self, path: Option<&[u8]>) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        self.list_lines(path, &mut |line| {
+            lines.push(String::from_utf8_lossy(line).into_owned());
+            Flow::Continue
+        })?;
+        Ok(lines)
+    }
+
+    /// LIST, handing each raw line to `on_line` as it arrives.
+    pub fn list_lines(
+        &mut self,
+        path: Option<&[u8]>,
+        on_line: &mut dyn FnMut(&[u8]) -> Flow,
+    ) -> Result<()> {
+        self.list_lines_of("LIST", path, on_line)
+    }
+
+    fn list_lines_of(
+        &mut self,
+        verb: &str,
+        path: Option<&[u8]>,
+        on_line: &mut dyn FnMut(&[u8]) -> Flow,
+    ) -> Result<()> {
+        let command = command_with_optional_path(verb, path)?;
+        self.read_lines(&command, MAX_LISTING_LINE, &mut |line| {
+            if line.is_empty() {
+                Flow::Continue
+            } else {
+                on_line(line)
+            }
+        })
+    }
+
+    /// MLSD as a streaming iterator of parsed entries: lines are parsed as they arrive, never
+    /// buffered whole. A line that does not parse yields an `Err` item and the listing goes
+    /// on. Dropping the iterator early aborts the listing.
+    pub fn mlsd(&mut self, path: Option<&[u8]>) -> Result<Listing<'_>> {
+        self.open_listing("MLSD", path, LineFormat::Mlsd)
+    }
+
+    /// LIST parsed into entries (Unix or DOS/IIS style), for servers without MLSD.
+    pub fn list_entries(&mut self, path: Option<&[u8]>) -> Result<Listing<'_>> {
+        let now = Timestamp::from_system_time(SystemTime::now());
+        self.open_listing("LIST", path, LineFormat::List { now })
+    }
+
+    fn open_listing(
+        &mut self,
+        verb: &str,
+        path: Option<&[u8]>,
+        format: LineFormat,
+    ) -> Result<Listing<'_>> {
+        let command = command_with_optional_path(verb, path)?;
+        let transfer_type = self.transfer_type;
+        self.ensure_type(transfer_type)?;
+        let conn = self.begin_transfer(&command, 0)?;
+        Ok(Listing {
+            reader: Some(LineReader::new(conn, MAX_LISTING_LINE)),
+            client: self,
+            format,
+        })
+    }
+
+    /// MLST: facts about one path.
+    pub fn mlst(&mut self, path: Option<&[u8]>) -> Result<Entry> {
+        let command = command_with_optional_path("MLST", path)?;
+        let reply = self.expect(&command, |c| c == 250)?;
+        parse_mlst_reply(&reply).map_err(|why| Error::protocol(command.shown(), why))
+    }
+}
+
+/// A directory listing being received; see [`Client::mlsd`] and [`Client::list_entries`].
+pub struct Listing<'a> {
+    client: &'a mut Client,
+    reader: Option<LineReader>,
+    format: LineFormat,
+}
+
+impl Listing<'_> {
+    /// The next entry: `Ok(Some)`, `Ok(None)` when the listing is complete (its final reply
+    /// was 2xx), or an error. A line that does not parse is an error for that line only.
+    pub fn next_entry(&mut self) -> Result<Option<Entry>> {
+        loop {
+            let Some(reader) = self.reader.as_mut() else {
+                return Ok(None);
+            };
+            let line = match reader.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    let reader = self.reader.take().expect("reader is present");
+                    self.client.end_transfer(reader.conn)?;
+                    return Ok(None);
+                }
+                Err(e) => {
+                    let reader = self.reader.take().expect("reader is present");
+                    let context = reader.conn.command.clone();
+                    let err = line_error(&context, e, self.client.options.data_idle_timeout);
+                    return Err(self.client.fail_transfer(reader.conn, err));
+                }
+            };
+            if line.is_empty() {
+                continue;
+            }
+            match self.format.parse(line) {
+                Ok(Some(entry)) => return Ok(Some(entry)),
+                Ok(None) => continue,
+                Err(why) => {
+                    let context = self
+                        .reader
+                        .as_ref()
+                        .map_or_else(String::new, |r| r.conn.command.clone());
+                    return Err(Error::protocol(context, why));
+                }
+            }
+        }
+    }
+
+    /// Stops the listing early with ABOR, leaving the control connection usable.
+    pub fn abort(mut self) -> Result<()> {
+        match self.reader.take() {
+            Some(reader) => self.client.abort_transfer(reader.conn),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Iterator for Listing<'_> {
+    type Item = Result<Entry>;
+
+    fn next(&mut self) -> Option<Result<Entry>> {
+        self.next_entry().transpose()
+    }
+}
+
+impl Drop for Listing<'_> {
+    fn drop(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let _ = self.client.abort_transfer(reader.conn);
+        }
+    }
+}

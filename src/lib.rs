@@ -1,0 +1,37 @@
+//! ftpc: an FTP and FTPS client.
+//!
+//! The Rust API is a blocking [`Client`] in the spirit of Python's ftplib, with the parts
+//! libcurl adds (phase timeouts, EPSV/PASV fallback, resumable transfers). The protocol layer
+//! ([`protocol`], [`listing`]) is sans-IO and usable on its own.
+//!
+//! ```no_run
+//! use ftpc::{Client, Options};
+//! let mut ftp = Client::connect_with("127.0.0.1", 21, Options::default())?;
+//! ftp.login("user", "secret")?;
+//! let mut data = Vec::new();
+//! ftp.retr("/pub/file.bin", &mut data)?;
+//! for entry in ftp.mlsd(None)? {
+//!     let entry = entry?;
+//!     println!("{} {:?}", entry.name(), entry.size());
+//! }
+//! ftp.quit()?;
+//! # Ok::<(), ftpc::Error>(())
+//! ```
+#![deny(unsafe_code)]
+
+mod client;
+mod connection;
+mod dirlist;
+mod error;
+pub mod listing;
+mod options;
+pub mod protocol;
+mod transfer;
+
+pub use client::Client;
+pub use dirlist::{Listing, MAX_LISTING_LINE};
+pub use error::{Error, Result, StopTransfer, TimeoutPhase};
+pub use listing::{Entry, EntryKind};
+pub use options::{ActiveOptions, DataMode, Options, PassiveMode, TransferType};
+pub use protocol::{Features, Reply, Timestamp};
+pub use transfer::{DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};
