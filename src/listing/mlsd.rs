@@ -31,11 +31,9 @@ pub fn parse_mlsd_line(line: &[u8]) -> Result<Entry, String> {
         let key = key.to_ascii_lowercase();
         match key.as_str() {
             "type" => kind = Some(kind_of(value, &mut entry)),
-            "size" | "sizd" => {
-                // `sizd` (a directory's size) only where no `size` is given.
-                if key == "size" || entry.size.is_none() {
-                    entry.size = parse_u64(value.as_bytes());
-                }
+            // `sizd` (a directory's size) only where no `size` is given.
+            "size" | "sizd" if key == "size" || entry.size.is_none() => {
+                entry.size = parse_u64(value.as_bytes());
             }
             "modify" => entry.modified = Timestamp::parse_mdtm(value),
             _ => {}
