@@ -123,6 +123,9 @@ mod tests {
         assert_eq!(e.unix_mode(), Some(0o755));
         assert_eq!(e.fact("unix.MODE"), Some("0755"));
         assert_eq!(e.name(), "sub");
+        // pyftpdlib writes Python's octal literal.
+        let e = parse_mlsd_line(b"type=file;unix.mode=0o644; f").unwrap();
+        assert_eq!(e.unix_mode(), Some(0o644));
     }
 
     #[test]

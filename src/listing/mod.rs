@@ -123,9 +123,12 @@ impl Entry {
         self.fact("unique")
     }
 
-    /// Unix permission bits, from the `unix.mode` fact.
+    /// Unix permission bits, from the `unix.mode` fact (octal; pyftpdlib's `0o644` form is
+    /// accepted too).
     pub fn unix_mode(&self) -> Option<u32> {
-        u32::from_str_radix(self.fact("unix.mode")?, 8).ok()
+        let value = self.fact("unix.mode")?;
+        let digits = value.strip_prefix("0o").unwrap_or(value);
+        u32::from_str_radix(digits, 8).ok()
     }
 
     /// The listing line this entry was parsed from.
