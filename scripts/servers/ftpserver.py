@@ -147,6 +147,9 @@ def run_vsftpd(args):
         f"secure_chroot_dir={empty}",
         "pam_service_name=vsftpd",
         "utf8_filesystem=YES",
+        # TYPE A as RFC 959 means it (vsftpd's default leaves bytes unconverted).
+        "ascii_upload_enable=YES",
+        "ascii_download_enable=YES",
         "use_localtime=NO",
         "max_clients=0",
         "max_per_ip=0",

@@ -1,6 +1,8 @@
 //! Starts the project's real test servers (scripts/servers/ftpserver.py) for one test each.
 #![allow(dead_code)]
 
+pub mod scripted;
+
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr};
