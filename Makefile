@@ -1,0 +1,6 @@
+# Conveniences; the scripts work without make.
+.PHONY: demo test
+demo:
+	bash scripts/demo.sh
+test:
+	bash scripts/test.sh

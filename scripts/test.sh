@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every test of the project, as CI runs it: installs the real test servers, checks formatting
+# and lints, then runs the unit tests and the tests against pyftpdlib and vsftpd.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing test servers"
+bash scripts/servers/install.sh
+bash scripts/servers/make-certs.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+step "cargo test (unit tests, real servers, scripted faults)"
+cargo test --all-targets 2>&1 | tee target/test-output.txt
+cargo test --doc
+
+# One closing line that counts every test run above.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\nall tests: %d passed, %d failed\n", p, f }' target/test-output.txt
