@@ -4,8 +4,9 @@
 use std::net::SocketAddr;
 
 use crate::connection::control::ControlChannel;
+use crate::connection::tls::TlsContext;
 use crate::error::{Error, Result};
-use crate::options::{Options, PassiveMode, TransferType};
+use crate::options::{DataProtection, Options, PassiveMode, TlsLevel, TransferType};
 use crate::protocol::text::parse_quoted_path;
 use crate::protocol::{Command, Features, Reply, Timestamp};
 
@@ -25,6 +26,13 @@ pub struct Client {
     pub(crate) transfer_type: TransferType,
     /// A data connection is open: the control connection belongs to it until it is finished.
     pub(crate) data_open: bool,
+    /// The TLS configuration of this session (its own session store), when TLS is in use.
+    pub(crate) tls: Option<TlsContext>,
+    /// Whether PBSZ/PROT were negotiated, and whether data connections are protected.
+    protection_set: bool,
+    pub(crate) data_protected: bool,
+    /// Whether the last data connection's TLS handshake resumed the session.
+    pub(crate) last_data_resumed: Option<bool>,
     /// Why the control connection can no longer be used, once it cannot.
     broken: Option<String>,
     quit_sent: bool,
@@ -44,12 +52,31 @@ impl Client {
                 "block size must be at least 1".into(),
             ));
         }
-        let control =
+        let tls = match options.tls.level {
+            TlsLevel::None => None,
+            _ => Some(TlsContext::new(&options.tls, host)?),
+        };
+        if options.tls.level == TlsLevel::All
+            && options.tls.data_protection == DataProtection::Clear
+        {
+            return Err(Error::InvalidArgument(
+                "TLS level All requires protected data connections, not PROT C".into(),
+            ));
+        }
+        let mut control =
             ControlChannel::connect(host, port, options.connect_timeout, options.reply_timeout)?;
-        Client::handshake(control, options)
+        if options.tls.level == TlsLevel::Implicit {
+            let tls = tls.as_ref().expect("TLS context for implicit FTPS");
+            control.start_tls(tls, options.connect_timeout)?;
+        }
+        Client::handshake(control, options, tls)
     }
 
-    fn handshake(control: ControlChannel, options: Options) -> Result<Client> {
+    fn handshake(
+        control: ControlChannel,
+        options: Options,
+        tls: Option<TlsContext>,
+    ) -> Result<Client> {
         let mut client = Client {
             control,
             passive_choice: match &options.data_mode {
@@ -63,6 +90,10 @@ impl Client {
             features: None,
             server_type: None,
             data_open: false,
+            tls,
+            protection_set: false,
+            data_protected: false,
+            last_data_resumed: None,
             broken: None,
             quit_sent: false,
         };
@@ -76,7 +107,71 @@ impl Client {
             return Err(Error::from_reply("connect", welcome));
         }
         client.welcome = welcome;
+        if matches!(
+            client.options.tls.level,
+            TlsLevel::Try | TlsLevel::Control | TlsLevel::All
+        ) {
+            client.auth_tls()?;
+        }
         Ok(client)
+    }
+
+    /// Explicit FTPS (RFC 4217): AUTH TLS, then the handshake on the control connection.
+    fn auth_tls(&mut self) -> Result<()> {
+        let command = Command::with_arg("AUTH", "TLS")?;
+        let reply = self.exchange(&command)?;
+        if reply.code() != 234 {
+            if self.options.tls.level == TlsLevel::Try && !reply.is_preliminary() {
+                // The caller accepted a plain session when the server offers no TLS.
+                self.tls = None;
+                return Ok(());
+            }
+            self.broken = Some("the server refused TLS".into());
+            return Err(Error::from_reply(command.shown(), reply));
+        }
+        let tls = self.tls.clone().expect("TLS context for explicit FTPS");
+        let result = self.control.start_tls(&tls, self.options.connect_timeout);
+        self.poison_on(result)
+    }
+
+    /// Whether the control connection is protected by TLS.
+    pub fn is_tls(&self) -> bool {
+        self.control.is_tls()
+    }
+
+    /// Whether data connections are protected by TLS (PROT P), once the first transfer has
+    /// negotiated it.
+    pub fn is_data_protected(&self) -> bool {
+        self.data_protected
+    }
+
+    /// Whether the last TLS data connection resumed the control connection's TLS session;
+    /// `None` when no TLS data connection was made yet.
+    pub fn last_data_tls_resumed(&self) -> Option<bool> {
+        self.last_data_resumed
+    }
+
+    /// PBSZ 0 and PROT, once, before the first data connection of a TLS session.
+    pub(crate) fn ensure_protection(&mut self) -> Result<()> {
+        if self.protection_set || !self.control.is_tls() {
+            return Ok(());
+        }
+        self.expect(&Command::with_arg("PBSZ", "0")?, |c| c / 100 == 2)?;
+        let want_private = self.options.tls.data_protection == DataProtection::Private;
+        let prot = Command::with_arg("PROT", if want_private { "P" } else { "C" })?;
+        let reply = self.exchange(&prot)?;
+        let must_protect = matches!(self.options.tls.level, TlsLevel::All | TlsLevel::Implicit);
+        self.data_protected = if reply.is_completion() {
+            want_private
+        } else if want_private && !must_protect {
+            // The control connection stays protected; data goes clear as the server insists.
+            self.expect(&Command::with_arg("PROT", "C")?, |c| c / 100 == 2)?;
+            false
+        } else {
+            return Err(Error::from_reply(prot.shown(), reply));
+        };
+        self.protection_set = true;
+        Ok(())
     }
 
     /// The server's welcome reply.

@@ -29,9 +29,13 @@ pub mod protocol;
 mod transfer;
 
 pub use client::Client;
+pub use connection::tls::parse_pin;
 pub use dirlist::{Listing, MAX_LISTING_LINE};
 pub use error::{Error, Result, StopTransfer, TimeoutPhase};
 pub use listing::{Entry, EntryKind};
-pub use options::{ActiveOptions, DataMode, Options, PassiveMode, TransferType};
+pub use options::{
+    ActiveOptions, DataMode, DataProtection, Options, PassiveMode, TlsLevel, TlsOptions,
+    TlsVersion, TransferType,
+};
 pub use protocol::{Features, Reply, Timestamp};
 pub use transfer::{DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};

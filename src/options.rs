@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How data connections are opened.
@@ -55,6 +56,99 @@ pub enum TransferType {
     Ascii,
 }
 
+/// How much TLS a session needs, like curl's `CURLOPT_USE_SSL` levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsLevel {
+    /// Plain FTP. The default.
+    #[default]
+    None,
+    /// Explicit FTPS if the server accepts AUTH TLS, plain FTP if it refuses it. Only for
+    /// callers who accept an unencrypted session.
+    Try,
+    /// Explicit FTPS required on the control connection; data connections are protected
+    /// when the server accepts PROT P (or left clear by [`DataProtection::Clear`]).
+    Control,
+    /// Explicit FTPS required on the control and every data connection.
+    All,
+    /// Implicit FTPS: TLS from the first byte (port 990 by convention); data protected.
+    Implicit,
+}
+
+/// Protection of data connections under TLS (PROT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataProtection {
+    /// PROT P: data connections use TLS. The default.
+    #[default]
+    Private,
+    /// PROT C: data connections are clear text while the control connection is protected.
+    Clear,
+}
+
+/// A TLS protocol version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+}
+
+/// TLS settings. Certificates and host names are verified by default against the system's
+/// trust store (`SSL_CERT_FILE` and `SSL_CERT_DIR` are honoured).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsOptions {
+    pub level: TlsLevel,
+    pub data_protection: DataProtection,
+    /// Trust the system's CA store (default). Turn off to trust only `ca_file`/`ca_dir`.
+    pub use_system_roots: bool,
+    /// Extra trusted CA certificates, PEM.
+    pub ca_file: Option<PathBuf>,
+    /// A directory of extra trusted CA certificates, PEM files.
+    pub ca_dir: Option<PathBuf>,
+    /// Accept exactly the server certificates whose SHA-256, of the whole DER certificate or
+    /// of its SubjectPublicKeyInfo (curl's `sha256//` pins), is listed, whatever their issuer
+    /// or name. Replaces CA verification; handshake signatures are still checked.
+    pub pinned_sha256: Vec<[u8; 32]>,
+    /// The name to send as SNI and to verify the certificate against; by default the host
+    /// connected to.
+    pub server_name: Option<String>,
+    /// A client certificate chain and its private key, PEM.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// Accept any certificate from anyone. Only for tests and for servers you reach over a
+    /// network you already trust; never the default, never implied by another option.
+    pub dangerous_disable_verification: bool,
+    /// Treat a download that ends without TLS close_notify as complete, for servers known not
+    /// to send it. Off by default: a cut stream is reported as truncated.
+    pub allow_missing_close_notify: bool,
+    /// Resume the control connection's TLS session on data connections (default on; strict
+    /// servers such as vsftpd require it).
+    pub session_reuse: bool,
+    pub min_version: Option<TlsVersion>,
+    pub max_version: Option<TlsVersion>,
+    /// How long to wait for the server's close_notify after an upload.
+    pub close_timeout: Duration,
+}
+
+impl Default for TlsOptions {
+    fn default() -> Self {
+        TlsOptions {
+            level: TlsLevel::None,
+            data_protection: DataProtection::Private,
+            use_system_roots: true,
+            ca_file: None,
+            ca_dir: None,
+            pinned_sha256: Vec::new(),
+            server_name: None,
+            client_cert: None,
+            dangerous_disable_verification: false,
+            allow_missing_close_notify: false,
+            session_reuse: true,
+            min_version: None,
+            max_version: None,
+            close_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Everything that can be set before connecting. Fields are public; start from
 /// `Options::default()` and change what you need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +176,8 @@ pub struct Options {
     pub transfer_type: TransferType,
     /// Send `OPTS UTF8 ON` after login when the server lists UTF8 in FEAT.
     pub utf8: bool,
+    /// FTPS settings; plain FTP by default.
+    pub tls: TlsOptions,
 }
 
 impl Default for Options {
@@ -97,6 +193,7 @@ impl Default for Options {
             block_size: 64 * 1024,
             transfer_type: TransferType::Binary,
             utf8: true,
+            tls: TlsOptions::default(),
         }
     }
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 use crate::client::Client;
 use crate::connection::data::{self, ActiveListener, DataSocket};
 use crate::connection::is_timeout;
+use crate::connection::stream::tls_io_error;
+use crate::connection::tls::rustls_error;
 use crate::error::{Error, Result, StopTransfer, TimeoutPhase};
 use crate::options::{DataMode, PassiveMode, TransferType};
 use crate::protocol::address::{eprt_argument, parse_epsv, parse_pasv, port_argument};
@@ -45,21 +47,92 @@ pub(crate) struct DataConnection {
     pub(crate) command: String,
     pub(crate) expected_size: Option<u64>,
     final_reply: Option<Reply>,
+    /// Bytes read so far, and the count at which a TLS stream cut without close_notify is
+    /// nonetheless complete (the size the server announced for a whole-file transfer).
+    received: u64,
+    complete_at: Option<u64>,
+    allow_missing_close_notify: bool,
+    /// An upload: we send, so we end the stream with close_notify and wait for the server.
+    sending: bool,
+    tls_resumed: Option<bool>,
 }
+
+/// Carried inside the `io::Error` of a TLS data stream that ended without close_notify.
+#[derive(Debug)]
+struct TlsTruncated {
+    received: u64,
+}
+
+impl std::fmt::Display for TlsTruncated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the data stream ended without TLS close_notify after {} bytes: truncated",
+            self.received
+        )
+    }
+}
+
+impl std::error::Error for TlsTruncated {}
 
 impl Read for DataConnection {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.socket.read(buf)
+        match self.socket.read(buf) {
+            Ok(n) => {
+                self.received += n as u64;
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.socket.is_tls() => {
+                if self.allow_missing_close_notify || self.complete_at == Some(self.received) {
+                    Ok(0)
+                } else {
+                    Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        TlsTruncated {
+                            received: self.received,
+                        },
+                    ))
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
 impl Write for DataConnection {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sending = true;
         self.socket.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.sending = true;
+        self.socket.write_all(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.socket.flush()
+    }
+}
+
+impl DataConnection {
+    fn new(
+        socket: DataSocket,
+        command: String,
+        expected_size: Option<u64>,
+        final_reply: Option<Reply>,
+    ) -> DataConnection {
+        DataConnection {
+            socket,
+            command,
+            expected_size,
+            final_reply,
+            received: 0,
+            complete_at: None,
+            allow_missing_close_notify: false,
+            sending: false,
+            tls_resumed: None,
+        }
     }
 }
 
@@ -71,6 +144,15 @@ enum PendingData {
 
 /// Turns an I/O error on the data connection into the crate's error.
 pub(crate) fn data_error(context: &str, err: io::Error, idle_limit: Option<Duration>) -> Error {
+    if let Some(truncated) = err.get_ref().and_then(|e| e.downcast_ref::<TlsTruncated>()) {
+        return Error::Tls {
+            context: context.to_string(),
+            detail: truncated.to_string(),
+        };
+    }
+    if rustls_error(&err).is_some() {
+        return tls_io_error(&format!("{context}: data connection"), err);
+    }
     if is_timeout(&err) {
         Error::Timeout {
             context: context.to_string(),
@@ -94,6 +176,7 @@ impl Client {
         offset: u64,
     ) -> Result<DataConnection> {
         self.ensure_ready()?;
+        self.ensure_protection()?;
         let context = command.shown().to_string();
         let pending = self.prepare_data(&context)?;
         if offset > 0 {
@@ -135,12 +218,45 @@ impl Client {
             _ => return Err(Error::from_reply(&context, first)),
         };
         self.data_open = true;
-        Ok(DataConnection {
-            socket,
-            command: context,
-            expected_size,
-            final_reply,
-        })
+        let socket = if self.data_protected {
+            let tls = self
+                .tls
+                .clone()
+                .expect("TLS context when data is protected");
+            let secured = socket.secure(&tls, self.options.data_connect_timeout, &context);
+            match secured {
+                Ok(socket) => socket,
+                Err(e) => {
+                    // The server may still explain (522 session reuse required, ...).
+                    let conn = DataConnection::new(DataSocket::none(), context, None, final_reply);
+                    return Err(self.fail_transfer(conn, e));
+                }
+            }
+        } else {
+            socket
+        };
+        let mut conn = DataConnection::new(socket, context, expected_size, final_reply);
+        conn.complete_at = if offset == 0 { expected_size } else { None };
+        conn.allow_missing_close_notify = self.options.tls.allow_missing_close_notify;
+        conn.tls_resumed = conn.socket.resumed();
+        if conn.tls_resumed.is_some() {
+            self.last_data_resumed = conn.tls_resumed;
+        }
+        Ok(conn)
+    }
+
+    /// The reply as an error; when the data connection's TLS session was not resumed and the
+    /// server refused the transfer the way servers that require reuse do, the message says so.
+    fn transfer_reply_error(conn: &DataConnection, reply: Reply) -> Error {
+        if conn.tls_resumed == Some(false) && matches!(reply.code(), 425 | 450 | 522) {
+            let context = format!(
+                "{} (the data connection did not resume the control connection's TLS session, \
+                 which this server requires)",
+                conn.command
+            );
+            return Error::from_reply(&context, reply);
+        }
+        Error::from_reply(&conn.command, reply)
     }
 
     fn prepare_data(&mut self, context: &str) -> Result<PendingData> {
@@ -214,13 +330,17 @@ impl Client {
     /// Closes the data connection and reads the final reply, which must be 2xx.
     pub(crate) fn end_transfer(&mut self, mut conn: DataConnection) -> Result<Reply> {
         self.data_open = false;
-        let closed = conn.socket.close();
+        // After an upload under TLS: close_notify first (strict servers refuse the file
+        // without it), then a bounded wait for the server's own close.
+        let await_peer =
+            (conn.sending && conn.socket.is_tls()).then_some(self.options.tls.close_timeout);
+        let closed = conn.socket.close(await_peer);
         let reply = match conn.final_reply.take() {
             Some(reply) => reply,
             None => self.read_reply(&conn.command)?,
         };
         if !reply.is_completion() {
-            return Err(Error::from_reply(&conn.command, reply));
+            return Err(Self::transfer_reply_error(&conn, reply));
         }
         // The server accepted the data; a failure to shut down our side no longer matters.
         drop(closed);
@@ -232,7 +352,7 @@ impl Client {
     /// whatever pair of replies (426+226, 226+225, or one) the server sends.
     pub(crate) fn abort_transfer(&mut self, mut conn: DataConnection) -> Result<()> {
         self.data_open = false;
-        let _ = conn.socket.close();
+        conn.socket.discard();
         if conn.final_reply.is_some() {
             return Ok(());
         }
@@ -257,7 +377,7 @@ impl Client {
     /// usually explains the failure, as `451 disk full`) is read and preferred.
     pub(crate) fn fail_transfer(&mut self, mut conn: DataConnection, err: Error) -> Error {
         self.data_open = false;
-        let _ = conn.socket.close();
+        conn.socket.discard();
         if matches!(err, Error::Timeout { .. }) {
             self.mark_broken(err.to_string());
             return err;
@@ -272,7 +392,7 @@ impl Client {
         if reply.is_completion() || reply.is_preliminary() {
             err
         } else {
-            Error::from_reply(&conn.command, reply)
+            Self::transfer_reply_error(&conn, reply)
         }
     }
 
@@ -432,6 +552,7 @@ impl Client {
         let total = options.total;
         let mut progress = options.progress;
         let mut conn = self.begin_transfer(command, offset)?;
+        conn.sending = true;
         let context = conn.command.clone();
         let mut encoder = (transfer_type == TransferType::Ascii).then(CrlfEncoder::default);
         let mut converted = Vec::new();

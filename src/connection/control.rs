@@ -4,12 +4,14 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+use super::stream::{tls_io_error, NetStream};
+use super::tls::TlsContext;
 use super::{is_timeout, Deadline};
 use crate::error::{Error, Result, TimeoutPhase};
 use crate::protocol::{Command, Reply, ReplyParser};
 
 pub(crate) struct ControlChannel {
-    stream: TcpStream,
+    stream: NetStream,
     parser: ReplyParser,
     buf: Box<[u8]>,
     peer: SocketAddr,
@@ -67,7 +69,7 @@ impl ControlChannel {
         let peer = stream.peer_addr().map_err(io_err)?;
         let local = stream.local_addr().map_err(io_err)?;
         Ok(ControlChannel {
-            stream,
+            stream: NetStream::Plain(stream),
             parser: ReplyParser::new(),
             buf: vec![0u8; 4096].into_boxed_slice(),
             peer,
@@ -84,10 +86,37 @@ impl ControlChannel {
         self.local
     }
 
+    pub(crate) fn is_tls(&self) -> bool {
+        self.stream.is_tls()
+    }
+
+    /// Starts TLS on the control connection (after `234` to AUTH TLS, or at once for
+    /// implicit FTPS).
+    pub(crate) fn start_tls(&mut self, tls: &TlsContext, timeout: Option<Duration>) -> Result<()> {
+        let context = "TLS handshake on the control connection";
+        if self.parser.has_partial() {
+            // Bytes that arrived before the handshake would be read as if they were protected:
+            // the STARTTLS command injection attack.
+            return Err(Error::protocol(
+                context,
+                "the server sent data after accepting AUTH TLS, before the handshake",
+            ));
+        }
+        // The duplicate shares the socket; dropping the plain handle does not close it.
+        let tcp = self
+            .stream
+            .tcp()
+            .try_clone()
+            .map_err(|e| Error::io(context, e))?;
+        self.stream = NetStream::handshake(tcp, tls, timeout, context)?;
+        Ok(())
+    }
+
     pub(crate) fn send(&mut self, command: &Command) -> Result<()> {
         self.stream
             .write_all(command.wire())
-            .map_err(|e| Error::io(format!("{}: sending command", command.shown()), e))
+            .and_then(|_| self.stream.flush())
+            .map_err(|e| tls_io_error(&format!("{}: sending command", command.shown()), e))
     }
 
     /// Reads the next complete reply, waiting at most the reply timeout.
@@ -101,9 +130,15 @@ impl ControlChannel {
             }
             let left = deadline.remaining(context, TimeoutPhase::Reply)?;
             self.stream
+                .tcp()
                 .set_read_timeout(left)
                 .map_err(|e| Error::io(context, e))?;
-            match self.stream.read(&mut self.buf) {
+            let read = match self.stream.read(&mut self.buf) {
+                // Under TLS, a server that drops the connection without close_notify.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+                other => other,
+            };
+            match read {
                 Ok(0) => {
                     let detail = if self.parser.has_partial() {
                         "server closed the control connection in the middle of a reply"
@@ -120,18 +155,29 @@ impl ControlChannel {
                     return Err(deadline.expired(context, TimeoutPhase::Reply))
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::io(context, e)),
+                Err(e) => return Err(tls_io_error(context, e)),
             }
         }
     }
 
     /// Best effort, without waiting: used when the client is dropped.
     pub(crate) fn send_quietly(&mut self, command: &Command) {
-        let _ = self.stream.set_write_timeout(Some(Duration::from_secs(1)));
+        let _ = self
+            .stream
+            .tcp()
+            .set_write_timeout(Some(Duration::from_secs(1)));
         let _ = self.stream.write_all(command.wire());
+        let _ = self.stream.flush();
     }
 
     pub(crate) fn shutdown(&mut self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
+        if self.stream.is_tls() {
+            let _ = self
+                .stream
+                .tcp()
+                .set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = self.stream.shutdown_write();
+        }
+        let _ = self.stream.tcp().shutdown(Shutdown::Both);
     }
 }

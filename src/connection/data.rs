@@ -2,12 +2,14 @@
 //! mode, each within its own timeout.
 
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::stream::NetStream;
+use super::tls::TlsContext;
 use super::{is_timeout, Deadline};
 use crate::error::{Error, Result, TimeoutPhase};
 
@@ -120,10 +122,13 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The longest an upload's close waits for the server's TLS 1.3 session ticket.
+const TICKET_WAIT_LIMIT: Duration = Duration::from_secs(1);
+
 /// An open data connection (or none, when the server completed the command without opening
 /// one). Reads and writes wait at most the data idle timeout.
 pub(crate) struct DataSocket {
-    stream: Option<TcpStream>,
+    stream: Option<NetStream>,
 }
 
 impl DataSocket {
@@ -132,7 +137,7 @@ impl DataSocket {
         stream.set_read_timeout(idle_timeout).map_err(io_err)?;
         stream.set_write_timeout(idle_timeout).map_err(io_err)?;
         Ok(DataSocket {
-            stream: Some(stream),
+            stream: Some(NetStream::Plain(stream)),
         })
     }
 
@@ -140,19 +145,51 @@ impl DataSocket {
         DataSocket { stream: None }
     }
 
-    /// Ends our side so the server sees end-of-file (after an upload), then closes.
-    pub(crate) fn close(&mut self) -> io::Result<()> {
-        match self.stream.take() {
-            Some(stream) => {
-                let result = stream.shutdown(Shutdown::Write);
-                drop(stream);
-                match result {
-                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-                    other => other,
-                }
-            }
-            None => Ok(()),
+    /// Runs the TLS handshake (PROT P) on the connection.
+    pub(crate) fn secure(
+        self,
+        tls: &TlsContext,
+        timeout: Option<Duration>,
+        context: &str,
+    ) -> Result<DataSocket> {
+        let Some(NetStream::Plain(tcp)) = self.stream else {
+            return Ok(self);
+        };
+        let context = format!("{context}: TLS handshake on the data connection");
+        let stream = NetStream::handshake(tcp, tls, timeout, &context)?;
+        Ok(DataSocket {
+            stream: Some(stream),
+        })
+    }
+
+    pub(crate) fn is_tls(&self) -> bool {
+        self.stream.as_ref().is_some_and(NetStream::is_tls)
+    }
+
+    /// Whether the data connection's TLS handshake resumed the session; `None` when plain.
+    pub(crate) fn resumed(&self) -> Option<bool> {
+        self.stream.as_ref().and_then(NetStream::resumed)
+    }
+
+    /// Ends the connection in order: close_notify under TLS, end of our sending side, then
+    /// (when `await_peer` is given) a bounded wait for the server to finish its side.
+    pub(crate) fn close(&mut self, await_peer: Option<Duration>) -> io::Result<()> {
+        let Some(mut stream) = self.stream.take() else {
+            return Ok(());
+        };
+        if let Some(limit) = await_peer {
+            stream.await_session_ticket(limit.min(TICKET_WAIT_LIMIT));
         }
+        let result = stream.shutdown_write();
+        if let (Ok(()), Some(timeout)) = (&result, await_peer) {
+            stream.await_peer_close(timeout);
+        }
+        result
+    }
+
+    /// Drops the connection at once, without any closing exchange (for ABOR).
+    pub(crate) fn discard(&mut self) {
+        self.stream = None;
     }
 }
 
@@ -173,6 +210,13 @@ impl Write for DataSocket {
                 io::ErrorKind::NotConnected,
                 "the server opened no data connection",
             )),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self.stream.as_mut() {
+            Some(s) => s.write_all(buf),
+            None => self.write(buf).map(drop),
         }
     }
 

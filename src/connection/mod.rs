@@ -4,6 +4,8 @@
 
 pub(crate) mod control;
 pub(crate) mod data;
+pub(crate) mod stream;
+pub(crate) mod tls;
 
 use std::io;
 use std::time::{Duration, Instant};

@@ -123,6 +123,15 @@ impl Server {
     }
 
     pub fn start_with(kind: Kind, tls: Tls, host: &str) -> Server {
+        Server::start_full(kind, tls, host, "server", &[])
+    }
+
+    /// A TLS server presenting the certificate `cert` (a name from make-certs.sh).
+    pub fn start_tls(kind: Kind, tls: Tls, cert: &str) -> Server {
+        Server::start_full(kind, tls, "127.0.0.1", cert, &[])
+    }
+
+    pub fn start_full(kind: Kind, tls: Tls, host: &str, cert: &str, extra: &[&str]) -> Server {
         let label = match kind {
             Kind::Pyftpdlib => "pyftpdlib",
             Kind::Vsftpd => "vsftpd",
@@ -145,10 +154,11 @@ impl Server {
                     "implicit"
                 })
                 .arg("--cert")
-                .arg(certs.join("server.pem"))
+                .arg(certs.join(format!("{cert}.pem")))
                 .arg("--key")
-                .arg(certs.join("server.key"));
+                .arg(certs.join(format!("{cert}.key")));
         }
+        cmd.args(extra);
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -180,6 +190,14 @@ impl Server {
     pub fn options(&self, mode: Mode) -> Options {
         let mut options = Options::default().with_timeout(Some(Duration::from_secs(20)));
         options.data_mode = mode.data_mode();
+        options
+    }
+
+    /// Options for a TLS session at `level` that trusts the test CA.
+    pub fn tls_options(&self, mode: Mode, level: ftpc::TlsLevel) -> Options {
+        let mut options = self.options(mode);
+        options.tls.level = level;
+        options.tls.ca_file = Some(cert_dir().join("ca.pem"));
         options
     }
 

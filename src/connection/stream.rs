@@ -1,0 +1,201 @@
+//! A TCP stream, plain or under TLS, for the control and data connections.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::{ClientConnection, HandshakeKind, ProtocolVersion, StreamOwned};
+
+use super::tls::{describe, rustls_error, TicketCounter, TlsContext};
+use super::{is_timeout, Deadline};
+use crate::error::{Error, Result, TimeoutPhase};
+
+pub(crate) enum NetStream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream>),
+}
+
+pub(crate) struct TlsStream {
+    stream: StreamOwned<ClientConnection, TcpStream>,
+    tickets: Arc<TicketCounter>,
+    tickets_at_handshake: u64,
+}
+
+impl NetStream {
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        match self {
+            NetStream::Plain(s) => s,
+            NetStream::Tls(s) => &s.stream.sock,
+        }
+    }
+
+    pub(crate) fn is_tls(&self) -> bool {
+        matches!(self, NetStream::Tls(_))
+    }
+
+    /// Whether the TLS handshake resumed an earlier session; `None` for plain streams.
+    pub(crate) fn resumed(&self) -> Option<bool> {
+        match self {
+            NetStream::Plain(_) => None,
+            NetStream::Tls(s) => {
+                Some(s.stream.conn.handshake_kind() == Some(HandshakeKind::Resumed))
+            }
+        }
+    }
+
+    /// Runs a TLS client handshake on `tcp` within `timeout`.
+    pub(crate) fn handshake(
+        tcp: TcpStream,
+        tls: &TlsContext,
+        timeout: Option<Duration>,
+        context: &str,
+    ) -> Result<NetStream> {
+        let mut conn = ClientConnection::new(tls.config.clone(), tls.server_name.clone())
+            .map_err(|e| tls_failure(context, &e))?;
+        let deadline = Deadline::after(timeout);
+        let mut tcp = tcp;
+        let (old_read, old_write) = (
+            tcp.read_timeout().unwrap_or(None),
+            tcp.write_timeout().unwrap_or(None),
+        );
+        while conn.is_handshaking() {
+            let left = deadline.remaining(context, TimeoutPhase::TlsHandshake)?;
+            let set = tcp
+                .set_read_timeout(left)
+                .and_then(|_| tcp.set_write_timeout(left));
+            set.map_err(|e| Error::io(context, e))?;
+            match conn.complete_io(&mut tcp) {
+                Ok((0, 0)) if conn.is_handshaking() => {
+                    return Err(Error::Tls {
+                        context: context.to_string(),
+                        detail: "handshake failure: the server closed the connection".into(),
+                    })
+                }
+                Ok(_) => {}
+                Err(e) if is_timeout(&e) => {
+                    return Err(deadline.expired(context, TimeoutPhase::TlsHandshake))
+                }
+                Err(e) => return Err(tls_io_error(context, e)),
+            }
+        }
+        tcp.set_read_timeout(old_read)
+            .and_then(|_| tcp.set_write_timeout(old_write))
+            .map_err(|e| Error::io(context, e))?;
+        Ok(NetStream::Tls(Box::new(TlsStream {
+            stream: StreamOwned::new(conn, tcp),
+            tickets: tls.tickets.clone(),
+            tickets_at_handshake: tls.tickets.received(),
+        })))
+    }
+
+    /// Under TLS 1.3, waits (at most `limit`) until this connection has delivered a session
+    /// ticket, that is until the server has finished its side of the handshake. A close_notify
+    /// that reaches the server earlier makes OpenSSL servers issue no ticket (so the session's
+    /// supply of tickets drains, one per empty upload) and makes vsftpd fail the transfer with
+    /// 426. Only done when the server issues tickets at all, and given up for the session after
+    /// one connection delivered none in time.
+    pub(crate) fn await_session_ticket(&mut self, limit: Duration) {
+        let NetStream::Tls(tls) = self else {
+            return;
+        };
+        let tls13 = tls.stream.conn.protocol_version() == Some(ProtocolVersion::TLSv1_3);
+        if !tls13 || !tls.tickets.worth_waiting() {
+            return;
+        }
+        let deadline = Instant::now() + limit;
+        while tls.tickets.received() == tls.tickets_at_handshake {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                tls.tickets.give_up();
+                return;
+            }
+            if tls.stream.sock.set_read_timeout(Some(left)).is_err() {
+                return;
+            }
+            match tls.stream.conn.read_tls(&mut tls.stream.sock) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {
+                    if tls.stream.conn.process_new_packets().is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends TLS close_notify (if under TLS) and ends our sending side.
+    pub(crate) fn shutdown_write(&mut self) -> io::Result<()> {
+        if let NetStream::Tls(s) = self {
+            s.stream.conn.send_close_notify();
+            s.stream.flush()?;
+        }
+        match self.tcp().shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+
+    /// After our side is shut down: waits up to `timeout` for the peer to finish (its
+    /// close_notify and end of stream), discarding anything else.
+    pub(crate) fn await_peer_close(&mut self, timeout: Duration) {
+        if self.tcp().set_read_timeout(Some(timeout)).is_err() {
+            return;
+        }
+        let mut sink = [0u8; 4096];
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            match self.read(&mut sink) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+impl Read for NetStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            NetStream::Plain(s) => s.read(buf),
+            NetStream::Tls(s) => s.stream.read(buf),
+        }
+    }
+}
+
+impl Write for NetStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            NetStream::Plain(s) => s.write(buf),
+            NetStream::Tls(s) => s.stream.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            NetStream::Plain(s) => s.write_all(buf),
+            NetStream::Tls(s) => s.stream.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            NetStream::Plain(s) => s.flush(),
+            NetStream::Tls(s) => s.stream.flush(),
+        }
+    }
+}
+
+pub(crate) fn tls_failure(context: &str, err: &rustls::Error) -> Error {
+    Error::Tls {
+        context: context.to_string(),
+        detail: describe(err),
+    }
+}
+
+/// Maps an I/O error from a TLS stream: rustls failures become TLS errors that name the cause.
+pub(crate) fn tls_io_error(context: &str, err: io::Error) -> Error {
+    match rustls_error(&err) {
+        Some(tls) => tls_failure(context, tls),
+        None => Error::io(context, err),
+    }
+}
