@@ -153,7 +153,7 @@ impl Client {
 
     /// PBSZ 0 and PROT, once, before the first data connection of a TLS session.
     pub(crate) fn ensure_protection(&mut self) -> Result<()> {
-        if self.protection_set || !self.control.is_tls() {
+        if self.protection_set || self.tls.is_none() || !self.control.is_tls() {
             return Ok(());
         }
         self.expect(&Command::with_arg("PBSZ", "0")?, |c| c / 100 == 2)?;
@@ -341,7 +341,26 @@ impl Client {
             // A refusal is fine: the server then keeps its own encoding.
             self.exchange(&Command::with_arg("OPTS", "UTF8 ON")?)?;
         }
+        if self.options.tls.clear_command_channel && self.control.is_tls() {
+            self.ccc()?;
+        }
         Ok(())
+    }
+
+    /// CCC: after login under TLS, returns the control connection to plain text (for
+    /// firewalls that must read it) while data connections stay protected. PBSZ and PROT
+    /// are negotiated first, as they must be sent under TLS.
+    pub fn ccc(&mut self) -> Result<Reply> {
+        if !self.control.is_tls() {
+            return Err(Error::InvalidState(
+                "CCC needs a TLS control connection".into(),
+            ));
+        }
+        self.ensure_protection()?;
+        let reply = self.expect(&Command::bare("CCC")?, |c| c / 100 == 2)?;
+        let result = self.control.clear_tls(self.options.reply_timeout);
+        self.poison_on(result)?;
+        Ok(reply)
     }
 
     /// The features from FEAT, asked once per session. A server without FEAT gives an empty

@@ -126,6 +126,9 @@ pub struct TlsOptions {
     pub max_version: Option<TlsVersion>,
     /// How long to wait for the server's close_notify after an upload.
     pub close_timeout: Duration,
+    /// Send CCC after login: the control connection returns to plain text, data connections
+    /// stay protected (curl's `CURLOPT_FTP_SSL_CCC`).
+    pub clear_command_channel: bool,
 }
 
 impl Default for TlsOptions {
@@ -145,6 +148,7 @@ impl Default for TlsOptions {
             min_version: None,
             max_version: None,
             close_timeout: Duration::from_secs(5),
+            clear_command_channel: false,
         }
     }
 }

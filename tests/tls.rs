@@ -370,3 +370,35 @@ fn raw_stream_and_abort_over_tls() {
     assert_eq!(sha256(&back), sha256(&data));
     assert_eq!(ftp.last_data_tls_resumed(), Some(true));
 }
+
+#[test]
+fn client_certificate() {
+    let ca = cert_dir().join("ca.pem");
+    let ca = ca.to_str().unwrap();
+    let server = Server::start_full(
+        Kind::Pyftpdlib,
+        Tls::Explicit,
+        "127.0.0.1",
+        "server",
+        &["--client-ca", ca],
+    );
+    // Without a client certificate the server ends the handshake.
+    let err = connect_err(&server, server.tls_options(Mode::Epsv, TlsLevel::All));
+    assert!(matches!(err, Error::Tls { .. } | Error::Io { .. }), "{err}");
+    // With one, the session and its data connections work.
+    let mut options = server.tls_options(Mode::Epsv, TlsLevel::All);
+    options.tls.client_cert = Some((cert_dir().join("client.pem"), cert_dir().join("client.key")));
+    let mut ftp = server.client_with(options);
+    let data = pattern(300_000, 8);
+    ftp.stor("c.bin", &mut &data[..]).unwrap();
+    let mut back = Vec::new();
+    ftp.retr("c.bin", &mut back).unwrap();
+    assert_eq!(back, data);
+    // A missing key file is the caller's error, reported before connecting.
+    let mut options = server.tls_options(Mode::Epsv, TlsLevel::All);
+    options.tls.client_cert = Some((cert_dir().join("client.pem"), cert_dir().join("nope.key")));
+    let err = Client::connect_with("127.0.0.1", server.port, options)
+        .err()
+        .unwrap();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+}

@@ -87,6 +87,17 @@ def run_pyftpdlib(args):
                 TLS_FTPHandler.handle(self)
 
         handler = ImplicitTLS if args.tls == "implicit" else ExplicitTLS
+        if args.client_ca:
+            from OpenSSL import SSL
+
+            context = handler.get_ssl_context()
+            context.set_verify(
+                SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT,
+                lambda _conn, _cert, _err, _depth, ok: bool(ok),
+            )
+            context.load_verify_locations(args.client_ca)
+            # OpenSSL refuses to resume sessions under peer verification without this.
+            context.set_session_id(b"ftpc-test")
     handler.authorizer = authorizer
     handler.banner = "ftpc test server (pyftpdlib) ready"
     handler.permit_foreign_addresses = False
@@ -218,6 +229,7 @@ def main():
     parser.add_argument("--tls-required", action="store_true")
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--client-ca", help="pyftpdlib: require client certificates from this CA")
     args = parser.parse_args()
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         sys.exit("test servers bind to loopback only")

@@ -5,28 +5,30 @@
 #   wronghost.pem/wronghost.key   signed by the CA for another name
 #   expired.pem/expired.key       signed by the CA, validity ended
 #   selfsigned.pem/selfsigned.key self-signed for localhost and 127.0.0.1
+#   client.pem/client.key         a client certificate signed by the CA
 # Idempotent: existing files younger than 20 days are kept.
 set -euo pipefail
 dir=${1:-"$(cd "$(dirname "$0")/../.." && pwd)/target/test-certs"}
 mkdir -p "$dir"
 cd "$dir"
-if [ -f selfsigned.pem ] && [ -n "$(find selfsigned.pem -mtime -20)" ]; then
+if [ -f client.pem ] && [ -n "$(find selfsigned.pem -mtime -20)" ]; then
   exit 0
 fi
 san="subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=ftpc test CA" \
   -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
   -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-sign() { # name subject-alt-name days-offset-args...
-  local name=$1 alt=$2; shift 2
+sign() { # name subject-alt-name openssl-x509-args...
+  local name=$1 alt=$2 usage=${USAGE:-serverAuth}; shift 2
   openssl req -newkey rsa:2048 -nodes -subj "/CN=${name}" -keyout "$name.key" -out "$name.csr" 2>/dev/null
-  printf '%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$alt" > "$name.ext"
+  printf '%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n' "$alt" "$usage" > "$name.ext"
   openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
     -extfile "$name.ext" -out "$name.pem" "$@" 2>/dev/null
   rm -f "$name.csr" "$name.ext"
 }
 sign server "$san" -days 30
 sign wronghost "subjectAltName=DNS:wrong.example" -days 30
+USAGE=clientAuth sign client "subjectAltName=DNS:ftpc-client" -days 30
 # An expired certificate: validity that ended yesterday.
 if openssl x509 -help 2>&1 | grep -q -- '-not_after'; then
   sign expired "$san" -not_before 20200101000000Z -not_after 20200201000000Z

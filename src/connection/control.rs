@@ -112,6 +112,48 @@ impl ControlChannel {
         Ok(())
     }
 
+    /// Ends TLS on the control connection after CCC was accepted (RFC 4217 section 6):
+    /// close_notify both ways, then plain text on the same TCP connection.
+    pub(crate) fn clear_tls(&mut self, timeout: Option<Duration>) -> Result<()> {
+        let context = "CCC: ending TLS on the control connection";
+        if self.parser.has_partial() {
+            return Err(Error::protocol(
+                context,
+                "the server sent more after accepting CCC",
+            ));
+        }
+        let tcp = self
+            .stream
+            .tcp()
+            .try_clone()
+            .map_err(|e| Error::io(context, e))?;
+        self.stream
+            .send_close_notify()
+            .map_err(|e| tls_io_error(context, e))?;
+        let deadline = Deadline::after(timeout);
+        loop {
+            let left = deadline.remaining(context, TimeoutPhase::TlsClose)?;
+            tcp.set_read_timeout(left)
+                .map_err(|e| Error::io(context, e))?;
+            match self.stream.read(&mut self.buf) {
+                Ok(0) => break,
+                Ok(_) => {
+                    return Err(Error::protocol(
+                        context,
+                        "the server sent data instead of its close_notify",
+                    ))
+                }
+                Err(e) if is_timeout(&e) => {
+                    return Err(deadline.expired(context, TimeoutPhase::TlsClose))
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(tls_io_error(context, e)),
+            }
+        }
+        self.stream = NetStream::Plain(tcp);
+        Ok(())
+    }
+
     pub(crate) fn send(&mut self, command: &Command) -> Result<()> {
         self.stream
             .write_all(command.wire())

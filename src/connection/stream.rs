@@ -124,12 +124,18 @@ impl NetStream {
         }
     }
 
-    /// Sends TLS close_notify (if under TLS) and ends our sending side.
-    pub(crate) fn shutdown_write(&mut self) -> io::Result<()> {
+    /// Sends TLS close_notify, if under TLS.
+    pub(crate) fn send_close_notify(&mut self) -> io::Result<()> {
         if let NetStream::Tls(s) = self {
             s.stream.conn.send_close_notify();
             s.stream.flush()?;
         }
+        Ok(())
+    }
+
+    /// Sends TLS close_notify (if under TLS) and ends our sending side.
+    pub(crate) fn shutdown_write(&mut self) -> io::Result<()> {
+        self.send_close_notify()?;
         match self.tcp().shutdown(Shutdown::Write) {
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
             other => other,

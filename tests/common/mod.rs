@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod scripted;
+pub mod tls_scripted;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
