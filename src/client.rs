@@ -72,6 +72,24 @@ impl Client {
         Client::handshake(control, options, tls)
     }
 
+    /// Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
+    /// logs in with its user and password (anonymously when it has none). The scheme's TLS
+    /// level replaces `options.tls.level`. Returns the client and the URL's path.
+    pub fn connect_url(url: &str, mut options: Options) -> Result<(Client, Vec<u8>)> {
+        let url = crate::url::FtpUrl::parse(url)?;
+        options.tls.level = url.tls;
+        let mut client = Client::connect_with(&url.host, url.port, options)?;
+        match &url.user {
+            Some(user) => {
+                client.login(user, url.password.as_deref().unwrap_or(""))?;
+            }
+            None => {
+                client.login_anonymous()?;
+            }
+        }
+        Ok((client, url.path))
+    }
+
     fn handshake(
         control: ControlChannel,
         options: Options,

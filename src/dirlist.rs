@@ -13,7 +13,7 @@ pub const MAX_LISTING_LINE: usize = 64 * 1024;
 
 /// How listing lines become entries.
 #[derive(Debug, Clone, Copy)]
-enum LineFormat {
+pub(crate) enum LineFormat {
     Mlsd,
     /// LIST, Unix or DOS style; `now` anchors year inference.
     List {
@@ -22,6 +22,13 @@ enum LineFormat {
 }
 
 impl LineFormat {
+    /// LIST lines, with years inferred relative to now.
+    pub(crate) fn list_now() -> LineFormat {
+        LineFormat::List {
+            now: Timestamp::from_system_time(SystemTime::now()),
+        }
+    }
+
     fn parse(self, line: &[u8]) -> std::result::Result<Option<Entry>, String> {
         match self {
             LineFormat::Mlsd => parse_mlsd_line(line).map(Some),
@@ -67,7 +74,7 @@ impl Client {
         self.list_lines_of("LIST", path, on_line)
     }
 
-    fn list_lines_of(
+    pub(crate) fn list_lines_of(
         &mut self,
         verb: &str,
         path: Option<&[u8]>,
@@ -92,8 +99,7 @@ impl Client {
 
     /// LIST parsed into entries (Unix or DOS/IIS style), for servers without MLSD.
     pub fn list_entries(&mut self, path: Option<&[u8]>) -> Result<Listing<'_>> {
-        let now = Timestamp::from_system_time(SystemTime::now());
-        self.open_listing("LIST", path, LineFormat::List { now })
+        self.open_listing("LIST", path, LineFormat::list_now())
     }
 
     fn open_listing(
@@ -102,15 +108,61 @@ impl Client {
         path: Option<&[u8]>,
         format: LineFormat,
     ) -> Result<Listing<'_>> {
+        let reader = self.begin_listing(verb, path)?;
+        Ok(Listing {
+            reader: Some(reader),
+            client: self,
+            format,
+        })
+    }
+
+    /// Starts a listing command; its entries are read with [`Client::next_listing_entry`].
+    pub(crate) fn begin_listing(&mut self, verb: &str, path: Option<&[u8]>) -> Result<LineReader> {
         let command = command_with_optional_path(verb, path)?;
         let transfer_type = self.transfer_type;
         self.ensure_type(transfer_type)?;
         let conn = self.begin_transfer(&command, 0)?;
-        Ok(Listing {
-            reader: Some(LineReader::new(conn, MAX_LISTING_LINE)),
-            client: self,
-            format,
-        })
+        Ok(LineReader::new(conn, MAX_LISTING_LINE))
+    }
+
+    /// The next entry of a listing begun with [`Client::begin_listing`]: `Ok(None)` when it is
+    /// complete (the reader is then gone); an error for a line that does not parse (the
+    /// listing goes on) or for a failed listing (the reader is then gone).
+    pub(crate) fn next_listing_entry(
+        &mut self,
+        reader: &mut Option<LineReader>,
+        format: LineFormat,
+    ) -> Result<Option<Entry>> {
+        loop {
+            let Some(lines) = reader.as_mut() else {
+                return Ok(None);
+            };
+            let line = match lines.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    let done = reader.take().expect("reader is present");
+                    self.end_transfer(done.conn)?;
+                    return Ok(None);
+                }
+                Err(e) => {
+                    let failed = reader.take().expect("reader is present");
+                    let context = failed.conn.command.clone();
+                    let err = line_error(&context, e, self.options.data_idle_timeout);
+                    return Err(self.fail_transfer(failed.conn, err));
+                }
+            };
+            if line.is_empty() {
+                continue;
+            }
+            match format.parse(line) {
+                Ok(Some(entry)) => return Ok(Some(entry)),
+                Ok(None) => continue,
+                Err(why) => {
+                    let context = lines.conn.command.clone();
+                    return Err(Error::protocol(context, why));
+                }
+            }
+        }
     }
 
     /// MLST: facts about one path.
@@ -132,39 +184,8 @@ impl Listing<'_> {
     /// The next entry: `Ok(Some)`, `Ok(None)` when the listing is complete (its final reply
     /// was 2xx), or an error. A line that does not parse is an error for that line only.
     pub fn next_entry(&mut self) -> Result<Option<Entry>> {
-        loop {
-            let Some(reader) = self.reader.as_mut() else {
-                return Ok(None);
-            };
-            let line = match reader.next_line() {
-                Ok(Some(line)) => line,
-                Ok(None) => {
-                    let reader = self.reader.take().expect("reader is present");
-                    self.client.end_transfer(reader.conn)?;
-                    return Ok(None);
-                }
-                Err(e) => {
-                    let reader = self.reader.take().expect("reader is present");
-                    let context = reader.conn.command.clone();
-                    let err = line_error(&context, e, self.client.options.data_idle_timeout);
-                    return Err(self.client.fail_transfer(reader.conn, err));
-                }
-            };
-            if line.is_empty() {
-                continue;
-            }
-            match self.format.parse(line) {
-                Ok(Some(entry)) => return Ok(Some(entry)),
-                Ok(None) => continue,
-                Err(why) => {
-                    let context = self
-                        .reader
-                        .as_ref()
-                        .map_or_else(String::new, |r| r.conn.command.clone());
-                    return Err(Error::protocol(context, why));
-                }
-            }
-        }
+        self.client
+            .next_listing_entry(&mut self.reader, self.format)
     }
 
     /// Stops the listing early with ABOR, leaving the control connection usable.

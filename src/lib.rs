@@ -23,10 +23,13 @@ mod client;
 mod connection;
 mod dirlist;
 mod error;
+#[cfg(feature = "capi")]
+mod ffi;
 pub mod listing;
 mod options;
 pub mod protocol;
 mod transfer;
+mod url;
 
 pub use client::Client;
 pub use connection::tls::parse_pin;
@@ -39,3 +42,4 @@ pub use options::{
 };
 pub use protocol::{Features, Reply, Timestamp};
 pub use transfer::{DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};
+pub use url::FtpUrl;

@@ -668,6 +668,18 @@ impl Client {
 
     // ---- raw data stream -------------------------------------------------------------------
 
+    /// A data connection for any command line, in the current transfer type.
+    pub(crate) fn begin_raw_transfer(
+        &mut self,
+        command_line: &[u8],
+        offset: u64,
+    ) -> Result<DataConnection> {
+        let command = Command::raw(command_line)?;
+        let transfer_type = self.transfer_type;
+        self.ensure_type(transfer_type)?;
+        self.begin_transfer(&command, offset)
+    }
+
     /// Opens a data connection for any command (ftplib's `transfercmd`/`ntransfercmd`), after
     /// REST `offset` when non-zero. Read or write the stream, then call
     /// [`DataStream::finish`] for the final reply; dropping it unfinished aborts.
@@ -676,10 +688,7 @@ impl Client {
         command_line: impl AsRef<[u8]>,
         offset: u64,
     ) -> Result<DataStream<'_>> {
-        let command = Command::raw(command_line)?;
-        let transfer_type = self.transfer_type;
-        self.ensure_type(transfer_type)?;
-        let conn = self.begin_transfer(&command, offset)?;
+        let conn = self.begin_raw_transfer(command_line.as_ref(), offset)?;
         Ok(DataStream {
             client: self,
             conn: Some(conn),

@@ -1,0 +1,182 @@
+//! The raw data stream (ftplib's `transfercmd`): open a data connection for any command, read
+//! or write it, then close it to read the final reply.
+
+use std::ffi::c_char;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::boundary::*;
+use super::codes::*;
+use super::handle::{ftp_client, shared, Shared};
+use crate::transfer::{data_error, DataConnection};
+
+/// An open data connection. Open with `ftp_data_open`; end with `ftp_data_close` (reads the
+/// final reply) or `ftp_data_abort`. Keeps its session alive internally.
+pub struct ftp_data {
+    shared: Arc<Shared>,
+    conn: Option<DataConnection>,
+    idle_limit: Option<Duration>,
+}
+
+/// Sends `command` (for example "RETR a.bin", "STOR b.bin", "LIST") over a new data
+/// connection, after REST `offset` when not 0, and writes the open stream to `*out`. Caller
+/// owns `*out`; end it with `ftp_data_close` or `ftp_data_abort`. Until then other calls on
+/// `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `command`.
+///
+/// # Safety
+/// `ftp` must be live; `command` NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_data_open(
+    ftp: *mut ftp_client,
+    command: *const c_char,
+    offset: u64,
+    out: *mut *mut ftp_data,
+) -> ftp_result {
+    let function = "ftp_data_open";
+    fallible(function, || {
+        let command = arg_bytes(function, "command", command)?;
+        arg_ptr(function, "out", out)?;
+        let shared = shared(function, ftp)?.clone();
+        let (conn, idle_limit) = shared.call(function, |c| {
+            let conn = c.begin_raw_transfer(command, offset)?;
+            Ok((conn, c.options().data_idle_timeout))
+        })?;
+        *out = Box::into_raw(Box::new(ftp_data {
+            shared,
+            conn: Some(conn),
+            idle_limit,
+        }));
+        Ok(FTP_OK)
+    })
+}
+
+unsafe fn open_conn<'a>(
+    function: &str,
+    data: *mut ftp_data,
+) -> FfiResult<(&'a mut DataConnection, Option<Duration>)> {
+    arg_ptr(function, "data", data)?;
+    let data = &mut *data;
+    let limit = data.idle_limit;
+    match data.conn.as_mut() {
+        Some(conn) => Ok((conn, limit)),
+        None => Err(FfiError::new(
+            FTP_ERR_INVALID_STATE,
+            format!("{function}: the stream is closed"),
+        )),
+    }
+}
+
+/// Writes the size the server announced for this transfer (its 150 reply) to `*out`;
+/// `FTP_ERR_NOT_AVAILABLE` when it announced none.
+///
+/// # Safety
+/// `data` must be live; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_data_expected_size(data: *mut ftp_data, out: *mut u64) -> ftp_result {
+    let function = "ftp_data_expected_size";
+    fallible(function, || {
+        let (conn, _) = open_conn(function, data)?;
+        arg_ptr(function, "out", out)?;
+        let size = conn.expected_size.ok_or_else(|| {
+            FfiError::new(
+                FTP_ERR_NOT_AVAILABLE,
+                format!("{function}: the server announced no size"),
+            )
+        })?;
+        *out = size;
+        Ok(FTP_OK)
+    })
+}
+
+/// Reads up to `capacity` bytes into `buffer` and writes the count to `*out_len`; 0 means
+/// the end of the data.
+///
+/// # Safety
+/// `data` must be live; `buffer` writable for `capacity` bytes; `out_len` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_data_read(
+    data: *mut ftp_data,
+    buffer: *mut u8,
+    capacity: usize,
+    out_len: *mut usize,
+) -> ftp_result {
+    let function = "ftp_data_read";
+    fallible(function, || {
+        let (conn, limit) = open_conn(function, data)?;
+        arg_ptr(function, "buffer", buffer)?;
+        arg_ptr(function, "out_len", out_len)?;
+        let buf = std::slice::from_raw_parts_mut(buffer, capacity);
+        let n = loop {
+            match conn.read(buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(data_error(&conn.command, e, limit).into()),
+            }
+        };
+        *out_len = n;
+        Ok(FTP_OK)
+    })
+}
+
+/// Writes all `len` bytes of `buffer` to the stream.
+///
+/// # Safety
+/// `data` must be live; `buffer` readable for `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_data_write(
+    data: *mut ftp_data,
+    buffer: *const u8,
+    len: usize,
+) -> ftp_result {
+    let function = "ftp_data_write";
+    fallible(function, || {
+        let (conn, limit) = open_conn(function, data)?;
+        arg_ptr(function, "buffer", buffer)?;
+        let buf = std::slice::from_raw_parts(buffer, len);
+        conn.write_all(buf)
+            .map_err(|e| FfiError::from(data_error(&conn.command, e, limit)))?;
+        Ok(FTP_OK)
+    })
+}
+
+unsafe fn finish(function: &str, data: *mut ftp_data, abort: bool) -> ftp_result {
+    fallible(function, || {
+        if data.is_null() {
+            return Ok(FTP_OK);
+        }
+        let mut data = Box::from_raw(data);
+        let Some(conn) = data.conn.take() else {
+            return Ok(FTP_OK);
+        };
+        data.shared.call(function, |c| {
+            if abort {
+                c.abort_transfer(conn)?;
+            } else {
+                c.end_transfer(conn)?;
+            }
+            Ok(FTP_OK)
+        })
+    })
+}
+
+/// Closes the stream (sending TLS close_notify after an upload), reads the server's final
+/// reply, and frees the stream: `FTP_OK` when it is 2xx. Consumes `data` in every case; NULL
+/// is a no-op.
+///
+/// # Safety
+/// `data` must be NULL or from `ftp_data_open`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_data_close(data: *mut ftp_data) -> ftp_result {
+    finish("ftp_data_close", data, false)
+}
+
+/// Stops the transfer with ABOR, drains the replies so the session stays usable, and frees
+/// the stream. Consumes `data` in every case; NULL is a no-op.
+///
+/// # Safety
+/// `data` must be NULL or from `ftp_data_open`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_data_abort(data: *mut ftp_data) -> ftp_result {
+    finish("ftp_data_abort", data, true)
+}

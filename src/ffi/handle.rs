@@ -1,0 +1,124 @@
+//! The client handle: shared state behind a mutex that is only ever tried, so a call from
+//! inside one of the handle's own callbacks gets `FTP_ERR_BUSY` instead of a deadlock. Child
+//! handles (listings, data streams) hold the same `Arc`, so they may be freed in any order.
+
+use std::ffi::CString;
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+
+use super::boundary::{arg_ptr, c_string_lossy, ErrorRecord, FfiError, FfiResult};
+use super::codes::*;
+use crate::Client;
+
+/// An FTP session. Create with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
+pub struct ftp_client {
+    pub(crate) shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+}
+
+pub(crate) struct State {
+    /// `None` once `ftp_close` ended the session while a child handle still held it.
+    pub(crate) client: Option<Client>,
+    pub(crate) error: ErrorRecord,
+    pub(crate) welcome: CString,
+    pub(crate) reply_code: i32,
+    pub(crate) reply_text: CString,
+}
+
+impl Shared {
+    pub(crate) fn new(client: Client) -> Arc<Shared> {
+        let welcome = c_string_lossy(&client.welcome().text());
+        let reply_code = i32::from(client.welcome().code());
+        Arc::new(Shared {
+            state: Mutex::new(State {
+                client: Some(client),
+                error: ErrorRecord::default(),
+                reply_text: welcome.clone(),
+                welcome,
+                reply_code,
+            }),
+        })
+    }
+
+    /// Locks the state without waiting: a busy handle is an error, never a deadlock.
+    pub(crate) fn lock(&self, function: &str) -> FfiResult<MutexGuard<'_, State>> {
+        match self.state.try_lock() {
+            Ok(guard) => Ok(guard),
+            Err(TryLockError::WouldBlock) => Err(FfiError::new(
+                FTP_ERR_BUSY,
+                format!(
+                    "{function}: the handle is in use (called from inside its own callback, \
+                     or from two threads at once)"
+                ),
+            )),
+            // A panic was caught while the state was locked; the client marks itself unusable
+            // where that matters, so the state is still safe to read.
+            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+        }
+    }
+
+    /// Runs `body` with the session, recording the outcome and the last reply on the handle.
+    pub(crate) fn call<R>(
+        &self,
+        function: &str,
+        body: impl FnOnce(&mut Client) -> FfiResult<R>,
+    ) -> FfiResult<R> {
+        let mut state = self.lock(function)?;
+        state.run(function, body)
+    }
+}
+
+impl State {
+    pub(crate) fn run<R>(
+        &mut self,
+        function: &str,
+        body: impl FnOnce(&mut Client) -> FfiResult<R>,
+    ) -> FfiResult<R> {
+        let result = match self.client.as_mut() {
+            Some(client) => body(client),
+            None => Err(FfiError::new(
+                FTP_ERR_INVALID_STATE,
+                format!("{function}: the session was closed with ftp_close"),
+            )),
+        };
+        self.record(&result);
+        result
+    }
+
+    pub(crate) fn record<R>(&mut self, result: &FfiResult<R>) {
+        match result {
+            Ok(_) => self.error.clear(),
+            Err(err) => self.error.set(err),
+        }
+        if let Some(reply) = self.client.as_ref().and_then(Client::last_reply) {
+            self.reply_code = i32::from(reply.code());
+            self.reply_text = c_string_lossy(&reply.text());
+        }
+    }
+}
+
+/// The shared state behind a client handle pointer.
+///
+/// # Safety
+/// `ftp` must be NULL or a live pointer returned by `ftp_connect`.
+pub(crate) unsafe fn shared<'a>(
+    function: &str,
+    ftp: *const ftp_client,
+) -> FfiResult<&'a Arc<Shared>> {
+    arg_ptr(function, "ftp", ftp)?;
+    Ok(&(*ftp).shared)
+}
+
+/// Runs `body` with the client behind `ftp`.
+///
+/// # Safety
+/// As [`shared`].
+pub(crate) unsafe fn with_client<R>(
+    function: &str,
+    ftp: *const ftp_client,
+    body: impl FnOnce(&mut Client) -> FfiResult<R>,
+) -> FfiResult<R> {
+    shared(function, ftp)?.call(function, body)
+}

@@ -1,0 +1,302 @@
+//! Listings from C: an MLSD or parsed-LIST iterator that returns borrowed entries, MLST, and
+//! the entry accessors.
+
+use std::ffi::{c_char, CString};
+use std::sync::Arc;
+
+use super::boundary::*;
+use super::codes::*;
+use super::handle::{ftp_client, shared, Shared};
+use crate::dirlist::LineFormat;
+use crate::transfer::LineReader;
+use crate::{Entry, EntryKind};
+
+/// One listed object. Borrowed from its iterator (valid until the next `ftp_mlsd_next` or
+/// `ftp_mlsd_close`) or owned (from `ftp_mlst`, freed with `ftp_entry_free`).
+pub struct ftp_entry {
+    entry: Entry,
+    name: CString,
+    facts: Vec<(String, CString)>,
+}
+
+impl ftp_entry {
+    fn new(entry: Entry) -> ftp_entry {
+        let name =
+            CString::new(entry.name_bytes()).unwrap_or_else(|_| c_string_lossy(entry.name()));
+        let facts = entry
+            .facts()
+            .iter()
+            .map(|(k, v)| (k.clone(), c_string_lossy(v)))
+            .collect();
+        ftp_entry { entry, name, facts }
+    }
+}
+
+/// A listing being received. Open with `ftp_mlsd_open` or `ftp_list_open`, step with
+/// `ftp_mlsd_next`, free with `ftp_mlsd_close`. Keeps its session alive internally, so the
+/// session handle and the iterator may be freed in either order.
+pub struct ftp_mlsd {
+    shared: Arc<Shared>,
+    reader: Option<LineReader>,
+    format: LineFormat,
+    current: Option<ftp_entry>,
+}
+
+unsafe fn open(
+    function: &str,
+    verb: &str,
+    format: LineFormat,
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    out: *mut *mut ftp_mlsd,
+) -> ftp_result {
+    fallible(function, || {
+        let path = arg_bytes(function, "path", path)?;
+        arg_ptr(function, "out", out)?;
+        let shared = shared(function, ftp)?.clone();
+        let reader = shared.call(function, |c| {
+            let path = (!path.is_empty()).then_some(path);
+            Ok(c.begin_listing(verb, path)?)
+        })?;
+        *out = Box::into_raw(Box::new(ftp_mlsd {
+            shared,
+            reader: Some(reader),
+            format,
+            current: None,
+        }));
+        Ok(FTP_OK)
+    })
+}
+
+/// Starts an MLSD listing of `path` ("" for the current directory); lines are parsed as they
+/// arrive, never buffered whole. Caller owns `*out`; free with `ftp_mlsd_close`. Until then
+/// other calls on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mlsd_open(
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    out: *mut *mut ftp_mlsd,
+) -> ftp_result {
+    open("ftp_mlsd_open", "MLSD", LineFormat::Mlsd, ftp, path, out)
+}
+
+/// Starts a LIST listing of `path` parsed into entries (Unix and DOS/IIS formats), for servers
+/// without MLSD. Stepped and freed like an MLSD listing.
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_list_open(
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    out: *mut *mut ftp_mlsd,
+) -> ftp_result {
+    open(
+        "ftp_list_open",
+        "LIST",
+        LineFormat::list_now(),
+        ftp,
+        path,
+        out,
+    )
+}
+
+/// Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
+/// the next `ftp_mlsd_next` or `ftp_mlsd_close` on `it`), or `FTP_DONE` at the end (the
+/// server's final reply was 2xx), or an error. A line that does not parse is an
+/// `FTP_ERR_PROTOCOL` for that line only: calling again goes on with the next line.
+///
+/// # Safety
+/// `it` must be live; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mlsd_next(
+    it: *mut ftp_mlsd,
+    out: *mut *const ftp_entry,
+) -> ftp_result {
+    let function = "ftp_mlsd_next";
+    fallible(function, || {
+        arg_ptr(function, "it", it)?;
+        arg_ptr(function, "out", out)?;
+        let it = &mut *it;
+        it.current = None;
+        let format = it.format;
+        let reader = &mut it.reader;
+        let next = it
+            .shared
+            .call(function, |c| Ok(c.next_listing_entry(reader, format)?))?;
+        match next {
+            Some(entry) => {
+                let entry = it.current.insert(ftp_entry::new(entry));
+                *out = entry;
+                Ok(FTP_OK)
+            }
+            None => Ok(FTP_DONE),
+        }
+    })
+}
+
+/// Ends a listing and frees it: a listing not read to the end is aborted (ABOR), leaving the
+/// session usable. Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
+///
+/// # Safety
+/// `it` must be NULL or from `ftp_mlsd_open`/`ftp_list_open`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mlsd_close(it: *mut ftp_mlsd) {
+    infallible((), || {
+        if it.is_null() {
+            return;
+        }
+        let mut it = Box::from_raw(it);
+        if let Some(reader) = it.reader.take() {
+            if let Ok(mut state) = it.shared.lock("ftp_mlsd_close") {
+                let _ = state.run("ftp_mlsd_close", |c| Ok(c.abort_transfer(reader.conn)?));
+            }
+        }
+    })
+}
+
+/// MLST: facts about one path ("" for the current directory). Caller owns `*out`; free with
+/// `ftp_entry_free`.
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mlst(
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    out: *mut *mut ftp_entry,
+) -> ftp_result {
+    let function = "ftp_mlst";
+    fallible(function, || {
+        let path = arg_bytes(function, "path", path)?;
+        arg_ptr(function, "out", out)?;
+        let entry = shared(function, ftp)?.call(function, |c| {
+            Ok(c.mlst((!path.is_empty()).then_some(path))?)
+        })?;
+        *out = Box::into_raw(Box::new(ftp_entry::new(entry)));
+        Ok(FTP_OK)
+    })
+}
+
+/// Frees an entry from `ftp_mlst`. Consumes `entry`; NULL is a no-op. Never pass an entry
+/// borrowed from `ftp_mlsd_next`.
+///
+/// # Safety
+/// `entry` must be NULL or from `ftp_mlst`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_free(entry: *mut ftp_entry) {
+    infallible((), || {
+        if !entry.is_null() {
+            drop(Box::from_raw(entry));
+        }
+    })
+}
+
+static EMPTY: &[u8] = b"\0";
+
+/// The entry's name, exactly as the server sent it (a NUL in it is shown as U+FFFD).
+/// Borrowed from `entry`. Never NULL ("" for a NULL entry).
+///
+/// # Safety
+/// `entry` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_name(entry: *const ftp_entry) -> *const c_char {
+    infallible(EMPTY.as_ptr().cast(), || {
+        if entry.is_null() {
+            return EMPTY.as_ptr().cast();
+        }
+        (*entry).name.as_ptr()
+    })
+}
+
+/// The entry's type: `FTP_ENTRY_FILE`, `_DIR`, `_CURRENT_DIR`, `_PARENT_DIR`, `_LINK` or
+/// `_OTHER` (`FTP_ENTRY_OTHER` for a NULL entry).
+///
+/// # Safety
+/// `entry` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_type(entry: *const ftp_entry) -> i32 {
+    infallible(FTP_ENTRY_OTHER, || {
+        if entry.is_null() {
+            return FTP_ENTRY_OTHER;
+        }
+        match (*entry).entry.kind() {
+            EntryKind::File => FTP_ENTRY_FILE,
+            EntryKind::Dir => FTP_ENTRY_DIR,
+            EntryKind::CurrentDir => FTP_ENTRY_CURRENT_DIR,
+            EntryKind::ParentDir => FTP_ENTRY_PARENT_DIR,
+            EntryKind::Link => FTP_ENTRY_LINK,
+            EntryKind::Other(_) => FTP_ENTRY_OTHER,
+        }
+    })
+}
+
+/// Writes the entry's size to `*out`; `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
+///
+/// # Safety
+/// `entry` must be live; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_size(entry: *const ftp_entry, out: *mut u64) -> ftp_result {
+    let function = "ftp_entry_size";
+    fallible(function, || {
+        arg_ptr(function, "entry", entry)?;
+        arg_ptr(function, "out", out)?;
+        let size = (*entry).entry.size().ok_or_else(|| {
+            FfiError::new(
+                FTP_ERR_NOT_AVAILABLE,
+                format!("{function}: the listing gives no size"),
+            )
+        })?;
+        *out = size;
+        Ok(FTP_OK)
+    })
+}
+
+/// Writes the entry's modification time (seconds since 1970 UTC) to `*out`;
+/// `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
+///
+/// # Safety
+/// `entry` must be live; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_modified(entry: *const ftp_entry, out: *mut i64) -> ftp_result {
+    let function = "ftp_entry_modified";
+    fallible(function, || {
+        arg_ptr(function, "entry", entry)?;
+        arg_ptr(function, "out", out)?;
+        let time = (*entry).entry.modified().ok_or_else(|| {
+            FfiError::new(
+                FTP_ERR_NOT_AVAILABLE,
+                format!("{function}: the listing gives no time"),
+            )
+        })?;
+        *out = time.unix_seconds();
+        Ok(FTP_OK)
+    })
+}
+
+/// Any fact by name, case-insensitively (`perm`, `unique`, `unix.mode`, ...; for LIST entries
+/// `unix.mode`, `unix.owner`, `unix.group`, `unix.nlink`). Borrowed from `entry`; NULL when the
+/// entry has no such fact.
+///
+/// # Safety
+/// `entry` must be NULL or live; `name` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_fact(
+    entry: *const ftp_entry,
+    name: *const c_char,
+) -> *const c_char {
+    infallible(std::ptr::null(), || {
+        if entry.is_null() || name.is_null() {
+            return std::ptr::null();
+        }
+        let name = std::ffi::CStr::from_ptr(name).to_bytes();
+        (*entry)
+            .facts
+            .iter()
+            .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(name))
+            .map_or(std::ptr::null(), |(_, v)| v.as_ptr())
+    })
+}

@@ -1,0 +1,536 @@
+//! `ftp_options`: everything set before connecting, through typed setters.
+
+use std::ffi::c_char;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::boundary::*;
+use super::codes::*;
+use crate::{
+    ActiveOptions, DataMode, DataProtection, Options, PassiveMode, TlsLevel, TlsVersion,
+    TransferType,
+};
+
+/// Connection options. Create with `ftp_options_new`, free with `ftp_options_free`.
+pub struct ftp_options {
+    pub(crate) options: Options,
+}
+
+/// Runs a setter on `opts`.
+unsafe fn set(
+    function: &str,
+    opts: *mut ftp_options,
+    body: impl FnOnce(&mut Options) -> FfiResult<()>,
+) -> ftp_result {
+    fallible(function, || {
+        arg_ptr(function, "opts", opts)?;
+        body(&mut (*opts).options)?;
+        Ok(FTP_OK)
+    })
+}
+
+fn millis(ms: u32) -> Option<Duration> {
+    (ms > 0).then(|| Duration::from_millis(u64::from(ms)))
+}
+
+fn invalid(function: &str, what: String) -> FfiError {
+    FfiError::new(FTP_ERR_INVALID_ARGUMENT, format!("{function}: {what}"))
+}
+
+/// Creates options with the defaults: passive mode (EPSV, then PASV), plain FTP, binary
+/// transfers, 64 KiB blocks, timeouts of 30 s (connect), 60 s (reply), 30 s (data connect),
+/// 60 s (accept), 60 s (data idle).
+///
+/// Returns NULL only if memory runs out. Caller owns the result; free with `ftp_options_free`.
+/// The options are copied by `ftp_connect`, so they may be freed right after it.
+#[no_mangle]
+pub extern "C" fn ftp_options_new() -> *mut ftp_options {
+    fallible_ptr("ftp_options_new", || {
+        Ok(Box::into_raw(Box::new(ftp_options {
+            options: Options::default(),
+        })))
+    })
+}
+
+/// Frees options. Consumes `opts`; NULL is a no-op.
+///
+/// # Safety
+/// `opts` must be NULL or a pointer from `ftp_options_new`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_free(opts: *mut ftp_options) {
+    infallible((), || {
+        if !opts.is_null() {
+            drop(Box::from_raw(opts));
+        }
+    })
+}
+
+/// Sets every timeout at once, in milliseconds; 0 waits forever.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_timeout_ms(opts: *mut ftp_options, ms: u32) -> ftp_result {
+    set("ftp_options_set_timeout_ms", opts, |o| {
+        *o = o.clone().with_timeout(millis(ms));
+        Ok(())
+    })
+}
+
+/// Limit for opening the control connection, in milliseconds; 0 waits forever.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_connect_timeout_ms(
+    opts: *mut ftp_options,
+    ms: u32,
+) -> ftp_result {
+    set("ftp_options_set_connect_timeout_ms", opts, |o| {
+        o.connect_timeout = millis(ms);
+        Ok(())
+    })
+}
+
+/// Limit for each reply on the control connection, in milliseconds; 0 waits forever.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_reply_timeout_ms(
+    opts: *mut ftp_options,
+    ms: u32,
+) -> ftp_result {
+    set("ftp_options_set_reply_timeout_ms", opts, |o| {
+        o.reply_timeout = millis(ms);
+        Ok(())
+    })
+}
+
+/// Limit for opening a passive data connection (and its TLS handshake), in milliseconds; 0
+/// waits forever.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_data_connect_timeout_ms(
+    opts: *mut ftp_options,
+    ms: u32,
+) -> ftp_result {
+    set("ftp_options_set_data_connect_timeout_ms", opts, |o| {
+        o.data_connect_timeout = millis(ms);
+        Ok(())
+    })
+}
+
+/// Limit for the server to connect to an active-mode listener, in milliseconds; 0 waits
+/// forever.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_accept_timeout_ms(
+    opts: *mut ftp_options,
+    ms: u32,
+) -> ftp_result {
+    set("ftp_options_set_accept_timeout_ms", opts, |o| {
+        o.accept_timeout = millis(ms);
+        Ok(())
+    })
+}
+
+/// Limit for a data connection to stay silent mid-transfer, in milliseconds; 0 waits forever.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_data_idle_timeout_ms(
+    opts: *mut ftp_options,
+    ms: u32,
+) -> ftp_result {
+    set("ftp_options_set_data_idle_timeout_ms", opts, |o| {
+        o.data_idle_timeout = millis(ms);
+        Ok(())
+    })
+}
+
+/// Passive data connections with `mode`: `FTP_PASSIVE_AUTO` (EPSV, then PASV; the default),
+/// `FTP_PASSIVE_EPSV` or `FTP_PASSIVE_PASV`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_passive_mode(
+    opts: *mut ftp_options,
+    mode: i32,
+) -> ftp_result {
+    let function = "ftp_options_set_passive_mode";
+    set(function, opts, |o| {
+        let mode = match mode {
+            FTP_PASSIVE_AUTO => PassiveMode::Auto,
+            FTP_PASSIVE_EPSV => PassiveMode::Epsv,
+            FTP_PASSIVE_PASV => PassiveMode::Pasv,
+            other => return Err(invalid(function, format!("unknown passive mode {other}"))),
+        };
+        o.data_mode = DataMode::Passive(mode);
+        Ok(())
+    })
+}
+
+/// Active data connections (PORT, or EPRT for IPv6 or when `use_eprt`). `bind_address` is
+/// the local address to listen on and `advertise_address` the one sent to the server (for
+/// NAT); `""` means the control connection's local address. Ports `port_min`..`port_max`
+/// are tried in order; 0 and 0 mean any free port. Borrows both strings for the call.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`; the strings must be NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_active(
+    opts: *mut ftp_options,
+    bind_address: *const c_char,
+    advertise_address: *const c_char,
+    port_min: u16,
+    port_max: u16,
+    use_eprt: bool,
+) -> ftp_result {
+    let function = "ftp_options_set_active";
+    set(function, opts, |o| {
+        let parse = |name: &str, text: &str| -> FfiResult<Option<IpAddr>> {
+            if text.is_empty() {
+                return Ok(None);
+            }
+            text.parse()
+                .map(Some)
+                .map_err(|_| invalid(function, format!("`{name}` {text:?} is not an IP address")))
+        };
+        let bind = parse(
+            "bind_address",
+            arg_str(function, "bind_address", bind_address)?,
+        )?;
+        let advertise = parse(
+            "advertise_address",
+            arg_str(function, "advertise_address", advertise_address)?,
+        )?;
+        let port_range = match (port_min, port_max) {
+            (0, 0) => None,
+            (lo, hi) if lo <= hi && lo > 0 => Some(lo..=hi),
+            _ => {
+                return Err(invalid(
+                    function,
+                    "port range must be 1 <= min <= max".into(),
+                ))
+            }
+        };
+        o.data_mode = DataMode::Active(ActiveOptions {
+            bind_address: bind,
+            advertise_address: advertise,
+            port_range,
+            use_eprt,
+        });
+        Ok(())
+    })
+}
+
+/// Use the address in PASV replies (off by default: the control peer's address is used, as
+/// curl and ftplib do since CVE-2020-8284).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_trust_pasv_address(
+    opts: *mut ftp_options,
+    trust: bool,
+) -> ftp_result {
+    set("ftp_options_set_trust_pasv_address", opts, |o| {
+        o.trust_pasv_address = trust;
+        Ok(())
+    })
+}
+
+/// TLS level: `FTP_TLS_NONE` (default), `FTP_TLS_TRY`, `FTP_TLS_CONTROL`, `FTP_TLS_ALL`,
+/// `FTP_TLS_IMPLICIT`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls(opts: *mut ftp_options, level: i32) -> ftp_result {
+    let function = "ftp_options_set_tls";
+    set(function, opts, |o| {
+        o.tls.level = match level {
+            FTP_TLS_NONE => TlsLevel::None,
+            FTP_TLS_TRY => TlsLevel::Try,
+            FTP_TLS_CONTROL => TlsLevel::Control,
+            FTP_TLS_ALL => TlsLevel::All,
+            FTP_TLS_IMPLICIT => TlsLevel::Implicit,
+            other => return Err(invalid(function, format!("unknown TLS level {other}"))),
+        };
+        Ok(())
+    })
+}
+
+/// Data connection protection under TLS: `FTP_PROT_PRIVATE` (PROT P, default) or
+/// `FTP_PROT_CLEAR` (PROT C).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls_data_protection(
+    opts: *mut ftp_options,
+    protection: i32,
+) -> ftp_result {
+    let function = "ftp_options_set_tls_data_protection";
+    set(function, opts, |o| {
+        o.tls.data_protection = match protection {
+            FTP_PROT_PRIVATE => DataProtection::Private,
+            FTP_PROT_CLEAR => DataProtection::Clear,
+            other => return Err(invalid(function, format!("unknown protection {other}"))),
+        };
+        Ok(())
+    })
+}
+
+/// Trusts the CA certificates in a PEM file besides the system store. Copies `path`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`; `path` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls_ca_file(
+    opts: *mut ftp_options,
+    path: *const c_char,
+) -> ftp_result {
+    let function = "ftp_options_set_tls_ca_file";
+    set(function, opts, |o| {
+        o.tls.ca_file = Some(PathBuf::from(arg_str(function, "path", path)?));
+        Ok(())
+    })
+}
+
+/// Trusts the PEM CA certificates in a directory besides the system store. Copies `path`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`; `path` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls_ca_dir(
+    opts: *mut ftp_options,
+    path: *const c_char,
+) -> ftp_result {
+    let function = "ftp_options_set_tls_ca_dir";
+    set(function, opts, |o| {
+        o.tls.ca_dir = Some(PathBuf::from(arg_str(function, "path", path)?));
+        Ok(())
+    })
+}
+
+/// Whether to trust the system's CA store (default true; SSL_CERT_FILE and SSL_CERT_DIR are
+/// honoured).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls_system_roots(
+    opts: *mut ftp_options,
+    use_system: bool,
+) -> ftp_result {
+    set("ftp_options_set_tls_system_roots", opts, |o| {
+        o.tls.use_system_roots = use_system;
+        Ok(())
+    })
+}
+
+/// Adds a pinned server certificate: `sha256//BASE64` (curl's form, of the public key) or 64
+/// hex digits (of the DER certificate or its public key). With pins set, exactly the pinned
+/// certificates are accepted, whatever their issuer. Copies `pin`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`; `pin` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_add_tls_pin(
+    opts: *mut ftp_options,
+    pin: *const c_char,
+) -> ftp_result {
+    let function = "ftp_options_add_tls_pin";
+    set(function, opts, |o| {
+        let pin = crate::parse_pin(arg_str(function, "pin", pin)?)?;
+        o.tls.pinned_sha256.push(pin);
+        Ok(())
+    })
+}
+
+/// The name sent as SNI and verified in the certificate (default: the host connected to).
+/// Copies `name`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`; `name` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls_server_name(
+    opts: *mut ftp_options,
+    name: *const c_char,
+) -> ftp_result {
+    let function = "ftp_options_set_tls_server_name";
+    set(function, opts, |o| {
+        o.tls.server_name = Some(arg_str(function, "name", name)?.to_string());
+        Ok(())
+    })
+}
+
+/// A client certificate chain and its key, both PEM files. Copies both paths; the files are
+/// read when connecting.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`; the paths NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls_client_cert(
+    opts: *mut ftp_options,
+    cert_path: *const c_char,
+    key_path: *const c_char,
+) -> ftp_result {
+    let function = "ftp_options_set_tls_client_cert";
+    set(function, opts, |o| {
+        let cert = PathBuf::from(arg_str(function, "cert_path", cert_path)?);
+        let key = PathBuf::from(arg_str(function, "key_path", key_path)?);
+        o.tls.client_cert = Some((cert, key));
+        Ok(())
+    })
+}
+
+/// DANGEROUS: accepts any server certificate from anyone, so anyone on the path can read and
+/// change the session. Only for tests and networks you already trust. Never the default and
+/// never implied by another option.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_dangerous_disable_tls_verification(
+    opts: *mut ftp_options,
+) -> ftp_result {
+    set(
+        "ftp_options_dangerous_disable_tls_verification",
+        opts,
+        |o| {
+            o.tls.dangerous_disable_verification = true;
+            Ok(())
+        },
+    )
+}
+
+/// Treat a TLS download that ends without close_notify as complete (for servers known not to
+/// send it). Off by default: such a download fails with `FTP_ERR_TLS`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls_allow_missing_close_notify(
+    opts: *mut ftp_options,
+    allow: bool,
+) -> ftp_result {
+    set(
+        "ftp_options_set_tls_allow_missing_close_notify",
+        opts,
+        |o| {
+            o.tls.allow_missing_close_notify = allow;
+            Ok(())
+        },
+    )
+}
+
+/// The TLS versions allowed: `FTP_TLS_VERSION_1_2` or `FTP_TLS_VERSION_1_3` for each bound.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls_versions(
+    opts: *mut ftp_options,
+    min: i32,
+    max: i32,
+) -> ftp_result {
+    let function = "ftp_options_set_tls_versions";
+    set(function, opts, |o| {
+        let version = |v: i32| match v {
+            FTP_TLS_VERSION_1_2 => Ok(TlsVersion::Tls12),
+            FTP_TLS_VERSION_1_3 => Ok(TlsVersion::Tls13),
+            other => Err(invalid(function, format!("unknown TLS version {other}"))),
+        };
+        let (min, max) = (version(min)?, version(max)?);
+        if min > max {
+            return Err(invalid(function, "min is above max".into()));
+        }
+        o.tls.min_version = Some(min);
+        o.tls.max_version = Some(max);
+        Ok(())
+    })
+}
+
+/// Send CCC after login: the control connection returns to plain text while data stays
+/// protected.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_tls_ccc(
+    opts: *mut ftp_options,
+    enable: bool,
+) -> ftp_result {
+    set("ftp_options_set_tls_ccc", opts, |o| {
+        o.tls.clear_command_channel = enable;
+        Ok(())
+    })
+}
+
+/// Bytes per read or write on data connections (default 65536; at least 1).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_block_size(
+    opts: *mut ftp_options,
+    bytes: usize,
+) -> ftp_result {
+    let function = "ftp_options_set_block_size";
+    set(function, opts, |o| {
+        if bytes == 0 || bytes > 64 * 1024 * 1024 {
+            return Err(invalid(
+                function,
+                "block size must be 1 byte to 64 MiB".into(),
+            ));
+        }
+        o.block_size = bytes;
+        Ok(())
+    })
+}
+
+/// The initial transfer type: `FTP_TYPE_BINARY` (default) or `FTP_TYPE_ASCII`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_transfer_type(
+    opts: *mut ftp_options,
+    transfer_type: i32,
+) -> ftp_result {
+    let function = "ftp_options_set_transfer_type";
+    set(function, opts, |o| {
+        o.transfer_type = transfer_type_of(function, transfer_type)?;
+        Ok(())
+    })
+}
+
+pub(crate) fn transfer_type_of(function: &str, value: i32) -> FfiResult<TransferType> {
+    match value {
+        FTP_TYPE_BINARY => Ok(TransferType::Binary),
+        FTP_TYPE_ASCII => Ok(TransferType::Ascii),
+        other => Err(invalid(function, format!("unknown transfer type {other}"))),
+    }
+}
+
+/// Send `OPTS UTF8 ON` after login when the server offers UTF8 (default true).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_utf8(opts: *mut ftp_options, enable: bool) -> ftp_result {
+    set("ftp_options_set_utf8", opts, |o| {
+        o.utf8 = enable;
+        Ok(())
+    })
+}

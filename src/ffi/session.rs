@@ -1,0 +1,529 @@
+//! Session functions: connect, login, close, the handle's reply and error getters, and the
+//! file and directory commands.
+
+use std::ffi::{c_char, c_int};
+
+use super::boundary::*;
+use super::codes::*;
+use super::handle::{ftp_client, shared, with_client, Shared};
+use super::options::{ftp_options, transfer_type_of};
+use crate::{Client, Options, Timestamp};
+
+static EMPTY: &[u8] = b"\0";
+
+fn empty_c_str() -> *const c_char {
+    EMPTY.as_ptr().cast()
+}
+
+unsafe fn options_or_default(opts: *const ftp_options) -> Options {
+    if opts.is_null() {
+        Options::default()
+    } else {
+        (*opts).options.clone()
+    }
+}
+
+fn into_handle(client: Client) -> *mut ftp_client {
+    Box::into_raw(Box::new(ftp_client {
+        shared: Shared::new(client),
+    }))
+}
+
+/// Connects to `host` (a name, an IPv4 address or an IPv6 address) on `port` and reads the
+/// welcome message; with TLS options, also starts TLS. `opts` may be NULL for the defaults;
+/// it is copied, not kept. On success writes a new handle to `*out`: caller owns it; free with
+/// `ftp_close`. `*out` is written only on success.
+///
+/// # Safety
+/// `host` must be NUL-terminated; `opts` NULL or live; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_connect(
+    host: *const c_char,
+    port: u16,
+    opts: *const ftp_options,
+    out: *mut *mut ftp_client,
+) -> ftp_result {
+    let function = "ftp_connect";
+    fallible(function, || {
+        let host = arg_str(function, "host", host)?;
+        arg_ptr(function, "out", out)?;
+        let client = Client::connect_with(host, port, options_or_default(opts))?;
+        *out = into_handle(client);
+        Ok(FTP_OK)
+    })
+}
+
+/// Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
+/// logs in with its user and password (anonymously without them). `opts` may be NULL; the
+/// scheme's TLS level replaces the one in `opts`. On success writes a new handle to `*out`
+/// (free with `ftp_close`) and the URL's decoded path to `*out_path` (free with
+/// `ftp_string_free`; "" when the URL has none). Out-parameters are written only on success.
+///
+/// # Safety
+/// `url` must be NUL-terminated; `opts` NULL or live; `out` and `out_path` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_connect_url(
+    url: *const c_char,
+    opts: *const ftp_options,
+    out: *mut *mut ftp_client,
+    out_path: *mut *mut c_char,
+) -> ftp_result {
+    let function = "ftp_connect_url";
+    fallible(function, || {
+        let url = arg_str(function, "url", url)?;
+        arg_ptr(function, "out", out)?;
+        arg_ptr(function, "out_path", out_path)?;
+        let (client, path) = Client::connect_url(url, options_or_default(opts))?;
+        let path = owned_c_string(function, &path)?;
+        *out = into_handle(client);
+        *out_path = path;
+        Ok(FTP_OK)
+    })
+}
+
+/// Logs in with USER and PASS (and ACCT when `account` is not "" and the server asks), then
+/// reads FEAT and turns on UTF-8 where offered. Borrows the strings for the call; the password
+/// never appears in any message.
+///
+/// # Safety
+/// `ftp` must be live; the strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_login(
+    ftp: *mut ftp_client,
+    user: *const c_char,
+    password: *const c_char,
+    account: *const c_char,
+) -> ftp_result {
+    let function = "ftp_login";
+    fallible(function, || {
+        let user = arg_str(function, "user", user)?;
+        let password = arg_str(function, "password", password)?;
+        let account = arg_str(function, "account", account)?;
+        with_client(function, ftp, |c| {
+            let account = (!account.is_empty()).then_some(account);
+            c.login_with_account(user, password, account)?;
+            Ok(FTP_OK)
+        })
+    })
+}
+
+/// Ends the session: sends QUIT (waiting for its answer within the reply timeout) and frees
+/// the handle. Consumes `ftp`; NULL is a no-op. Always frees, even when QUIT fails. Child
+/// handles (listings, data streams) stay valid to free, and report `FTP_ERR_INVALID_STATE`
+/// if used.
+///
+/// # Safety
+/// `ftp` must be NULL or a handle from `ftp_connect`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_close(ftp: *mut ftp_client) {
+    infallible((), || {
+        if ftp.is_null() {
+            return;
+        }
+        let handle = Box::from_raw(ftp);
+        let client = match handle.shared.lock("ftp_close") {
+            Ok(mut state) => state.client.take(),
+            Err(_) => None,
+        };
+        if let Some(client) = client {
+            let _ = client.quit();
+        }
+    })
+}
+
+/// The server's welcome text (without codes). Owned by `ftp`, valid until `ftp_close`.
+/// Never NULL.
+///
+/// # Safety
+/// `ftp` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_welcome(ftp: *const ftp_client) -> *const c_char {
+    infallible(empty_c_str(), || match shared("ftp_welcome", ftp) {
+        Ok(shared) => match shared.lock("ftp_welcome") {
+            Ok(state) => state.welcome.as_ptr(),
+            Err(_) => empty_c_str(),
+        },
+        Err(_) => empty_c_str(),
+    })
+}
+
+/// The last reply code the server sent on this handle (0 before any). Does not change the
+/// thread's error.
+///
+/// # Safety
+/// `ftp` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_reply_code(ftp: *const ftp_client) -> c_int {
+    infallible(0, || {
+        shared("ftp_reply_code", ftp)
+            .and_then(|s| s.lock("ftp_reply_code").map(|st| st.reply_code))
+            .unwrap_or(0)
+    })
+}
+
+/// The text of the last reply on this handle. Owned by `ftp`, valid until the next call on
+/// `ftp`. Never NULL.
+///
+/// # Safety
+/// `ftp` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_reply_text(ftp: *const ftp_client) -> *const c_char {
+    infallible(empty_c_str(), || {
+        shared("ftp_reply_text", ftp)
+            .and_then(|s| s.lock("ftp_reply_text").map(|st| st.reply_text.as_ptr()))
+            .unwrap_or(empty_c_str())
+    })
+}
+
+/// The result code of the last call on this handle (`FTP_OK` after a success). Kept on the
+/// handle for bindings that cannot rely on thread-local state.
+///
+/// # Safety
+/// `ftp` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_errcode(ftp: *const ftp_client) -> ftp_result {
+    infallible(FTP_ERR_PANIC, || {
+        shared("ftp_errcode", ftp)
+            .and_then(|s| s.lock("ftp_errcode").map(|st| st.error.code))
+            .unwrap_or(FTP_ERR_INVALID_ARGUMENT)
+    })
+}
+
+/// The message of the last failed call on this handle ("" after a success). Owned by `ftp`,
+/// valid until the next call on `ftp`. Never NULL.
+///
+/// # Safety
+/// `ftp` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_errmsg(ftp: *const ftp_client) -> *const c_char {
+    infallible(empty_c_str(), || match shared("ftp_errmsg", ftp) {
+        Ok(shared) => match shared.lock("ftp_errmsg") {
+            Ok(state) => state.error.message.as_ptr(),
+            Err(_) => c"the handle is in use".as_ptr(),
+        },
+        Err(_) => c"ftp_errmsg: argument `ftp` is NULL".as_ptr(),
+    })
+}
+
+/// Runs a command that only needs the client and a path.
+unsafe fn path_command(
+    function: &str,
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    run: impl FnOnce(&mut Client, &[u8]) -> crate::Result<()>,
+) -> ftp_result {
+    fallible(function, || {
+        let path = arg_bytes(function, "path", path)?;
+        with_client(function, ftp, |c| {
+            run(c, path)?;
+            Ok(FTP_OK)
+        })
+    })
+}
+
+/// Writes a string result to `*out` (caller frees with `ftp_string_free`).
+unsafe fn string_command(
+    function: &str,
+    ftp: *mut ftp_client,
+    out: *mut *mut c_char,
+    run: impl FnOnce(&mut Client) -> crate::Result<String>,
+) -> ftp_result {
+    fallible(function, || {
+        arg_ptr(function, "out", out)?;
+        let text = with_client(function, ftp, |c| Ok(run(c)?))?;
+        *out = owned_c_string(function, text.as_bytes())?;
+        Ok(FTP_OK)
+    })
+}
+
+/// PWD: writes the current directory to `*out`. Caller owns `*out`; free with
+/// `ftp_string_free`. Written only on success.
+///
+/// # Safety
+/// `ftp` must be live; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_pwd(ftp: *mut ftp_client, out: *mut *mut c_char) -> ftp_result {
+    string_command("ftp_pwd", ftp, out, Client::pwd)
+}
+
+/// CWD: changes the current directory. Borrows `path` for the call.
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_cwd(ftp: *mut ftp_client, path: *const c_char) -> ftp_result {
+    path_command("ftp_cwd", ftp, path, |c, p| c.cwd(p).map(drop))
+}
+
+/// CDUP: goes to the parent directory.
+///
+/// # Safety
+/// `ftp` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_cdup(ftp: *mut ftp_client) -> ftp_result {
+    let function = "ftp_cdup";
+    fallible(function, || {
+        with_client(function, ftp, |c| {
+            c.cdup()?;
+            Ok(FTP_OK)
+        })
+    })
+}
+
+/// MKD: creates a directory and writes its path, as the server reports it, to `*out`.
+/// Caller owns `*out`; free with `ftp_string_free`. Borrows `path`.
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mkd(
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    out: *mut *mut c_char,
+) -> ftp_result {
+    let function = "ftp_mkd";
+    fallible(function, || {
+        let path = arg_bytes(function, "path", path)?;
+        arg_ptr(function, "out", out)?;
+        let made = with_client(function, ftp, |c| Ok(c.mkd(path)?))?;
+        *out = owned_c_string(function, made.as_bytes())?;
+        Ok(FTP_OK)
+    })
+}
+
+/// RMD: removes an empty directory. Borrows `path`.
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_rmd(ftp: *mut ftp_client, path: *const c_char) -> ftp_result {
+    path_command("ftp_rmd", ftp, path, |c, p| c.rmd(p).map(drop))
+}
+
+/// DELE: deletes a file. Borrows `path`.
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_delete(ftp: *mut ftp_client, path: *const c_char) -> ftp_result {
+    path_command("ftp_delete", ftp, path, |c, p| c.delete(p).map(drop))
+}
+
+/// RNFR + RNTO: renames `from` to `to`. Borrows both.
+///
+/// # Safety
+/// `ftp` must be live; the strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_rename(
+    ftp: *mut ftp_client,
+    from: *const c_char,
+    to: *const c_char,
+) -> ftp_result {
+    let function = "ftp_rename";
+    fallible(function, || {
+        let from = arg_bytes(function, "from", from)?;
+        let to = arg_bytes(function, "to", to)?;
+        with_client(function, ftp, |c| {
+            c.rename(from, to)?;
+            Ok(FTP_OK)
+        })
+    })
+}
+
+/// SIZE: writes a file's size in bytes to `*out` (written only on success).
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_size(
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    out: *mut u64,
+) -> ftp_result {
+    let function = "ftp_size";
+    fallible(function, || {
+        let path = arg_bytes(function, "path", path)?;
+        arg_ptr(function, "out", out)?;
+        *out = with_client(function, ftp, |c| Ok(c.size(path)?))?;
+        Ok(FTP_OK)
+    })
+}
+
+/// MDTM: writes a file's modification time, in seconds since 1970 UTC, to `*out`.
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mdtm(
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    out: *mut i64,
+) -> ftp_result {
+    let function = "ftp_mdtm";
+    fallible(function, || {
+        let path = arg_bytes(function, "path", path)?;
+        arg_ptr(function, "out", out)?;
+        *out = with_client(function, ftp, |c| Ok(c.mdtm(path)?.unix_seconds()))?;
+        Ok(FTP_OK)
+    })
+}
+
+/// MFMT: sets a file's modification time (seconds since 1970 UTC).
+///
+/// # Safety
+/// `ftp` must be live; `path` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mfmt(
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    unix_seconds: i64,
+) -> ftp_result {
+    path_command("ftp_mfmt", ftp, path, |c, p| {
+        c.mfmt(p, Timestamp::from_unix_seconds(unix_seconds))
+            .map(drop)
+    })
+}
+
+/// NOOP.
+///
+/// # Safety
+/// `ftp` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_noop(ftp: *mut ftp_client) -> ftp_result {
+    let function = "ftp_noop";
+    fallible(function, || {
+        with_client(function, ftp, |c| {
+            c.noop()?;
+            Ok(FTP_OK)
+        })
+    })
+}
+
+/// ABOR outside a transfer (ftplib's `abort()`): succeeds on 225, 226 or 426. To stop a
+/// transfer, return non-zero from its callback or call `ftp_data_abort`.
+///
+/// # Safety
+/// `ftp` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_abort(ftp: *mut ftp_client) -> ftp_result {
+    let function = "ftp_abort";
+    fallible(function, || {
+        with_client(function, ftp, |c| {
+            let reply = c.sendcmd("ABOR")?;
+            match reply.code() {
+                225 | 226 | 426 => Ok(FTP_OK),
+                _ => Err(crate::Error::from_reply("ABOR", reply).into()),
+            }
+        })
+    })
+}
+
+/// Sends any command line and writes the reply code to `*out_code` and its text to
+/// `*out_text` (caller frees with `ftp_string_free`), whatever the code: a 4xx or 5xx reply
+/// is still `FTP_OK` here (ftplib's `sendcmd`). CR, LF and NUL are refused.
+///
+/// # Safety
+/// `ftp` must be live; `command` NUL-terminated; the out-parameters writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_quote(
+    ftp: *mut ftp_client,
+    command: *const c_char,
+    out_code: *mut c_int,
+    out_text: *mut *mut c_char,
+) -> ftp_result {
+    let function = "ftp_quote";
+    fallible(function, || {
+        let command = arg_bytes(function, "command", command)?;
+        arg_ptr(function, "out_code", out_code)?;
+        arg_ptr(function, "out_text", out_text)?;
+        let reply = with_client(function, ftp, |c| Ok(c.sendcmd(command)?))?;
+        let text = owned_c_string(function, reply.text().as_bytes())?;
+        *out_code = c_int::from(reply.code());
+        *out_text = text;
+        Ok(FTP_OK)
+    })
+}
+
+/// Writes whether the server listed `feature` in FEAT (case-insensitive) to `*out`.
+///
+/// # Safety
+/// `ftp` must be live; `feature` NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_feat_has(
+    ftp: *mut ftp_client,
+    feature: *const c_char,
+    out: *mut bool,
+) -> ftp_result {
+    let function = "ftp_feat_has";
+    fallible(function, || {
+        let feature = arg_str(function, "feature", feature)?;
+        arg_ptr(function, "out", out)?;
+        *out = with_client(function, ftp, |c| Ok(c.features()?.has(feature)))?;
+        Ok(FTP_OK)
+    })
+}
+
+/// Writes the parameters the server listed for `feature` in FEAT to `*out` (caller frees with
+/// `ftp_string_free`); `FTP_ERR_NOT_AVAILABLE` when the feature is not listed.
+///
+/// # Safety
+/// `ftp` must be live; `feature` NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_feat_params(
+    ftp: *mut ftp_client,
+    feature: *const c_char,
+    out: *mut *mut c_char,
+) -> ftp_result {
+    let function = "ftp_feat_params";
+    fallible(function, || {
+        let feature = arg_str(function, "feature", feature)?;
+        arg_ptr(function, "out", out)?;
+        let params = with_client(function, ftp, |c| {
+            Ok(c.features()?.params(feature).map(str::to_string))
+        })?;
+        match params {
+            Some(p) => {
+                *out = owned_c_string(function, p.as_bytes())?;
+                Ok(FTP_OK)
+            }
+            None => Err(FfiError::new(
+                FTP_ERR_NOT_AVAILABLE,
+                format!("{function}: the server does not list {feature}"),
+            )),
+        }
+    })
+}
+
+/// Chooses the type of later transfers: `FTP_TYPE_BINARY` or `FTP_TYPE_ASCII` (TYPE is sent
+/// lazily, only when it changes).
+///
+/// # Safety
+/// `ftp` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_set_transfer_type(
+    ftp: *mut ftp_client,
+    transfer_type: i32,
+) -> ftp_result {
+    let function = "ftp_set_transfer_type";
+    fallible(function, || {
+        let t = transfer_type_of(function, transfer_type)?;
+        with_client(function, ftp, |c| {
+            c.set_transfer_type(t);
+            Ok(FTP_OK)
+        })
+    })
+}
+
+/// Writes whether the control connection is under TLS to `*out`.
+///
+/// # Safety
+/// `ftp` must be live; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_is_tls(ftp: *mut ftp_client, out: *mut bool) -> ftp_result {
+    let function = "ftp_is_tls";
+    fallible(function, || {
+        arg_ptr(function, "out", out)?;
+        *out = with_client(function, ftp, |c| Ok(c.is_tls()))?;
+        Ok(FTP_OK)
+    })
+}
