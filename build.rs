@@ -13,6 +13,11 @@ fn main() {
     if env::var_os("CARGO_FEATURE_CAPI").is_none() {
         return;
     }
+    // Shared library versioning: libftpc.so.MAJOR is what programs record at link time.
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("version");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libftpc.so.{major}");
+    }
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
     let mut config =
         cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("read cbindgen.toml");

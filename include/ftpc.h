@@ -730,15 +730,19 @@ ftp_result ftp_connect(const char *host, uint16_t port, const ftp_options *opts,
 
 /**
  * Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
- * logs in with its user and password (anonymously without them). `opts` may be NULL; the
- * scheme's TLS level replaces the one in `opts`. On success writes a new handle to `*out`
+ * logs in with its user and password (anonymously without a user). `password` is used when
+ * the URL names a user but no password (pass "" otherwise); it is borrowed for the call and
+ * never appears in any message. `opts` may be NULL; the scheme's TLS level replaces the one
+ * in `opts`. On success writes a new handle to `*out`
  * (free with `ftp_close`) and the URL's decoded path to `*out_path` (free with
  * `ftp_string_free`; "" when the URL has none). Out-parameters are written only on success.
  *
  * # Safety
- * `url` must be NUL-terminated; `opts` NULL or live; `out` and `out_path` writable.
+ * `url` and `password` must be NUL-terminated; `opts` NULL or live; `out` and `out_path`
+ * writable.
  */
 ftp_result ftp_connect_url(const char *url,
+                           const char *password,
                            const ftp_options *opts,
                            ftp_client **out,
                            char **out_path);

@@ -73,15 +73,21 @@ impl Client {
     }
 
     /// Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
-    /// logs in with its user and password (anonymously when it has none). The scheme's TLS
-    /// level replaces `options.tls.level`. Returns the client and the URL's path.
-    pub fn connect_url(url: &str, mut options: Options) -> Result<(Client, Vec<u8>)> {
+    /// logs in with its user and password (anonymously when it has no user). `password` is
+    /// used when the URL names a user but no password, so secrets need not sit in URLs. The
+    /// scheme's TLS level replaces `options.tls.level`. Returns the client and the URL's path.
+    pub fn connect_url(
+        url: &str,
+        password: Option<&str>,
+        mut options: Options,
+    ) -> Result<(Client, Vec<u8>)> {
         let url = crate::url::FtpUrl::parse(url)?;
         options.tls.level = url.tls;
         let mut client = Client::connect_with(&url.host, url.port, options)?;
         match &url.user {
             Some(user) => {
-                client.login(user, url.password.as_deref().unwrap_or(""))?;
+                let password = url.password.as_deref().or(password).unwrap_or("");
+                client.login(user, password)?;
             }
             None => {
                 client.login_anonymous()?;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real FTP servers the tests run against: pyftpdlib (into a venv the project owns)
+# Installs the real FTP servers the tests run against, and the C toolchain pieces the C tests
+# use (pkg-config, valgrind): pyftpdlib (into a venv the project owns)
 # and vsftpd (Debian package, its own daemon kept from starting), plus the test user vsftpd logs
 # in through PAM. Idempotent: a second run only checks.
 set -euo pipefail
@@ -16,6 +17,11 @@ need_apt=()
 command -v vsftpd >/dev/null 2>&1 || [ -x /usr/sbin/vsftpd ] || need_apt+=(vsftpd)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+command -v c++ >/dev/null 2>&1 || need_apt+=(g++)
+command -v make >/dev/null 2>&1 || need_apt+=(make)
+command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "error: need root to apt-get install ${need_apt[*]}" >&2

@@ -54,16 +54,20 @@ pub unsafe extern "C" fn ftp_connect(
 }
 
 /// Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
-/// logs in with its user and password (anonymously without them). `opts` may be NULL; the
-/// scheme's TLS level replaces the one in `opts`. On success writes a new handle to `*out`
+/// logs in with its user and password (anonymously without a user). `password` is used when
+/// the URL names a user but no password (pass "" otherwise); it is borrowed for the call and
+/// never appears in any message. `opts` may be NULL; the scheme's TLS level replaces the one
+/// in `opts`. On success writes a new handle to `*out`
 /// (free with `ftp_close`) and the URL's decoded path to `*out_path` (free with
 /// `ftp_string_free`; "" when the URL has none). Out-parameters are written only on success.
 ///
 /// # Safety
-/// `url` must be NUL-terminated; `opts` NULL or live; `out` and `out_path` writable.
+/// `url` and `password` must be NUL-terminated; `opts` NULL or live; `out` and `out_path`
+/// writable.
 #[no_mangle]
 pub unsafe extern "C" fn ftp_connect_url(
     url: *const c_char,
+    password: *const c_char,
     opts: *const ftp_options,
     out: *mut *mut ftp_client,
     out_path: *mut *mut c_char,
@@ -71,9 +75,11 @@ pub unsafe extern "C" fn ftp_connect_url(
     let function = "ftp_connect_url";
     fallible(function, || {
         let url = arg_str(function, "url", url)?;
+        let password = arg_str(function, "password", password)?;
         arg_ptr(function, "out", out)?;
         arg_ptr(function, "out_path", out_path)?;
-        let (client, path) = Client::connect_url(url, options_or_default(opts))?;
+        let password = (!password.is_empty()).then_some(password);
+        let (client, path) = Client::connect_url(url, password, options_or_default(opts))?;
         let path = owned_c_string(function, &path)?;
         *out = into_handle(client);
         *out_path = path;
