@@ -31,7 +31,11 @@ pub extern "C" fn ftp_last_error_message() -> *const c_char {
 /// A static name for a result code ("FTP_ERR_TIMEOUT: timed out"). Never NULL; never freed.
 #[no_mangle]
 pub extern "C" fn ftp_strerror(code: ftp_result) -> *const c_char {
-    let text = match code {
+    infallible(c"".as_ptr(), || strerror(code).as_ptr())
+}
+
+fn strerror(code: ftp_result) -> &'static std::ffi::CStr {
+    match code {
         FTP_OK => c"FTP_OK: success",
         FTP_DONE => c"FTP_DONE: no more entries",
         FTP_ERR_INVALID_ARGUMENT => c"FTP_ERR_INVALID_ARGUMENT: invalid argument",
@@ -48,8 +52,7 @@ pub extern "C" fn ftp_strerror(code: ftp_result) -> *const c_char {
         FTP_ERR_PANIC => c"FTP_ERR_PANIC: internal error",
         FTP_ERR_INVALID_STATE => c"FTP_ERR_INVALID_STATE: invalid state",
         _ => c"unknown result code",
-    };
-    text.as_ptr()
+    }
 }
 
 /// Frees a string the library returned through an out-parameter (`ftp_pwd`, `ftp_mkd`,
@@ -77,15 +80,17 @@ const VERSION: &std::ffi::CStr = match std::ffi::CStr::from_bytes_with_nul(
 /// was built with. Static; never freed.
 #[no_mangle]
 pub extern "C" fn ftp_version() -> *const c_char {
-    VERSION.as_ptr()
+    infallible(VERSION.as_ptr(), || VERSION.as_ptr())
 }
 
 /// The library's version as MAJOR * 10000 + MINOR * 100 + PATCH; equals
 /// `FTPC_VERSION_NUMBER` of the header it was built with.
 #[no_mangle]
 pub extern "C" fn ftp_version_number() -> u32 {
-    let part = |s: &str| s.parse::<u32>().unwrap_or(0);
-    part(env!("CARGO_PKG_VERSION_MAJOR")) * 10_000
-        + part(env!("CARGO_PKG_VERSION_MINOR")) * 100
-        + part(env!("CARGO_PKG_VERSION_PATCH"))
+    infallible(0, || {
+        let part = |s: &str| s.parse::<u32>().unwrap_or(0);
+        part(env!("CARGO_PKG_VERSION_MAJOR")) * 10_000
+            + part(env!("CARGO_PKG_VERSION_MINOR")) * 100
+            + part(env!("CARGO_PKG_VERSION_PATCH"))
+    })
 }

@@ -1,0 +1,598 @@
+/*
+ * Tests of the C surface against a real server: NULL for every pointer argument, callbacks
+ * that stop transfers, re-entrant calls, per-thread and per-handle errors from two threads,
+ * iterators closed early, handles freed in any order, versions.
+ *
+ *   api_test HOST PORT USER PASSWORD
+ *
+ * Prints one line per failed check and a closing "N passed, N failed" line; exits non-zero
+ * on any failure. Built with -Wall -Wextra -Wpedantic -Werror and run under AddressSanitizer
+ * and valgrind by tests/c_api.rs.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ftpc.h>
+
+static int passed, failed;
+static const char *host, *user, *password;
+static uint16_t port;
+
+#define CHECK(cond)                                                                        \
+    do {                                                                                   \
+        if (cond) {                                                                        \
+            passed++;                                                                      \
+        } else {                                                                           \
+            failed++;                                                                      \
+            fprintf(stderr, "%s:%d: check failed: %s\n  last error: %s\n", __FILE__,       \
+                    __LINE__, #cond, ftp_last_error_message());                            \
+        }                                                                                  \
+    } while (0)
+
+/* The call fails with FTP_ERR_INVALID_ARGUMENT and its message names the argument. */
+#define CHECK_NULL(call, arg)                                                              \
+    do {                                                                                   \
+        ftp_result rc_ = (call);                                                           \
+        CHECK(rc_ == FTP_ERR_INVALID_ARGUMENT);                                            \
+        CHECK(strstr(ftp_last_error_message(), "`" arg "`") != NULL);                      \
+    } while (0)
+
+static ftp_client *connect_and_login(void) {
+    ftp_options *opts = ftp_options_new();
+    ftp_options_set_timeout_ms(opts, 20000);
+    ftp_client *ftp = NULL;
+    ftp_result rc = ftp_connect(host, port, opts, &ftp);
+    ftp_options_free(opts);
+    if (rc != FTP_OK) {
+        fprintf(stderr, "connect failed: %s\n", ftp_last_error_message());
+        exit(1);
+    }
+    if (ftp_login(ftp, user, password, "") != FTP_OK) {
+        fprintf(stderr, "login failed: %s\n", ftp_last_error_message());
+        exit(1);
+    }
+    return ftp;
+}
+
+/* ---- callbacks ------------------------------------------------------------------------ */
+
+struct buffer {
+    unsigned char *data;
+    size_t len, cap, read_pos;
+    int stop_after;   /* stop on this call (0: never) */
+    int calls;
+    int stop_progress_at; /* the progress callback stops on this call (0: never) */
+    int progress_calls;
+    ftp_client *ftp;  /* for re-entrant calls */
+    ftp_result reentrant_rc;
+};
+
+static int collect(void *userdata, const uint8_t *data, size_t len) {
+    struct buffer *b = userdata;
+    b->calls++;
+    if (b->ftp != NULL) {
+        b->reentrant_rc = ftp_noop(b->ftp);
+    }
+    if (b->stop_after != 0 && b->calls >= b->stop_after) {
+        return 1;
+    }
+    if (b->len + len > b->cap) {
+        size_t cap = (b->len + len) * 2;
+        unsigned char *grown = realloc(b->data, cap);
+        if (grown == NULL) {
+            return 1;
+        }
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+static int produce(void *userdata, uint8_t *out, size_t capacity, size_t *out_len) {
+    struct buffer *b = userdata;
+    b->calls++;
+    if (b->stop_after != 0 && b->calls >= b->stop_after) {
+        return 1;
+    }
+    size_t n = b->len - b->read_pos < capacity ? b->len - b->read_pos : capacity;
+    memcpy(out, b->data + b->read_pos, n);
+    b->read_pos += n;
+    *out_len = n;
+    return 0;
+}
+
+static int count_lines(void *userdata, const char *line, size_t len) {
+    int *count = userdata;
+    (*count)++;
+    return line[len] == '\0' ? 0 : 1;
+}
+
+static int stop_progress(void *userdata, uint64_t transferred, int64_t total) {
+    struct buffer *b = userdata;
+    (void)transferred;
+    (void)total;
+    b->progress_calls++;
+    return b->stop_progress_at != 0 && b->progress_calls >= b->stop_progress_at;
+}
+
+static void fill_pattern(struct buffer *b, size_t len) {
+    b->data = malloc(len);
+    b->len = b->cap = len;
+    for (size_t i = 0; i < len; i++) {
+        b->data[i] = (unsigned char)(i * 31 + i / 251);
+    }
+}
+
+/* ---- the tests ------------------------------------------------------------------------ */
+
+static void test_versions(void) {
+    CHECK(ftp_version_number() == FTPC_VERSION_NUMBER);
+    CHECK(strcmp(ftp_version(), FTPC_VERSION_STRING) == 0);
+    for (int code = -14; code <= 1; code++) {
+        CHECK(ftp_strerror(code) != NULL);
+    }
+    CHECK(strncmp(ftp_strerror(FTP_ERR_TIMEOUT), "FTP_ERR_TIMEOUT", 15) == 0);
+}
+
+static void test_null_arguments(ftp_client *ftp) {
+    char *s = NULL;
+    uint64_t u = 0;
+    int64_t i = 0;
+    int code = 0;
+    bool flag = false;
+    ftp_client *out = NULL;
+    ftp_mlsd *it = NULL;
+    ftp_data *data = NULL;
+    ftp_entry *entry = NULL;
+    const ftp_entry *borrowed = NULL;
+    unsigned char buf[8];
+    size_t n = 0;
+
+    CHECK_NULL(ftp_connect(NULL, port, NULL, &out), "host");
+    CHECK_NULL(ftp_connect(host, port, NULL, NULL), "out");
+    CHECK_NULL(ftp_connect_url(NULL, "", NULL, &out, &s), "url");
+    CHECK_NULL(ftp_connect_url("ftp://h/", NULL, NULL, &out, &s), "password");
+    CHECK_NULL(ftp_connect_url("ftp://h/", "", NULL, NULL, &s), "out");
+    CHECK_NULL(ftp_connect_url("ftp://h/", "", NULL, &out, NULL), "out_path");
+    CHECK_NULL(ftp_login(NULL, user, password, ""), "ftp");
+    CHECK_NULL(ftp_login(ftp, NULL, password, ""), "user");
+    CHECK_NULL(ftp_login(ftp, user, NULL, ""), "password");
+    CHECK_NULL(ftp_login(ftp, user, password, NULL), "account");
+    CHECK_NULL(ftp_pwd(NULL, &s), "ftp");
+    CHECK_NULL(ftp_pwd(ftp, NULL), "out");
+    CHECK_NULL(ftp_cwd(NULL, "/"), "ftp");
+    CHECK_NULL(ftp_cwd(ftp, NULL), "path");
+    CHECK_NULL(ftp_cdup(NULL), "ftp");
+    CHECK_NULL(ftp_mkd(NULL, "x", &s), "ftp");
+    CHECK_NULL(ftp_mkd(ftp, NULL, &s), "path");
+    CHECK_NULL(ftp_mkd(ftp, "x", NULL), "out");
+    CHECK_NULL(ftp_rmd(NULL, "x"), "ftp");
+    CHECK_NULL(ftp_rmd(ftp, NULL), "path");
+    CHECK_NULL(ftp_delete(NULL, "x"), "ftp");
+    CHECK_NULL(ftp_delete(ftp, NULL), "path");
+    CHECK_NULL(ftp_rename(NULL, "a", "b"), "ftp");
+    CHECK_NULL(ftp_rename(ftp, NULL, "b"), "from");
+    CHECK_NULL(ftp_rename(ftp, "a", NULL), "to");
+    CHECK_NULL(ftp_size(NULL, "x", &u), "ftp");
+    CHECK_NULL(ftp_size(ftp, NULL, &u), "path");
+    CHECK_NULL(ftp_size(ftp, "x", NULL), "out");
+    CHECK_NULL(ftp_mdtm(NULL, "x", &i), "ftp");
+    CHECK_NULL(ftp_mdtm(ftp, NULL, &i), "path");
+    CHECK_NULL(ftp_mdtm(ftp, "x", NULL), "out");
+    CHECK_NULL(ftp_mfmt(NULL, "x", 0), "ftp");
+    CHECK_NULL(ftp_mfmt(ftp, NULL, 0), "path");
+    CHECK_NULL(ftp_noop(NULL), "ftp");
+    CHECK_NULL(ftp_abort(NULL), "ftp");
+    CHECK_NULL(ftp_quote(NULL, "NOOP", &code, &s), "ftp");
+    CHECK_NULL(ftp_quote(ftp, NULL, &code, &s), "command");
+    CHECK_NULL(ftp_quote(ftp, "NOOP", NULL, &s), "out_code");
+    CHECK_NULL(ftp_quote(ftp, "NOOP", &code, NULL), "out_text");
+    CHECK_NULL(ftp_feat_has(NULL, "MLST", &flag), "ftp");
+    CHECK_NULL(ftp_feat_has(ftp, NULL, &flag), "feature");
+    CHECK_NULL(ftp_feat_has(ftp, "MLST", NULL), "out");
+    CHECK_NULL(ftp_feat_params(NULL, "MLST", &s), "ftp");
+    CHECK_NULL(ftp_feat_params(ftp, NULL, &s), "feature");
+    CHECK_NULL(ftp_feat_params(ftp, "MLST", NULL), "out");
+    CHECK_NULL(ftp_set_transfer_type(NULL, FTP_TYPE_BINARY), "ftp");
+    CHECK_NULL(ftp_is_tls(NULL, &flag), "ftp");
+    CHECK_NULL(ftp_is_tls(ftp, NULL), "out");
+    CHECK_NULL(ftp_retr(NULL, "x", 0, collect, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_retr(ftp, NULL, 0, collect, NULL, NULL), "path");
+    CHECK_NULL(ftp_retr(ftp, "x", 0, NULL, NULL, NULL), "write_cb");
+    CHECK_NULL(ftp_stor(NULL, "x", 0, -1, produce, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_stor(ftp, NULL, 0, -1, produce, NULL, NULL), "path");
+    CHECK_NULL(ftp_stor(ftp, "x", 0, -1, NULL, NULL, NULL), "read_cb");
+    CHECK_NULL(ftp_appe(NULL, "x", 0, -1, produce, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_appe(ftp, NULL, 0, -1, produce, NULL, NULL), "path");
+    CHECK_NULL(ftp_appe(ftp, "x", 0, -1, NULL, NULL, NULL), "read_cb");
+    CHECK_NULL(ftp_retr_lines(NULL, "LIST", count_lines, NULL), "ftp");
+    CHECK_NULL(ftp_retr_lines(ftp, NULL, count_lines, NULL), "command");
+    CHECK_NULL(ftp_retr_lines(ftp, "LIST", NULL, NULL), "line_cb");
+    CHECK_NULL(ftp_stor_lines(NULL, "x", produce, NULL), "ftp");
+    CHECK_NULL(ftp_stor_lines(ftp, NULL, produce, NULL), "path");
+    CHECK_NULL(ftp_stor_lines(ftp, "x", NULL, NULL), "read_cb");
+    CHECK_NULL(ftp_list(NULL, "", count_lines, NULL), "ftp");
+    CHECK_NULL(ftp_list(ftp, NULL, count_lines, NULL), "path");
+    CHECK_NULL(ftp_list(ftp, "", NULL, NULL), "line_cb");
+    CHECK_NULL(ftp_nlst(NULL, "", count_lines, NULL), "ftp");
+    CHECK_NULL(ftp_nlst(ftp, NULL, count_lines, NULL), "path");
+    CHECK_NULL(ftp_nlst(ftp, "", NULL, NULL), "line_cb");
+    CHECK_NULL(ftp_retr_file(NULL, "x", "/tmp/x", false, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_retr_file(ftp, NULL, "/tmp/x", false, NULL, NULL), "remote");
+    CHECK_NULL(ftp_retr_file(ftp, "x", NULL, false, NULL, NULL), "local_path");
+    CHECK_NULL(ftp_stor_file(NULL, "/tmp/x", "x", NULL, NULL), "ftp");
+    CHECK_NULL(ftp_stor_file(ftp, NULL, "x", NULL, NULL), "local_path");
+    CHECK_NULL(ftp_stor_file(ftp, "/tmp/x", NULL, NULL, NULL), "remote");
+    CHECK_NULL(ftp_retr_fd(NULL, "x", 1, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_retr_fd(ftp, NULL, 1, NULL, NULL), "remote");
+    CHECK_NULL(ftp_stor_fd(NULL, 0, "x", -1, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_stor_fd(ftp, 0, NULL, -1, NULL, NULL), "remote");
+    CHECK_NULL(ftp_mlsd_open(NULL, "", &it), "ftp");
+    CHECK_NULL(ftp_mlsd_open(ftp, NULL, &it), "path");
+    CHECK_NULL(ftp_mlsd_open(ftp, "", NULL), "out");
+    CHECK_NULL(ftp_list_open(NULL, "", &it), "ftp");
+    CHECK_NULL(ftp_list_open(ftp, NULL, &it), "path");
+    CHECK_NULL(ftp_list_open(ftp, "", NULL), "out");
+    CHECK_NULL(ftp_mlsd_next(NULL, &borrowed), "it");
+    CHECK_NULL(ftp_mlst(NULL, "", &entry), "ftp");
+    CHECK_NULL(ftp_mlst(ftp, NULL, &entry), "path");
+    CHECK_NULL(ftp_mlst(ftp, "", NULL), "out");
+    CHECK_NULL(ftp_entry_size(NULL, &u), "entry");
+    CHECK_NULL(ftp_entry_modified(NULL, &i), "entry");
+    CHECK_NULL(ftp_data_open(NULL, "LIST", 0, &data), "ftp");
+    CHECK_NULL(ftp_data_open(ftp, NULL, 0, &data), "command");
+    CHECK_NULL(ftp_data_open(ftp, "LIST", 0, NULL), "out");
+    CHECK_NULL(ftp_data_expected_size(NULL, &u), "data");
+    CHECK_NULL(ftp_data_read(NULL, buf, sizeof buf, &n), "data");
+    CHECK_NULL(ftp_data_write(NULL, buf, sizeof buf), "data");
+    CHECK_NULL(ftp_options_set_timeout_ms(NULL, 1), "opts");
+    CHECK_NULL(ftp_options_set_connect_timeout_ms(NULL, 1), "opts");
+    CHECK_NULL(ftp_options_set_reply_timeout_ms(NULL, 1), "opts");
+    CHECK_NULL(ftp_options_set_data_connect_timeout_ms(NULL, 1), "opts");
+    CHECK_NULL(ftp_options_set_accept_timeout_ms(NULL, 1), "opts");
+    CHECK_NULL(ftp_options_set_data_idle_timeout_ms(NULL, 1), "opts");
+    CHECK_NULL(ftp_options_set_passive_mode(NULL, FTP_PASSIVE_AUTO), "opts");
+    CHECK_NULL(ftp_options_set_active(NULL, "", "", 0, 0, false), "opts");
+    CHECK_NULL(ftp_options_set_trust_pasv_address(NULL, false), "opts");
+    CHECK_NULL(ftp_options_set_tls(NULL, FTP_TLS_NONE), "opts");
+    CHECK_NULL(ftp_options_set_tls_data_protection(NULL, FTP_PROT_PRIVATE), "opts");
+    CHECK_NULL(ftp_options_set_tls_ca_file(NULL, "x"), "opts");
+    CHECK_NULL(ftp_options_set_tls_ca_dir(NULL, "x"), "opts");
+    CHECK_NULL(ftp_options_set_tls_system_roots(NULL, true), "opts");
+    CHECK_NULL(ftp_options_add_tls_pin(NULL, "x"), "opts");
+    CHECK_NULL(ftp_options_set_tls_server_name(NULL, "x"), "opts");
+    CHECK_NULL(ftp_options_set_tls_client_cert(NULL, "a", "b"), "opts");
+    CHECK_NULL(ftp_options_dangerous_disable_tls_verification(NULL), "opts");
+    CHECK_NULL(ftp_options_set_tls_allow_missing_close_notify(NULL, false), "opts");
+    CHECK_NULL(ftp_options_set_tls_versions(NULL, FTP_TLS_VERSION_1_2, FTP_TLS_VERSION_1_3), "opts");
+    CHECK_NULL(ftp_options_set_tls_ccc(NULL, false), "opts");
+    CHECK_NULL(ftp_options_set_block_size(NULL, 4096), "opts");
+    CHECK_NULL(ftp_options_set_transfer_type(NULL, FTP_TYPE_BINARY), "opts");
+    CHECK_NULL(ftp_options_set_utf8(NULL, true), "opts");
+
+    ftp_options *opts = ftp_options_new();
+    CHECK_NULL(ftp_options_set_active(opts, NULL, "", 0, 0, false), "bind_address");
+    CHECK_NULL(ftp_options_set_active(opts, "", NULL, 0, 0, false), "advertise_address");
+    CHECK_NULL(ftp_options_set_tls_ca_file(opts, NULL), "path");
+    CHECK_NULL(ftp_options_set_tls_ca_dir(opts, NULL), "path");
+    CHECK_NULL(ftp_options_add_tls_pin(opts, NULL), "pin");
+    CHECK_NULL(ftp_options_set_tls_server_name(opts, NULL), "name");
+    CHECK_NULL(ftp_options_set_tls_client_cert(opts, NULL, "b"), "cert_path");
+    CHECK_NULL(ftp_options_set_tls_client_cert(opts, "a", NULL), "key_path");
+    /* Bad values are refused too, with the handle left as it was. */
+    CHECK(ftp_options_set_passive_mode(opts, 99) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_options_set_tls(opts, 99) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_options_set_block_size(opts, 0) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_options_add_tls_pin(opts, "not a pin") == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_options_set_active(opts, "not an ip", "", 0, 0, false) == FTP_ERR_INVALID_ARGUMENT);
+    ftp_options_free(opts);
+
+    /* Getters and destructors accept NULL. */
+    CHECK(ftp_welcome(NULL) != NULL && ftp_welcome(NULL)[0] == '\0');
+    CHECK(ftp_reply_text(NULL) != NULL);
+    CHECK(ftp_errmsg(NULL) != NULL);
+    CHECK(ftp_reply_code(NULL) == 0);
+    CHECK(ftp_errcode(NULL) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_entry_name(NULL) != NULL);
+    CHECK(ftp_entry_type(NULL) == FTP_ENTRY_OTHER);
+    CHECK(ftp_entry_fact(NULL, "type") == NULL);
+    CHECK(ftp_data_close(NULL) == FTP_OK);
+    CHECK(ftp_data_abort(NULL) == FTP_OK);
+    ftp_close(NULL);
+    ftp_options_free(NULL);
+    ftp_mlsd_close(NULL);
+    ftp_entry_free(NULL);
+    ftp_string_free(NULL);
+
+    /* Out-parameters stay untouched on failure. */
+    s = (char *)"untouched";
+    CHECK(ftp_mkd(ftp, "a\r\nDELE x", &s) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(strcmp(s, "untouched") == 0);
+    /* The session is still usable after all of that. */
+    CHECK(ftp_noop(ftp) == FTP_OK);
+    CHECK(ftp_last_error_code() == FTP_OK);
+    CHECK(ftp_last_error_message()[0] == '\0');
+}
+
+static void test_commands_and_transfers(ftp_client *ftp) {
+    char *dir = NULL;
+    CHECK(ftp_pwd(ftp, &dir) == FTP_OK && strcmp(dir, "/") == 0);
+    ftp_string_free(dir);
+    CHECK(ftp_reply_code(ftp) == 257);
+    CHECK(strlen(ftp_welcome(ftp)) > 0);
+
+    char *made = NULL;
+    CHECK(ftp_mkd(ftp, "c dir", &made) == FTP_OK && strcmp(made, "/c dir") == 0);
+    ftp_string_free(made);
+    CHECK(ftp_cwd(ftp, "c dir") == FTP_OK);
+    CHECK(ftp_cdup(ftp) == FTP_OK);
+
+    struct buffer up = {0};
+    fill_pattern(&up, 3 * 1024 * 1024 + 17);
+    CHECK(ftp_stor(ftp, "c dir/blob.bin", 0, (int64_t)up.len, produce, NULL, &up) == FTP_OK);
+    uint64_t size = 0;
+    CHECK(ftp_size(ftp, "c dir/blob.bin", &size) == FTP_OK && size == up.len);
+    int64_t mtime = 0;
+    CHECK(ftp_mdtm(ftp, "c dir/blob.bin", &mtime) == FTP_OK && mtime > 1600000000);
+
+    struct buffer down = {0};
+    CHECK(ftp_retr(ftp, "c dir/blob.bin", 0, collect, NULL, &down) == FTP_OK);
+    CHECK(down.len == up.len && memcmp(down.data, up.data, up.len) == 0);
+    free(down.data);
+
+    /* Resume from an offset. */
+    struct buffer tail = {0};
+    CHECK(ftp_retr(ftp, "c dir/blob.bin", 1000, collect, NULL, &tail) == FTP_OK);
+    CHECK(tail.len == up.len - 1000 && memcmp(tail.data, up.data + 1000, tail.len) == 0);
+    free(tail.data);
+
+    /* A server error keeps its reply code, on the thread and on the handle. */
+    struct buffer none = {0};
+    ftp_result rc = ftp_retr(ftp, "missing.bin", 0, collect, NULL, &none);
+    CHECK(rc == FTP_ERR_PERMANENT);
+    CHECK(ftp_last_reply_code() == 550);
+    CHECK(strstr(ftp_last_error_message(), "RETR missing.bin: 550") != NULL);
+    CHECK(ftp_errcode(ftp) == FTP_ERR_PERMANENT);
+    CHECK(strstr(ftp_errmsg(ftp), "550") != NULL);
+    CHECK(ftp_reply_code(ftp) == 550);
+    /* A success clears both. */
+    CHECK(ftp_noop(ftp) == FTP_OK);
+    CHECK(ftp_errcode(ftp) == FTP_OK && ftp_errmsg(ftp)[0] == '\0');
+    CHECK(ftp_last_error_code() == FTP_OK);
+
+    /* Raw commands. */
+    int code = 0;
+    char *text = NULL;
+    CHECK(ftp_quote(ftp, "SYST", &code, &text) == FTP_OK && code == 215);
+    ftp_string_free(text);
+    CHECK(ftp_quote(ftp, "XYZZY", &code, &text) == FTP_OK && code >= 500);
+    ftp_string_free(text);
+
+    /* Listing lines. */
+    int lines = 0;
+    CHECK(ftp_list(ftp, "c dir", count_lines, &lines) == FTP_OK && lines == 1);
+    lines = 0;
+    CHECK(ftp_nlst(ftp, "", count_lines, &lines) == FTP_OK && lines == 1);
+    bool has = false;
+    CHECK(ftp_feat_has(ftp, "SIZE", &has) == FTP_OK && has);
+    char *params = NULL;
+    CHECK(ftp_feat_params(ftp, "NO-SUCH-FEATURE", &params) == FTP_ERR_NOT_AVAILABLE);
+
+    /* Parsed LIST works on every server. */
+    ftp_mlsd *it = NULL;
+    CHECK(ftp_list_open(ftp, "c dir", &it) == FTP_OK);
+    const ftp_entry *entry = NULL;
+    int entries = 0;
+    while ((rc = ftp_mlsd_next(it, &entry)) == FTP_OK) {
+        entries++;
+        CHECK(strcmp(ftp_entry_name(entry), "blob.bin") == 0);
+        CHECK(ftp_entry_type(entry) == FTP_ENTRY_FILE);
+        CHECK(ftp_entry_size(entry, &size) == FTP_OK && size == up.len);
+        CHECK(ftp_entry_fact(entry, "UNIX.MODE") != NULL);
+        CHECK(ftp_entry_fact(entry, "no-such-fact") == NULL);
+    }
+    CHECK(rc == FTP_DONE && entries == 1);
+    ftp_mlsd_close(it);
+
+    /* Raw data stream. */
+    ftp_data *data = NULL;
+    CHECK(ftp_data_open(ftp, "STOR c dir/raw.bin", 0, &data) == FTP_OK);
+    CHECK(ftp_data_write(data, up.data, 100000) == FTP_OK);
+    /* The session belongs to the stream until it is closed. */
+    CHECK(ftp_noop(ftp) == FTP_ERR_INVALID_STATE);
+    CHECK(ftp_data_close(data) == FTP_OK);
+    CHECK(ftp_size(ftp, "c dir/raw.bin", &size) == FTP_OK && size == 100000);
+    CHECK(ftp_data_open(ftp, "RETR c dir/raw.bin", 0, &data) == FTP_OK);
+    unsigned char buf[4096];
+    size_t got = 0, n = 0;
+    int same = 1;
+    do {
+        CHECK(ftp_data_read(data, buf, sizeof buf, &n) == FTP_OK);
+        same &= memcmp(buf, up.data + got, n) == 0;
+        got += n;
+    } while (n > 0);
+    CHECK(got == 100000 && same);
+    CHECK(ftp_data_close(data) == FTP_OK);
+
+    /* Local files. */
+    char local[] = "/tmp/ftpc-api-test-XXXXXX";
+    int fd = mkstemp(local);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        CHECK(ftp_retr_fd(ftp, "c dir/raw.bin", fd, NULL, NULL) == FTP_OK);
+        close(fd);
+        CHECK(ftp_stor_file(ftp, local, "c dir/copy.bin", NULL, NULL) == FTP_OK);
+        CHECK(ftp_size(ftp, "c dir/copy.bin", &size) == FTP_OK && size == 100000);
+        CHECK(ftp_retr_file(ftp, "c dir/blob.bin", local, false, NULL, NULL) == FTP_OK);
+        FILE *f = fopen(local, "rb");
+        CHECK(f != NULL);
+        if (f != NULL) {
+            fseek(f, 0, SEEK_END);
+            CHECK((size_t)ftell(f) == up.len);
+            fclose(f);
+        }
+        remove(local);
+    }
+    free(up.data);
+}
+
+static void test_callbacks_stop_and_reenter(ftp_client *ftp) {
+    struct buffer up = {0};
+    fill_pattern(&up, 8 * 1024 * 1024);
+    CHECK(ftp_stor(ftp, "big.bin", 0, -1, produce, NULL, &up) == FTP_OK);
+
+    /* A write callback that stops: aborted, and the session goes on. */
+    struct buffer down = {0};
+    down.stop_after = 3;
+    CHECK(ftp_retr(ftp, "big.bin", 0, collect, NULL, &down) == FTP_ERR_ABORTED);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+    free(down.data);
+
+    /* A progress callback that stops (it shares userdata with the write callback). */
+    struct buffer sink = {0};
+    sink.stop_progress_at = 2;
+    CHECK(ftp_retr(ftp, "big.bin", 0, collect, stop_progress, &sink) == FTP_ERR_ABORTED);
+    CHECK(sink.progress_calls == 2 && sink.len < up.len);
+    free(sink.data);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+    /* Progress that never stops sees the whole file with its total. */
+    struct buffer whole = {0};
+    CHECK(ftp_retr(ftp, "big.bin", 0, collect, stop_progress, &whole) == FTP_OK);
+    CHECK(whole.len == up.len && whole.progress_calls > 0);
+    free(whole.data);
+
+    /* A read callback that stops an upload. */
+    up.read_pos = 0;
+    up.calls = 0;
+    up.stop_after = 2;
+    CHECK(ftp_stor(ftp, "partial.bin", 0, -1, produce, NULL, &up) == FTP_ERR_ABORTED);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+
+    /* Re-entrant call from inside a callback: FTP_ERR_BUSY, transfer unharmed. */
+    struct buffer reenter = {0};
+    reenter.ftp = ftp;
+    reenter.reentrant_rc = FTP_OK;
+    CHECK(ftp_retr(ftp, "big.bin", 0, collect, NULL, &reenter) == FTP_OK);
+    CHECK(reenter.reentrant_rc == FTP_ERR_BUSY);
+    CHECK(reenter.len == up.len && memcmp(reenter.data, up.data, up.len) == 0);
+    free(reenter.data);
+    free(up.data);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+}
+
+static void test_free_in_any_order(void) {
+    /* Listing outlives its session. */
+    ftp_client *ftp = connect_and_login();
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "order-%d.txt", i);
+        struct buffer b = {0};
+        fill_pattern(&b, 10);
+        ftp_stor(ftp, name, 0, -1, produce, NULL, &b);
+        free(b.data);
+    }
+    ftp_mlsd *it = NULL;
+    CHECK(ftp_list_open(ftp, "", &it) == FTP_OK);
+    const ftp_entry *entry = NULL;
+    CHECK(ftp_mlsd_next(it, &entry) == FTP_OK);
+    ftp_close(ftp);
+    CHECK(ftp_mlsd_next(it, &entry) == FTP_ERR_INVALID_STATE);
+    ftp_mlsd_close(it);
+
+    /* Iterator closed early: the session is usable afterwards. */
+    ftp = connect_and_login();
+    CHECK(ftp_list_open(ftp, "", &it) == FTP_OK);
+    CHECK(ftp_mlsd_next(it, &entry) == FTP_OK);
+    ftp_mlsd_close(it);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+
+    /* Data stream outlives its session. */
+    ftp_data *data = NULL;
+    CHECK(ftp_data_open(ftp, "RETR order-0.txt", 0, &data) == FTP_OK);
+    ftp_close(ftp);
+    CHECK(ftp_data_close(data) == FTP_ERR_INVALID_STATE);
+
+    /* An MLST entry outlives its session. */
+    ftp = connect_and_login();
+    ftp_entry *owned = NULL;
+    if (ftp_mlst(ftp, "order-1.txt", &owned) == FTP_OK) {
+        ftp_close(ftp);
+        CHECK(strstr(ftp_entry_name(owned), "order-1.txt") != NULL);
+        ftp_entry_free(owned);
+    } else {
+        /* vsftpd has no MLST. */
+        CHECK(ftp_last_reply_code() == 500);
+        ftp_close(ftp);
+    }
+}
+
+/* Two threads, each with its own handle, failing in different ways at the same time: each
+ * sees only its own errors, on its thread and on its handle. */
+struct thread_result {
+    int ok;
+    int id;
+};
+
+static void *worker(void *arg) {
+    struct thread_result *result = arg;
+    ftp_client *ftp = connect_and_login();
+    char missing[64];
+    snprintf(missing, sizeof missing, "missing-from-thread-%d.bin", result->id);
+    result->ok = 1;
+    for (int i = 0; i < 40; i++) {
+        uint64_t size = 0;
+        ftp_result rc = ftp_size(ftp, missing, &size);
+        const char *msg = ftp_last_error_message();
+        if (rc != FTP_ERR_PERMANENT || strstr(msg, missing) == NULL ||
+            strstr(ftp_errmsg(ftp), missing) == NULL) {
+            result->ok = 0;
+        }
+        if (ftp_noop(ftp) != FTP_OK || ftp_last_error_message()[0] != '\0') {
+            result->ok = 0;
+        }
+    }
+    ftp_close(ftp);
+    return NULL;
+}
+
+static void test_threads(void) {
+    pthread_t threads[2];
+    struct thread_result results[2] = {{0, 1}, {0, 2}};
+    for (int i = 0; i < 2; i++) {
+        CHECK(pthread_create(&threads[i], NULL, worker, &results[i]) == 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(results[i].ok);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s HOST PORT USER PASSWORD\n", argv[0]);
+        return 2;
+    }
+    host = argv[1];
+    port = (uint16_t)atoi(argv[2]);
+    user = argv[3];
+    password = argv[4];
+
+    test_versions();
+    ftp_client *ftp = connect_and_login();
+    test_null_arguments(ftp);
+    test_commands_and_transfers(ftp);
+    test_callbacks_stop_and_reenter(ftp);
+    ftp_close(ftp);
+    test_free_in_any_order();
+    test_threads();
+
+    printf("c api: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
