@@ -36,6 +36,32 @@ pub struct Client {
     /// Why the control connection can no longer be used, once it cannot.
     broken: Option<String>,
     quit_sent: bool,
+    /// Where and how to connect again, for the retry layer.
+    host: String,
+    port: u16,
+    credentials: Option<Credentials>,
+    /// The working directory to restore after a reconnect: `None` until it has changed.
+    pub(crate) cwd: CwdState,
+    /// Retry policy, clock and observer of the production layer.
+    pub(crate) retry: crate::managed::RetryState,
+}
+
+/// The login of a session, kept to log in again after a reconnect. Never shown anywhere.
+struct Credentials {
+    user: String,
+    password: String,
+    account: Option<String>,
+}
+
+/// What the client knows of the working directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CwdState {
+    /// Never changed: a reconnect lands in the right place by itself.
+    Initial,
+    /// Changed by CWD/CDUP and not yet asked with PWD.
+    Changed,
+    /// Known to be this path.
+    Known(String),
 }
 
 impl Client {
@@ -52,6 +78,17 @@ impl Client {
                 "block size must be at least 1".into(),
             ));
         }
+        let (control, tls) = Client::open_control(host, port, &options)?;
+        Client::handshake(control, options, tls, host, port)
+    }
+
+    /// Opens the control connection (TLS from the first byte for implicit FTPS), with a fresh
+    /// TLS context: a new connection never resumes another connection's sessions.
+    fn open_control(
+        host: &str,
+        port: u16,
+        options: &Options,
+    ) -> Result<(ControlChannel, Option<TlsContext>)> {
         let tls = match options.tls.level {
             TlsLevel::None => None,
             _ => Some(TlsContext::new(&options.tls, host)?),
@@ -69,7 +106,35 @@ impl Client {
             let tls = tls.as_ref().expect("TLS context for implicit FTPS");
             control.start_tls(tls, options.connect_timeout)?;
         }
-        Client::handshake(control, options, tls)
+        Ok((control, tls))
+    }
+
+    /// Replaces a lost control connection: connects again, logs in with the same
+    /// credentials, and goes back to the working directory. TYPE and PROT are negotiated again
+    /// lazily, before the next transfer, as on any new session.
+    pub fn reconnect(&mut self) -> Result<()> {
+        self.control.shutdown();
+        let (control, tls) = Client::open_control(&self.host, self.port, &self.options)?;
+        self.control = control;
+        self.tls = tls;
+        self.features = None;
+        self.server_type = None;
+        self.protection_set = false;
+        self.data_protected = false;
+        self.data_open = false;
+        self.broken = None;
+        self.quit_sent = false;
+        self.greet()?;
+        if let Some(creds) = self.credentials.take() {
+            let result =
+                self.login_with_account(&creds.user, &creds.password, creds.account.as_deref());
+            self.credentials = Some(creds);
+            result?;
+        }
+        if let CwdState::Known(dir) = self.cwd.clone() {
+            self.expect_2xx(&Command::with_arg("CWD", dir)?)?;
+        }
+        Ok(())
     }
 
     /// Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
@@ -100,6 +165,8 @@ impl Client {
         control: ControlChannel,
         options: Options,
         tls: Option<TlsContext>,
+        host: &str,
+        port: u16,
     ) -> Result<Client> {
         let mut client = Client {
             control,
@@ -120,7 +187,19 @@ impl Client {
             last_data_resumed: None,
             broken: None,
             quit_sent: false,
+            host: host.to_string(),
+            port,
+            credentials: None,
+            cwd: CwdState::Initial,
+            retry: crate::managed::RetryState::default(),
         };
+        client.greet()?;
+        Ok(client)
+    }
+
+    /// Reads the welcome message and, for explicit FTPS, starts TLS.
+    fn greet(&mut self) -> Result<()> {
+        let client = self;
         let mut welcome = client.read_reply("connect: welcome")?;
         // 120: "service ready in nnn minutes"; the real greeting follows.
         while welcome.is_preliminary() {
@@ -137,7 +216,7 @@ impl Client {
         ) {
             client.auth_tls()?;
         }
-        Ok(client)
+        Ok(())
     }
 
     /// Explicit FTPS (RFC 4217): AUTH TLS, then the handshake on the control connection.
@@ -355,6 +434,11 @@ impl Client {
         if !reply.is_completion() {
             return Err(Error::from_reply(last_cmd.shown(), reply));
         }
+        self.credentials = Some(Credentials {
+            user: user.to_string(),
+            password: password.to_string(),
+            account: account.map(str::to_string),
+        });
         self.after_login()?;
         Ok(reply)
     }
@@ -462,18 +546,26 @@ impl Client {
     /// PWD: the current directory.
     pub fn pwd(&mut self) -> Result<String> {
         let reply = self.expect(&Command::bare("PWD")?, |c| c == 257)?;
-        parse_quoted_path(&reply.text())
-            .ok_or_else(|| Error::protocol("PWD", format!("no quoted path in reply {reply}")))
+        let dir = parse_quoted_path(&reply.text())
+            .ok_or_else(|| Error::protocol("PWD", format!("no quoted path in reply {reply}")))?;
+        if self.cwd != CwdState::Initial {
+            self.cwd = CwdState::Known(dir.clone());
+        }
+        Ok(dir)
     }
 
     /// CWD: changes the current directory.
     pub fn cwd(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
-        self.expect_2xx(&Command::with_arg("CWD", path)?)
+        let reply = self.expect_2xx(&Command::with_arg("CWD", path)?)?;
+        self.cwd = CwdState::Changed;
+        Ok(reply)
     }
 
     /// CDUP: goes to the parent directory.
     pub fn cdup(&mut self) -> Result<Reply> {
-        self.expect_2xx(&Command::bare("CDUP")?)
+        let reply = self.expect_2xx(&Command::bare("CDUP")?)?;
+        self.cwd = CwdState::Changed;
+        Ok(reply)
     }
 
     /// MKD: creates a directory and returns its path as the server reports it (the given

@@ -109,13 +109,21 @@ impl Error {
         self.reply().map_or(0, |r| r.code())
     }
 
-    /// Whether retrying the same operation later may succeed: 4xx replies, I/O failures and
-    /// timeouts. 5xx replies and caller errors are permanent.
+    /// Whether retrying the same operation later may succeed: 4xx replies, I/O failures
+    /// (connection reset or closed), timeouts, a lost session, malformed or truncated data, TLS
+    /// failures other than certificate verification, and vsftpd's 522 after a TLS session was
+    /// not resumed. Other 5xx replies and the caller's own errors are permanent.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Error::Temporary { .. } | Error::Io { .. } | Error::Timeout { .. }
-        )
+        match self {
+            Error::Temporary { .. }
+            | Error::Io { .. }
+            | Error::Timeout { .. }
+            | Error::Protocol { .. }
+            | Error::InvalidState(_) => true,
+            Error::Permanent { reply, .. } => reply.code() == 522,
+            Error::Tls { detail, .. } => !detail.starts_with("certificate verification failed"),
+            _ => false,
+        }
     }
 
     /// Classes a reply that the command did not want into Temporary, Permanent or

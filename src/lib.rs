@@ -26,6 +26,7 @@ mod error;
 #[cfg(feature = "capi")]
 mod ffi;
 pub mod listing;
+mod managed;
 mod options;
 pub mod protocol;
 mod transfer;
@@ -36,6 +37,10 @@ pub use connection::tls::parse_pin;
 pub use dirlist::{Listing, MAX_LISTING_LINE};
 pub use error::{Error, Result, StopTransfer, TimeoutPhase};
 pub use listing::{Entry, EntryKind};
+pub use managed::{
+    safe_local_name, Clock, DownloadOptions, RetryEvent, RetryObserver, RetryPolicy, SyncAction,
+    SyncEvent, SyncOptions, SyncReport, SystemClock, UploadOptions,
+};
 pub use options::{
     ActiveOptions, DataMode, DataProtection, Options, PassiveMode, TlsLevel, TlsOptions,
     TlsVersion, TransferType,

@@ -196,13 +196,10 @@ def run_vsftpd(args):
     child = subprocess.Popen([vsftpd_binary(), conf], stdin=subprocess.DEVNULL)
 
     def stop(*_):
-        # vsftpd forks a process per session; end the whole group.
-        try:
-            child.terminate()
-            child.wait(timeout=5)
-        except Exception:
-            child.kill()
-        subprocess.run(["pkill", "-f", f"vsftpd {conf}"], check=False)
+        # The listener and every session process (which ignore SIGTERM) go at once. No wait()
+        # here: the main thread is already in child.wait(), and a second wait from a signal
+        # handler stalls on Popen's lock.
+        subprocess.run(["pkill", "-KILL", "-f", f"vsftpd {conf}"], check=False)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)

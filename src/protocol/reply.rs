@@ -372,7 +372,7 @@ mod tests {
     #[test]
     fn overlong_line_is_an_error() {
         let mut long = b"220 ".to_vec();
-        long.extend(std::iter::repeat(b'a').take(MAX_LINE_LEN + 10));
+        long.extend(std::iter::repeat_n(b'a', MAX_LINE_LEN + 10));
         assert_eq!(parse_all(&long), Err(ReplyError::LineTooLong));
         long.extend_from_slice(b"\r\n");
         assert_eq!(parse_all(&long), Err(ReplyError::LineTooLong));

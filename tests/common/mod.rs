@@ -116,6 +116,9 @@ pub struct Server {
     pub host: String,
     pub port: u16,
     pub root: PathBuf,
+    tls: Tls,
+    cert: String,
+    extra: Vec<String>,
 }
 
 impl Server {
@@ -138,14 +141,94 @@ impl Server {
             Kind::Vsftpd => "vsftpd",
         };
         let root = scratch_dir(label);
-        let log = fs::File::create(root.with_extension("log")).expect("server log");
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let (child, stdin, port) = Server::spawn(kind, tls, host, cert, &extra, &root, 0);
+        Server {
+            child,
+            _stdin: stdin,
+            kind,
+            host: host.to_string(),
+            port,
+            root,
+            tls,
+            cert: cert.to_string(),
+            extra,
+        }
+    }
+
+    /// Stops the server process (every session dies with it) and starts it again on the same
+    /// port and root.
+    pub fn restart(&mut self) {
+        self.stop();
+        for _ in 0..50 {
+            let (child, stdin, port) = match std::panic::catch_unwind(|| {
+                Server::spawn(
+                    self.kind,
+                    self.tls,
+                    &self.host,
+                    &self.cert,
+                    &self.extra,
+                    &self.root,
+                    self.port,
+                )
+            }) {
+                Ok(started) => started,
+                Err(_) => {
+                    // The port may linger for a moment after the old process.
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+            };
+            assert_eq!(port, self.port);
+            self.child = child;
+            self._stdin = stdin;
+            return;
+        }
+        panic!("could not restart the server on port {}", self.port);
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn spawn(
+        kind: Kind,
+        tls: Tls,
+        host: &str,
+        cert: &str,
+        extra: &[String],
+        root: &Path,
+        port: u16,
+    ) -> (Child, ChildStdin, u16) {
+        let label = match kind {
+            Kind::Pyftpdlib => "pyftpdlib",
+            Kind::Vsftpd => "vsftpd",
+        };
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(root.with_extension("log"))
+            .expect("server log");
         let mut cmd = Command::new(python());
         cmd.arg(manifest_dir().join("scripts/servers/ftpserver.py"))
             .arg(label)
             .arg("--root")
-            .arg(&root)
+            .arg(root)
             .arg("--host")
-            .arg(host);
+            .arg(host)
+            .arg("--port")
+            .arg(port.to_string());
         if tls != Tls::None {
             let certs = cert_dir();
             cmd.arg("--tls")
@@ -178,14 +261,7 @@ impl Server {
                 let log = fs::read_to_string(root.with_extension("log")).unwrap_or_default();
                 panic!("{label} did not start (got {line:?}); its log:\n{log}")
             });
-        Server {
-            child,
-            _stdin: stdin,
-            kind,
-            host: host.to_string(),
-            port,
-            root,
-        }
+        (child, stdin, port)
     }
 
     pub fn options(&self, mode: Mode) -> Options {
@@ -240,18 +316,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        for _ in 0..100 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
         let _ = fs::remove_dir_all(&self.root);
         let _ = fs::remove_dir_all(self.root.with_extension("vsftpd"));
         let _ = fs::remove_file(self.root.with_extension("log"));

@@ -1,0 +1,230 @@
+//! Retrying transient failures with exponential backoff, reconnecting when the control
+//! connection was lost.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::client::{Client, CwdState};
+use crate::error::{Error, Result};
+use crate::transfer::Flow;
+
+/// Sleeps between attempts. Injectable, so backoff timings are tested without sleeping.
+pub trait Clock: Send {
+    fn sleep(&mut self, duration: Duration);
+}
+
+/// The real clock: `std::thread::sleep`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn sleep(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
+/// How many times to try and how long to wait in between.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; 1 never retries.
+    pub max_attempts: u32,
+    /// Wait after the first failure.
+    pub initial_delay: Duration,
+    /// Each further wait is the previous one times this.
+    pub multiplier: f64,
+    /// No wait is longer than this.
+    pub max_delay: Duration,
+    /// Each wait is varied at random by up to this fraction either way (0 to 1), so clients
+    /// that failed together do not retry together.
+    pub jitter: f64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_delay: Duration::from_millis(500),
+            multiplier: 2.0,
+            max_delay: Duration::from_secs(30),
+            jitter: 0.2,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The wait after failed attempt number `attempt` (1-based), with `unit_random` in [0, 1)
+    /// choosing the jitter.
+    pub fn delay(&self, attempt: u32, unit_random: f64) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(64) as i32;
+        let base = self.initial_delay.as_secs_f64() * self.multiplier.max(1.0).powi(exponent);
+        let jitter = self.jitter.clamp(0.0, 1.0);
+        let factor = 1.0 + jitter * (2.0 * unit_random.clamp(0.0, 1.0) - 1.0);
+        let seconds = (base.min(self.max_delay.as_secs_f64()) * factor)
+            .min(self.max_delay.as_secs_f64())
+            .max(0.0);
+        Duration::from_secs_f64(seconds)
+    }
+}
+
+/// Told before each retry: the attempt that failed (1-based), why, and how long the client
+/// will wait. Returning [`Flow::Stop`] vetoes the retry: the operation fails with `error`.
+pub struct RetryEvent<'a> {
+    pub attempt: u32,
+    pub error: &'a Error,
+    pub delay: Duration,
+}
+
+/// Told of each retry; see [`Client::set_retry_observer`].
+pub type RetryObserver = Box<dyn FnMut(&RetryEvent<'_>) -> Flow + Send>;
+
+/// The retry settings of a client.
+pub(crate) struct RetryState {
+    pub(crate) policy: RetryPolicy,
+    pub(crate) clock: Box<dyn Clock>,
+    pub(crate) observer: Option<RetryObserver>,
+    rng: u64,
+}
+
+impl Default for RetryState {
+    fn default() -> Self {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0x9e37_79b9, |d| d.as_nanos() as u64);
+        RetryState {
+            policy: RetryPolicy::default(),
+            clock: Box::new(SystemClock),
+            observer: None,
+            rng: seed | 1,
+        }
+    }
+}
+
+impl fmt::Debug for RetryState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryState")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RetryState {
+    /// A number in [0, 1) (xorshift; jitter needs no better).
+    fn unit_random(&mut self) -> f64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+impl Client {
+    /// The retry policy of the production-layer operations (`download_file`, `upload_file`,
+    /// `list_dir`, `ensure_directory`, `sync_directory`, `mirror_directory`).
+    pub fn set_retry_policy(&mut self, policy: RetryPolicy) {
+        self.retry.policy = policy;
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry.policy
+    }
+
+    /// The clock backoff waits on (for tests; the default sleeps).
+    pub fn set_retry_clock(&mut self, clock: Box<dyn Clock>) {
+        self.retry.clock = clock;
+    }
+
+    /// Called before every retry with the attempt, the error and the delay; may veto it.
+    pub fn set_retry_observer(&mut self, observer: Option<RetryObserver>) {
+        self.retry.observer = observer;
+    }
+
+    /// Runs `op` until it succeeds, fails for good, or the attempts run out. Before each
+    /// attempt after a lost control connection it reconnects (login and working directory
+    /// included); `op` gets the attempt number, from 1.
+    pub(crate) fn with_retry<T>(
+        &mut self,
+        mut op: impl FnMut(&mut Client, u32) -> Result<T>,
+    ) -> Result<T> {
+        if self.cwd == CwdState::Changed && self.is_usable() {
+            // Learn where we are now, to come back here after a reconnect.
+            self.pwd()?;
+        }
+        let mut attempt = 1;
+        loop {
+            let result = if self.is_usable() {
+                op(self, attempt)
+            } else {
+                self.reconnect().and_then(|()| op(self, attempt))
+            };
+            let error = match result {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            if !error.is_transient() || attempt >= self.retry.policy.max_attempts {
+                return Err(error);
+            }
+            let unit = self.retry.unit_random();
+            let delay = self.retry.policy.delay(attempt, unit);
+            if let Some(observer) = self.retry.observer.as_mut() {
+                let event = RetryEvent {
+                    attempt,
+                    error: &error,
+                    delay,
+                };
+                if observer(&event) == Flow::Stop {
+                    return Err(error);
+                }
+            }
+            self.retry.clock.sleep(delay);
+            attempt += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exponential_with_cap() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            initial_delay: Duration::from_millis(100),
+            multiplier: 2.0,
+            max_delay: Duration::from_secs(1),
+            jitter: 0.0,
+        };
+        let delays: Vec<u128> = (1..=6).map(|a| policy.delay(a, 0.5).as_millis()).collect();
+        assert_eq!(delays, [100, 200, 400, 800, 1000, 1000]);
+    }
+
+    #[test]
+    fn jitter_stays_in_bounds() {
+        let policy = RetryPolicy {
+            jitter: 0.25,
+            initial_delay: Duration::from_millis(1000),
+            max_delay: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        };
+        assert_eq!(policy.delay(1, 0.0).as_millis(), 750);
+        assert_eq!(policy.delay(1, 0.5).as_millis(), 1000);
+        assert!(policy.delay(1, 0.999_999).as_millis() <= 1250);
+        let mut state = RetryState::default();
+        for _ in 0..1000 {
+            let r = state.unit_random();
+            assert!((0.0..1.0).contains(&r));
+            let d = policy.delay(3, r).as_millis();
+            assert!((3000..=5000).contains(&d), "{d}");
+        }
+        // The cap holds even with jitter.
+        assert!(policy.delay(20, 0.99).as_secs() <= 60);
+    }
+}
