@@ -136,6 +136,36 @@
 #define FTP_ENTRY_OTHER 5
 
 /**
+ * Sync event: a file was uploaded.
+ */
+#define FTP_SYNC_UPLOADED 0
+
+/**
+ * Sync event: a file was downloaded.
+ */
+#define FTP_SYNC_DOWNLOADED 1
+
+/**
+ * Sync event: already up to date.
+ */
+#define FTP_SYNC_SKIPPED 2
+
+/**
+ * Sync event: deleted from the destination.
+ */
+#define FTP_SYNC_DELETED 3
+
+/**
+ * Sync event: a directory was created.
+ */
+#define FTP_SYNC_CREATED_DIRECTORY 4
+
+/**
+ * Sync event: this path failed (the others go on).
+ */
+#define FTP_SYNC_FAILED 5
+
+/**
  * An FTP session. Create with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
  */
 typedef struct ftp_client ftp_client;
@@ -145,6 +175,12 @@ typedef struct ftp_client ftp_client;
  * final reply) or `ftp_data_abort`. Keeps its session alive internally.
  */
 typedef struct ftp_data ftp_data;
+
+/**
+ * A directory listing as records (MLSD where offered, parsed LIST otherwise; no `.`/`..`).
+ * Free with `ftp_dir_list_free`. Independent of its session once made.
+ */
+typedef struct ftp_dir_list ftp_dir_list;
 
 /**
  * One listed object. Borrowed from its iterator (valid until the next `ftp_mlsd_next` or
@@ -172,11 +208,16 @@ typedef struct ftp_options ftp_options;
 typedef int32_t ftp_result;
 
 /**
- * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
- * continue; anything else stops the transfer (ABOR is sent, the session stays usable) and
- * the call returns `FTP_ERR_ABORTED`.
+ * Told before each retry: the attempt that failed (from 1), its result code, the server's
+ * reply code (0 when none), the message (borrowed for the call) and the wait before the next
+ * attempt. Return 0 to retry; anything else vetoes it and the operation fails with that error.
  */
-typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
+typedef int (*ftp_retry_cb)(void *userdata,
+                            uint32_t attempt,
+                            ftp_result error,
+                            int reply_code,
+                            const char *message,
+                            uint32_t delay_ms);
 
 /**
  * Told the bytes transferred so far and the total (-1 when unknown) after every block; for
@@ -184,6 +225,28 @@ typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
  * else stops the transfer and the call returns `FTP_ERR_ABORTED`.
  */
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
+
+/**
+ * Told of every path a sync or mirror handles: the action (`FTP_SYNC_*`), the path relative
+ * to the synced directories (borrowed for the call), bytes transferred for it, files handled
+ * so far and in all, and for `FTP_SYNC_FAILED` the error's code and message (else `FTP_OK`
+ * and ""). Return 0 to go on; anything else stops the sync with `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_sync_cb)(void *userdata,
+                           int32_t action,
+                           const char *path,
+                           uint64_t bytes,
+                           uint64_t files_done,
+                           uint64_t files_total,
+                           ftp_result error,
+                           const char *message);
+
+/**
+ * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
+ * continue; anything else stops the transfer (ABOR is sent, the session stays usable) and
+ * the call returns `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
 
 /**
  * Supplies data to upload: write at most `capacity` bytes to `buffer` and their count to
@@ -481,6 +544,169 @@ ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
  * `entry` must be NULL or live; `name` NULL or NUL-terminated.
  */
 const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
+
+/**
+ * Sets the retry policy of the production-layer calls (`ftp_download_file`,
+ * `ftp_upload_file`, `ftp_dir_list`, `ftp_ensure_directory`, `ftp_sync_directory`,
+ * `ftp_mirror_directory`): at most `max_attempts` attempts (1 never retries), waiting
+ * `initial_delay_ms`, then `multiplier_percent`/100 times longer each time (200 doubles), at
+ * most `max_delay_ms`, varied by up to `jitter_percent` either way. Defaults: 4, 500, 200,
+ * 30000, 20.
+ *
+ * # Safety
+ * `ftp` must be live.
+ */
+ftp_result ftp_set_retry_policy(ftp_client *ftp,
+                                uint32_t max_attempts,
+                                uint32_t initial_delay_ms,
+                                uint32_t multiplier_percent,
+                                uint32_t max_delay_ms,
+                                uint32_t jitter_percent);
+
+/**
+ * Sets (or with NULL removes) the callback told before each retry, with `userdata`.
+ *
+ * # Safety
+ * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
+ */
+ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *userdata);
+
+/**
+ * Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
+ * renamed into place only when complete and the size matches. Transient failures are
+ * retried, resuming with REST after checking the remote file did not change. With `resume`,
+ * a partial file left by an earlier call is continued. Progress is cumulative (bytes of the
+ * file so far, total or -1); `progress_cb` may be NULL. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_download_file(ftp_client *ftp,
+                             const char *remote,
+                             const char *local_path,
+                             bool resume,
+                             ftp_progress_cb progress_cb,
+                             void *userdata);
+
+/**
+ * Downloads `remote` into the open regular file `fd` (readable and writable; not closed),
+ * continuing after the bytes it already holds, with the retries of `ftp_download_file`.
+ * Truncate `fd` first for a fresh download.
+ *
+ * # Safety
+ * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
+ */
+ftp_result ftp_download_fd(ftp_client *ftp,
+                           const char *remote,
+                           int fd,
+                           ftp_progress_cb progress_cb,
+                           void *userdata);
+
+/**
+ * Uploads `local_path` to `remote`, retrying transient failures by continuing from the size
+ * the server kept (REST+STOR or APPE), and checking the remote size at the end. With
+ * `temporary_name`, uploads to `.NAME.ftpc-part` and renames on success so readers never see
+ * a partial file. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_upload_file(ftp_client *ftp,
+                           const char *local_path,
+                           const char *remote,
+                           bool temporary_name,
+                           ftp_progress_cb progress_cb,
+                           void *userdata);
+
+/**
+ * Uploads the whole open regular file `fd` (from its start; not closed) to `remote`, with
+ * the retries of `ftp_upload_file`.
+ *
+ * # Safety
+ * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
+ */
+ftp_result ftp_upload_fd(ftp_client *ftp,
+                         int fd,
+                         const char *remote,
+                         ftp_progress_cb progress_cb,
+                         void *userdata);
+
+/**
+ * `mkdir -p`: creates each missing directory of `path`; a directory that exists (or that
+ * another client creates at the same time) is success. Borrows `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated.
+ */
+ftp_result ftp_ensure_directory(ftp_client *ftp, const char *path);
+
+/**
+ * Lists `path` ("" for the current directory) into `*out`, with retries. Caller owns `*out`;
+ * free with `ftp_dir_list_free`. Borrows `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_dir_list_open(ftp_client *ftp, const char *path, ftp_dir_list **out);
+
+/**
+ * The number of entries in `list` (0 for NULL).
+ *
+ * # Safety
+ * `list` must be NULL or live.
+ */
+size_t ftp_dir_list_count(const ftp_dir_list *list);
+
+/**
+ * Entry `index` of `list`, borrowed from it (valid until `ftp_dir_list_free`); NULL when
+ * `index` is out of range.
+ *
+ * # Safety
+ * `list` must be NULL or live.
+ */
+const ftp_entry *ftp_dir_list_entry(const ftp_dir_list *list, size_t index);
+
+/**
+ * Frees a listing. Consumes `list`; NULL is a no-op.
+ *
+ * # Safety
+ * `list` must be NULL or from `ftp_dir_list_open`, not used afterwards.
+ */
+void ftp_dir_list_free(ftp_dir_list *list);
+
+/**
+ * Makes the remote directory `remote_dir` hold what `local_dir` holds, recursively: creates
+ * directories, uploads files missing or different in size or time, and with `delete` removes
+ * remote files and directories not present locally. `dry_run` reports the plan and changes
+ * nothing. Every path goes to `sync_cb` (may be NULL). A failed path does not stop the
+ * others; the call then returns the first failure's code, its message counting them.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_sync_directory(ftp_client *ftp,
+                              const char *local_dir,
+                              const char *remote_dir,
+                              bool delete_,
+                              bool dry_run,
+                              ftp_sync_cb sync_cb,
+                              void *userdata);
+
+/**
+ * The reverse of `ftp_sync_directory`: makes `local_dir` hold what the remote directory
+ * holds. Names from the server that are not one plain path component (`..`, absolute, with
+ * separators or NUL) are refused as `FTP_SYNC_FAILED` and never written.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_mirror_directory(ftp_client *ftp,
+                                const char *remote_dir,
+                                const char *local_dir,
+                                bool delete_,
+                                bool dry_run,
+                                ftp_sync_cb sync_cb,
+                                void *userdata);
 
 /**
  * Creates options with the defaults: passive mode (EPSV, then PASV), plain FTP, binary

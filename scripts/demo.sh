@@ -38,4 +38,8 @@ cd "$work"
 cmp sample.bin copy.bin && echo "ftpget: downloaded bytes identical to the upload"
 "$top/examples-c/ftpget" "$url/docs/readme.txt" readme.txt
 cat readme.txt
+mkdir -p site/css && echo "<h1>ftpc</h1>" > site/index.html && echo "h1 {}" > site/css/main.css
+"$top/examples-c/ftpsync" site "$url/www"
+echo "a second sync transfers nothing:"
+"$top/examples-c/ftpsync" --delete site "$url/www"
 echo "demo done"

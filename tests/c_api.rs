@@ -372,7 +372,14 @@ fn install_and_examples_with_pkg_config() {
         });
         let _ = fs::remove_dir_all(&build);
         fs::create_dir_all(&build).unwrap();
-        for f in ["Makefile", "common.h", "ftpget.c", "ftpput.c", "ftpls.c"] {
+        for f in [
+            "Makefile",
+            "common.h",
+            "ftpget.c",
+            "ftpput.c",
+            "ftpls.c",
+            "ftpsync.c",
+        ] {
             fs::copy(manifest_dir().join("examples-c").join(f), build.join(f)).unwrap();
         }
         let mut make = Command::new("make");
@@ -431,6 +438,22 @@ fn run_examples(bin: &Path, kind: Kind, tls: bool) {
     assert_eq!(
         common::sha256(&fs::read(work.join("copy.bin")).unwrap()),
         common::sha256(&data)
+    );
+    // ftpsync: a tree goes up, then nothing moves; --download brings it back.
+    let tree = work.join("tree");
+    fs::create_dir_all(tree.join("inner dir")).unwrap();
+    fs::write(tree.join("one.txt"), b"one").unwrap();
+    fs::write(tree.join("inner dir/two.bin"), common::pattern(100_000, 3)).unwrap();
+    let out = example("ftpsync", &["tree", &format!("{url}/synced")]);
+    assert_eq!(out.matches("uploaded").count(), 2, "{out}");
+    let out = example("ftpsync", &["--delete", "tree", &format!("{url}/synced")]);
+    assert_eq!(out.matches("up to date").count(), 2, "{out}");
+    assert!(!out.contains("uploaded"), "{out}");
+    let out = example("ftpsync", &["--download", &format!("{url}/synced"), "copy"]);
+    assert_eq!(out.matches("downloaded").count(), 2, "{out}");
+    assert_eq!(
+        fs::read(work.join("copy/inner dir/two.bin")).unwrap(),
+        common::pattern(100_000, 3)
     );
     // A failure prints the message and the reply code, and exits non-zero.
     let out = run(Command::new(bin.join("ftpget"))

@@ -239,6 +239,10 @@ fn permanent_errors_are_not_retried() {
     assert!(matches!(err, Error::Permanent { .. }), "{err}");
     assert!(retries.lock().unwrap().is_empty());
     assert!(!dir.join("x").exists());
+    assert!(
+        !dir.join(".x.ftpc-part").exists(),
+        "no empty partial file is left behind"
+    );
     // An explicit resume continues a partial file left behind.
     let data = pattern(3_000_000, 2);
     server.put_file("r.bin", &data);

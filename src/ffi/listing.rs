@@ -20,7 +20,7 @@ pub struct ftp_entry {
 }
 
 impl ftp_entry {
-    fn new(entry: Entry) -> ftp_entry {
+    pub(crate) fn new(entry: Entry) -> ftp_entry {
         let name =
             CString::new(entry.name_bytes()).unwrap_or_else(|_| c_string_lossy(entry.name()));
         let facts = entry

@@ -9,6 +9,7 @@ mod data;
 mod handle;
 mod info;
 mod listing;
+mod managed;
 mod options;
 mod session;
 mod transfer;

@@ -85,7 +85,16 @@ impl Client {
             .truncate(!options.resume)
             .open(&part)
             .map_err(|e| local_error("download", &part, e))?;
-        let size = self.download_into(remote.as_ref(), &mut file, options.progress)?;
+        let size = match self.download_into(remote.as_ref(), &mut file, options.progress) {
+            Ok(size) => size,
+            Err(e) => {
+                // Keep what arrived for a later resume; an empty partial file helps nobody.
+                if file.metadata().is_ok_and(|m| m.len() == 0) {
+                    let _ = fs::remove_file(&part);
+                }
+                return Err(e);
+            }
+        };
         file.sync_all()
             .map_err(|e| local_error("download", &part, e))?;
         drop(file);

@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +278,34 @@ static void test_null_arguments(ftp_client *ftp) {
     CHECK_NULL(ftp_options_set_transfer_type(NULL, FTP_TYPE_BINARY), "opts");
     CHECK_NULL(ftp_options_set_utf8(NULL, true), "opts");
 
+    ftp_dir_list *dl = NULL;
+    CHECK_NULL(ftp_set_retry_policy(NULL, 3, 10, 200, 100, 0), "ftp");
+    CHECK_NULL(ftp_set_retry_callback(NULL, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_download_file(NULL, "x", "/tmp/x", false, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_download_file(ftp, NULL, "/tmp/x", false, NULL, NULL), "remote");
+    CHECK_NULL(ftp_download_file(ftp, "x", NULL, false, NULL, NULL), "local_path");
+    CHECK_NULL(ftp_download_fd(NULL, "x", 1, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_download_fd(ftp, NULL, 1, NULL, NULL), "remote");
+    CHECK_NULL(ftp_upload_file(NULL, "/tmp/x", "x", false, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_upload_file(ftp, NULL, "x", false, NULL, NULL), "local_path");
+    CHECK_NULL(ftp_upload_file(ftp, "/tmp/x", NULL, false, NULL, NULL), "remote");
+    CHECK_NULL(ftp_upload_fd(NULL, 0, "x", NULL, NULL), "ftp");
+    CHECK_NULL(ftp_upload_fd(ftp, 0, NULL, NULL, NULL), "remote");
+    CHECK_NULL(ftp_ensure_directory(NULL, "x"), "ftp");
+    CHECK_NULL(ftp_ensure_directory(ftp, NULL), "path");
+    CHECK_NULL(ftp_dir_list_open(NULL, "", &dl), "ftp");
+    CHECK_NULL(ftp_dir_list_open(ftp, NULL, &dl), "path");
+    CHECK_NULL(ftp_dir_list_open(ftp, "", NULL), "out");
+    CHECK_NULL(ftp_sync_directory(NULL, "/tmp", "x", false, true, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_sync_directory(ftp, NULL, "x", false, true, NULL, NULL), "local_dir");
+    CHECK_NULL(ftp_sync_directory(ftp, "/tmp", NULL, false, true, NULL, NULL), "remote_dir");
+    CHECK_NULL(ftp_mirror_directory(NULL, "x", "/tmp/x", false, true, NULL, NULL), "ftp");
+    CHECK_NULL(ftp_mirror_directory(ftp, NULL, "/tmp/x", false, true, NULL, NULL), "remote_dir");
+    CHECK_NULL(ftp_mirror_directory(ftp, "x", NULL, false, true, NULL, NULL), "local_dir");
+    CHECK(ftp_set_retry_policy(ftp, 0, 10, 200, 100, 0) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_dir_list_count(NULL) == 0 && ftp_dir_list_entry(NULL, 0) == NULL);
+    ftp_dir_list_free(NULL);
+
     ftp_options *opts = ftp_options_new();
     CHECK_NULL(ftp_options_set_active(opts, NULL, "", 0, 0, false), "bind_address");
     CHECK_NULL(ftp_options_set_active(opts, "", NULL, 0, 0, false), "advertise_address");
@@ -533,6 +562,141 @@ static void test_free_in_any_order(void) {
     }
 }
 
+/* ---- the production layer ----------------------------------------------------------- */
+
+struct sync_counts {
+    int uploaded, downloaded, skipped, deleted, created, failed;
+    uint64_t last_done, last_total;
+};
+
+static int count_sync(void *userdata, int32_t action, const char *path, uint64_t bytes,
+                      uint64_t files_done, uint64_t files_total, ftp_result error,
+                      const char *message) {
+    struct sync_counts *c = userdata;
+    (void)bytes;
+    (void)error;
+    switch (action) {
+    case FTP_SYNC_UPLOADED: c->uploaded++; break;
+    case FTP_SYNC_DOWNLOADED: c->downloaded++; break;
+    case FTP_SYNC_SKIPPED: c->skipped++; break;
+    case FTP_SYNC_DELETED: c->deleted++; break;
+    case FTP_SYNC_CREATED_DIRECTORY: c->created++; break;
+    default:
+        c->failed++;
+        fprintf(stderr, "sync failed at %s: %s\n", path, message);
+    }
+    c->last_done = files_done;
+    c->last_total = files_total;
+    return 0;
+}
+
+static int veto_retry(void *userdata, uint32_t attempt, ftp_result error, int reply_code,
+                      const char *message, uint32_t delay_ms) {
+    int *calls = userdata;
+    (void)attempt;
+    (void)error;
+    (void)reply_code;
+    (void)message;
+    (void)delay_ms;
+    (*calls)++;
+    return 1;
+}
+
+static void write_file(const char *path, size_t len) {
+    FILE *f = fopen(path, "wb");
+    for (size_t i = 0; f != NULL && i < len; i++) {
+        fputc((int)(i * 7 % 251), f);
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+}
+
+static void test_production_layer(ftp_client *ftp) {
+    char local[] = "/tmp/ftpc-prod-XXXXXX";
+    CHECK(mkdtemp(local) != NULL);
+    char path[512], sub[256];
+    snprintf(sub, sizeof sub, "%s/sub dir", local);
+    CHECK(mkdir(sub, 0755) == 0);
+    snprintf(path, sizeof path, "%s/a.bin", local);
+    write_file(path, 300000);
+    snprintf(path, sizeof path, "%s/sub dir/b.txt", local);
+    write_file(path, 1234);
+
+    CHECK(ftp_set_retry_policy(ftp, 3, 10, 200, 100, 0) == FTP_OK);
+    CHECK(ftp_ensure_directory(ftp, "prod/x/y") == FTP_OK);
+    CHECK(ftp_ensure_directory(ftp, "prod/x/y") == FTP_OK);
+
+    snprintf(path, sizeof path, "%s/a.bin", local);
+    uint64_t size = 0;
+    CHECK(ftp_upload_file(ftp, path, "prod/a.bin", true, NULL, NULL) == FTP_OK);
+    CHECK(ftp_size(ftp, "prod/a.bin", &size) == FTP_OK && size == 300000);
+    char back[300];
+    snprintf(back, sizeof back, "%s/back.bin", local);
+    struct buffer progress = {0};
+    CHECK(ftp_download_file(ftp, "prod/a.bin", back, false, stop_progress, &progress) == FTP_OK);
+    CHECK(progress.progress_calls > 0);
+    FILE *f = fopen(back, "rb");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        fseek(f, 0, SEEK_END);
+        CHECK(ftell(f) == 300000);
+        fclose(f);
+    }
+
+    ftp_dir_list *list = NULL;
+    CHECK(ftp_dir_list_open(ftp, "prod", &list) == FTP_OK);
+    CHECK(ftp_dir_list_count(list) == 2);
+    for (size_t i = 0; i < ftp_dir_list_count(list); i++) {
+        const ftp_entry *e = ftp_dir_list_entry(list, i);
+        CHECK(strcmp(ftp_entry_name(e), "a.bin") == 0 || strcmp(ftp_entry_name(e), "x") == 0);
+    }
+    CHECK(ftp_dir_list_entry(list, 2) == NULL);
+    ftp_dir_list_free(list);
+
+    /* 5xx is not retried, so the callback never runs; a veto stops a retry. */
+    int retry_calls = 0;
+    CHECK(ftp_set_retry_callback(ftp, veto_retry, &retry_calls) == FTP_OK);
+    CHECK(ftp_download_file(ftp, "prod/missing", back, false, NULL, NULL) == FTP_ERR_PERMANENT);
+    CHECK(retry_calls == 0);
+    CHECK(ftp_set_retry_callback(ftp, NULL, NULL) == FTP_OK);
+
+    /* Sync: everything uploads, then nothing does; mirror back, then nothing moves. */
+    struct sync_counts first = {0}, second = {0}, dry = {0};
+    remove(back);
+    CHECK(ftp_sync_directory(ftp, local, "synced", false, true, count_sync, &dry) == FTP_OK);
+    CHECK(dry.uploaded == 2 && dry.failed == 0);
+    CHECK(ftp_sync_directory(ftp, local, "synced", false, false, count_sync, &first) == FTP_OK);
+    CHECK(first.uploaded == 2 && first.failed == 0 && first.last_done == first.last_total);
+    CHECK(ftp_sync_directory(ftp, local, "synced", true, false, count_sync, &second) == FTP_OK);
+    CHECK(second.uploaded == 0 && second.skipped == 2 && second.deleted == 0);
+    char mirror[300];
+    snprintf(mirror, sizeof mirror, "%s/mirror", local);
+    struct sync_counts down = {0};
+    CHECK(ftp_mirror_directory(ftp, "synced", mirror, false, false, count_sync, &down) == FTP_OK);
+    CHECK(down.downloaded == 2 && down.failed == 0);
+    snprintf(path, sizeof path, "%s/sub dir/b.txt", mirror);
+    f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        fclose(f);
+    }
+
+    /* Clean up the local tree. */
+    remove(path);
+    snprintf(path, sizeof path, "%s/sub dir", mirror);
+    remove(path);
+    snprintf(path, sizeof path, "%s/a.bin", mirror);
+    remove(path);
+    remove(mirror);
+    snprintf(path, sizeof path, "%s/sub dir/b.txt", local);
+    remove(path);
+    remove(sub);
+    snprintf(path, sizeof path, "%s/a.bin", local);
+    remove(path);
+    CHECK(remove(local) == 0);
+}
+
 /* Two threads, each with its own handle, failing in different ways at the same time: each
  * sees only its own errors, on its thread and on its handle. */
 struct thread_result {
@@ -589,6 +753,7 @@ int main(int argc, char **argv) {
     test_null_arguments(ftp);
     test_commands_and_transfers(ftp);
     test_callbacks_stop_and_reenter(ftp);
+    test_production_layer(ftp);
     ftp_close(ftp);
     test_free_in_any_order();
     test_threads();

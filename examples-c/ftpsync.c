@@ -1,0 +1,91 @@
+/*
+ * ftpsync: mirrors a local directory to the server (or, with --download, the server to a
+ * local directory), recursively, with retries on temporary failures.
+ *
+ *   ftpsync [--delete] [--dry-run] LOCAL_DIR URL
+ *   ftpsync --download [--delete] [--dry-run] URL LOCAL_DIR
+ *
+ * Uploads what is missing or changed, and with --delete removes what the other side should
+ * no longer have. --dry-run prints the plan and changes nothing. See common.h for the
+ * environment.
+ */
+#include "common.h"
+
+static const char *action_name(int32_t action) {
+    switch (action) {
+    case FTP_SYNC_UPLOADED: return "uploaded";
+    case FTP_SYNC_DOWNLOADED: return "downloaded";
+    case FTP_SYNC_SKIPPED: return "up to date";
+    case FTP_SYNC_DELETED: return "deleted";
+    case FTP_SYNC_CREATED_DIRECTORY: return "created dir";
+    default: return "FAILED";
+    }
+}
+
+static int on_event(void *userdata, int32_t action, const char *path, uint64_t bytes,
+                    uint64_t files_done, uint64_t files_total, ftp_result error,
+                    const char *message) {
+    const bool *dry_run = userdata;
+    printf("%s[%llu/%llu] %-11s %s", *dry_run ? "(dry run) " : "",
+           (unsigned long long)files_done, (unsigned long long)files_total,
+           action_name(action), path);
+    if (bytes > 0) {
+        printf(" (%llu bytes)", (unsigned long long)bytes);
+    }
+    if (action == FTP_SYNC_FAILED) {
+        printf(": %s (%s)", message, ftp_strerror(error));
+    }
+    printf("\n");
+    return 0;
+}
+
+static int on_retry(void *userdata, uint32_t attempt, ftp_result error, int reply_code,
+                    const char *message, uint32_t delay_ms) {
+    (void)userdata;
+    fprintf(stderr, "attempt %u failed (%s, reply %d): %s; retrying in %u ms\n", attempt,
+            ftp_strerror(error), reply_code, message, delay_ms);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    bool remove = false, dry_run = false, download = false;
+    int i = 1;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        if (strcmp(argv[i], "--delete") == 0) {
+            remove = true;
+        } else if (strcmp(argv[i], "--dry-run") == 0) {
+            dry_run = true;
+        } else if (strcmp(argv[i], "--download") == 0) {
+            download = true;
+        } else {
+            break;
+        }
+    }
+    if (argc - i != 2) {
+        fprintf(stderr, "usage: %s [--delete] [--dry-run] LOCAL_DIR URL\n"
+                        "       %s --download [--delete] [--dry-run] URL LOCAL_DIR\n",
+                argv[0], argv[0]);
+        return 2;
+    }
+    const char *local = download ? argv[i + 1] : argv[i];
+    const char *url = download ? argv[i] : argv[i + 1];
+    char *path = NULL;
+    ftp_client *ftp = connect_url(url, &path);
+    if (ftp == NULL) {
+        return 1;
+    }
+    ftp_set_retry_policy(ftp, 5, 500, 200, 10000, 20);
+    ftp_set_retry_callback(ftp, on_retry, NULL);
+    const char *remote = path[0] != '\0' ? path : ".";
+    ftp_result rc = download
+        ? ftp_mirror_directory(ftp, remote, local, remove, dry_run, on_event, &dry_run)
+        : ftp_sync_directory(ftp, local, remote, remove, dry_run, on_event, &dry_run);
+    int status = 0;
+    if (rc != FTP_OK) {
+        report_failure(download ? "mirror" : "sync", rc);
+        status = 1;
+    }
+    ftp_string_free(path);
+    ftp_close(ftp);
+    return status;
+}
