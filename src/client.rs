@@ -33,6 +33,8 @@ pub struct Client {
     pub(crate) data_protected: bool,
     /// Whether the last data connection's TLS handshake resumed the session.
     pub(crate) last_data_resumed: Option<bool>,
+    /// Keepalive NOOPs sent during a transfer whose replies are still to be read.
+    pub(crate) pending_noops: u32,
     /// Why the control connection can no longer be used, once it cannot.
     broken: Option<String>,
     quit_sent: bool,
@@ -122,6 +124,7 @@ impl Client {
         self.protection_set = false;
         self.data_protected = false;
         self.data_open = false;
+        self.pending_noops = 0;
         self.broken = None;
         self.quit_sent = false;
         self.greet()?;
@@ -185,6 +188,7 @@ impl Client {
             protection_set: false,
             data_protected: false,
             last_data_resumed: None,
+            pending_noops: 0,
             broken: None,
             quit_sent: false,
             host: host.to_string(),
@@ -354,7 +358,24 @@ impl Client {
         Ok(reply)
     }
 
+    /// Sends a command, first discarding replies that arrived unasked (a 421 among them
+    /// ends the session with that error).
     pub(crate) fn send(&mut self, command: &Command) -> Result<()> {
+        if !self.data_open && self.pending_noops == 0 {
+            let unsolicited = self.control.take_unsolicited(command.shown());
+            for reply in self.poison_on(unsolicited)? {
+                if reply.code() == 421 {
+                    self.broken = Some(format!("the server closed the session: {reply}"));
+                    self.last_reply = Some(reply.clone());
+                    return Err(Error::from_reply(command.shown(), reply));
+                }
+            }
+        }
+        self.send_in_transfer(command)
+    }
+
+    /// Sends a command as is, while a transfer may have replies in flight (ABOR, keepalive).
+    pub(crate) fn send_in_transfer(&mut self, command: &Command) -> Result<()> {
         let result = self.control.send(command);
         self.poison_on(result)
     }

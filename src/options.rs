@@ -182,6 +182,10 @@ pub struct Options {
     pub utf8: bool,
     /// FTPS settings; plain FTP by default.
     pub tls: TlsOptions,
+    /// During a transfer, send NOOP on the control connection at this interval, so firewalls
+    /// and servers that drop an idle control connection keep it (as Commons Net and lftp do).
+    /// Off by default.
+    pub keepalive_interval: Option<Duration>,
 }
 
 impl Default for Options {
@@ -198,6 +202,7 @@ impl Default for Options {
             transfer_type: TransferType::Binary,
             utf8: true,
             tls: TlsOptions::default(),
+            keepalive_interval: None,
         }
     }
 }

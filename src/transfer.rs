@@ -336,8 +336,11 @@ impl Client {
             (conn.sending && conn.socket.is_tls()).then_some(self.options.tls.close_timeout);
         let closed = conn.socket.close(await_peer);
         let reply = match conn.final_reply.take() {
-            Some(reply) => reply,
-            None => self.read_reply(&conn.command)?,
+            Some(reply) => {
+                self.drain_keepalive_replies()?;
+                reply
+            }
+            None => self.read_final_reply(&conn.command)?,
         };
         if !reply.is_completion() {
             return Err(Self::transfer_reply_error(&conn, reply));
@@ -358,18 +361,59 @@ impl Client {
         }
         let abor = Command::bare("ABOR")?;
         let noop = Command::bare("NOOP")?;
-        self.send(&abor)?;
-        self.send(&noop)?;
-        // The transfer's reply, ABOR's and NOOP's: at most a few; more means a confused server.
-        for _ in 0..6 {
+        self.send_in_transfer(&abor)?;
+        self.send_in_transfer(&noop)?;
+        // The transfer's reply, ABOR's, the keepalive NOOPs' and our NOOP's: a few; more means
+        // a confused server. Our NOOP's 200 is the last 200 to come.
+        let mut noops_due = self.pending_noops + 1;
+        for _ in 0..6 + self.pending_noops {
             let reply = self.read_reply("ABOR")?;
             if reply.code() == 200 {
-                return Ok(());
+                noops_due -= 1;
+                if noops_due == 0 {
+                    self.pending_noops = 0;
+                    return Ok(());
+                }
             }
         }
         let why = "ABOR: the server's replies did not settle".to_string();
         self.mark_broken(why.clone());
         Err(Error::protocol("ABOR", why))
+    }
+
+    /// The final reply of a transfer, skipping the 200s that answer keepalive NOOPs (they may
+    /// come before or after it).
+    fn read_final_reply(&mut self, context: &str) -> Result<Reply> {
+        loop {
+            let reply = self.read_reply(context)?;
+            if self.pending_noops > 0 && reply.code() == 200 {
+                self.pending_noops -= 1;
+                continue;
+            }
+            self.drain_keepalive_replies()?;
+            return Ok(reply);
+        }
+    }
+
+    fn drain_keepalive_replies(&mut self) -> Result<()> {
+        while self.pending_noops > 0 {
+            self.read_reply("NOOP (keepalive)")?;
+            self.pending_noops -= 1;
+        }
+        Ok(())
+    }
+
+    /// Sends a keepalive NOOP when the interval has passed since the last one.
+    fn keepalive_tick(&mut self, last: &mut std::time::Instant) -> Result<()> {
+        let Some(every) = self.options.keepalive_interval else {
+            return Ok(());
+        };
+        if last.elapsed() >= every {
+            self.send_in_transfer(&Command::bare("NOOP")?)?;
+            self.pending_noops += 1;
+            *last = std::time::Instant::now();
+        }
+        Ok(())
     }
 
     /// After a data connection failed mid-transfer: a stalled data connection leaves the
@@ -384,7 +428,7 @@ impl Client {
         }
         let reply = match conn.final_reply.take() {
             Some(reply) => reply,
-            None => match self.read_reply(&conn.command) {
+            None => match self.read_final_reply(&conn.command) {
                 Ok(reply) => reply,
                 Err(_) => return err,
             },
@@ -447,7 +491,11 @@ impl Client {
         let mut converted = Vec::new();
         let mut buf = vec![0u8; self.options.block_size];
         let mut received: u64 = 0;
+        let mut last_keepalive = std::time::Instant::now();
         loop {
+            if let Err(e) = self.keepalive_tick(&mut last_keepalive) {
+                return Err(self.fail_transfer(conn, e));
+            }
             let n = match conn.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
@@ -558,7 +606,11 @@ impl Client {
         let mut converted = Vec::new();
         let mut buf = vec![0u8; self.options.block_size];
         let mut sent: u64 = 0;
+        let mut last_keepalive = std::time::Instant::now();
         loop {
+            if let Err(e) = self.keepalive_tick(&mut last_keepalive) {
+                return Err(self.fail_transfer(conn, e));
+            }
             let n = match src.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,

@@ -161,6 +161,34 @@ impl ControlChannel {
             .map_err(|e| tls_io_error(&format!("{}: sending command", command.shown()), e))
     }
 
+    /// Replies that arrived without being asked for, read without waiting. A server may send
+    /// one at any time (421 before closing, or noise); left unread, it would be taken for the
+    /// answer to the next command and the session would be out of step from then on.
+    pub(crate) fn take_unsolicited(&mut self, context: &str) -> Result<Vec<Reply>> {
+        let io_err = |e| Error::io(context, e);
+        self.stream.tcp().set_nonblocking(true).map_err(io_err)?;
+        let read = loop {
+            match self.stream.read(&mut self.buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => self.parser.push(&self.buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.stream.tcp().set_nonblocking(false).map_err(io_err)?;
+        read.map_err(|e| tls_io_error(context, e))?;
+        let mut replies = Vec::new();
+        while let Some(reply) = self
+            .parser
+            .next_reply()
+            .map_err(|e| Error::protocol(context, e.to_string()))?
+        {
+            replies.push(reply);
+        }
+        Ok(replies)
+    }
+
     /// Reads the next complete reply, waiting at most the reply timeout.
     pub(crate) fn read_reply(&mut self, context: &str) -> Result<Reply> {
         let deadline = Deadline::after(self.reply_timeout);

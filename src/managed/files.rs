@@ -142,16 +142,17 @@ impl Client {
                 Ok(())
             });
             file.flush().map_err(io)?;
-            result.map(drop)
-        })?;
-        if let Some(size) = expected {
-            if have != size {
-                return Err(Error::protocol(
-                    context,
+            result?;
+            // A server may report success for less than the file (it changed under it, or it
+            // lost track): that attempt failed, and the next one finds out why.
+            match expected {
+                Some(size) if have != size => Err(Error::protocol(
+                    context.clone(),
                     format!("downloaded {have} bytes but the server reports {size}"),
-                ));
+                )),
+                _ => Ok(()),
             }
-        }
+        })?;
         Ok(have)
     }
 
