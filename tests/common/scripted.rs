@@ -64,6 +64,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// How long `recv` waits for a command before giving up (returning `None`).
+    pub fn set_read_timeout(&mut self, timeout: Duration) {
+        self.writer.set_read_timeout(Some(timeout)).unwrap();
+    }
+
     /// Sends raw bytes (include the CRLF yourself).
     pub fn send(&mut self, raw: &str) {
         let _ = self.writer.write_all(raw.as_bytes());
