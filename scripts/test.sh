@@ -21,6 +21,9 @@ step "cargo test (unit tests, real servers, scripted faults)"
 cargo test --all-targets 2>&1 | tee target/test-output.txt
 cargo test --doc
 
+step "fuzzing every target for ${FUZZ_SECONDS:-60}s (scripts/fuzz.sh)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+
 # One closing line that counts every test run above.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "\nall tests: %d passed, %d failed\n", p, f }' target/test-output.txt
