@@ -1,0 +1,62 @@
+/*
+ * Runs one operation against a (scripted, misbehaving) server through the public C API and
+ * prints its result: "rc=<ftp_result> reply=<code> msg=<message>". tests/c_faults.rs starts
+ * the server for each case and checks the line and the commands the server received.
+ *
+ *   fault_client PORT OPERATION [CA_FILE]
+ *
+ * OPERATION: login, retr_pasv, retr_epsv, retr_tls (implicit TLS, needs CA_FILE), inject
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ftpc.h>
+
+static int discard(void *userdata, const uint8_t *data, size_t len) {
+    (void)userdata;
+    (void)data;
+    (void)len;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s PORT OPERATION [CA_FILE]\n", argv[0]);
+        return 2;
+    }
+    uint16_t port = (uint16_t)atoi(argv[1]);
+    const char *op = argv[2];
+    ftp_options *opts = ftp_options_new();
+    ftp_options_set_timeout_ms(opts, 3000);
+    ftp_options_set_reply_timeout_ms(opts, 600);
+    ftp_options_set_data_idle_timeout_ms(opts, 600);
+    if (strcmp(op, "retr_pasv") == 0) {
+        ftp_options_set_passive_mode(opts, FTP_PASSIVE_PASV);
+    }
+    if (strcmp(op, "retr_tls") == 0) {
+        ftp_options_set_tls(opts, FTP_TLS_IMPLICIT);
+        ftp_options_set_tls_ca_file(opts, argc > 3 ? argv[3] : "");
+    }
+    ftp_client *ftp = NULL;
+    ftp_result rc = ftp_connect("127.0.0.1", port, opts, &ftp);
+    ftp_options_free(opts);
+    if (rc == FTP_OK) {
+        if (strcmp(op, "inject") == 0) {
+            rc = ftp_login(ftp, "user\r\nDELE important", "pw", "");
+            if (rc == FTP_ERR_INVALID_ARGUMENT) {
+                ftp_result again = ftp_login(ftp, "u", "p", "");
+                ftp_result cwd = again == FTP_OK ? ftp_cwd(ftp, "dir\nRMD /") : again;
+                rc = cwd == FTP_ERR_INVALID_ARGUMENT ? FTP_ERR_INVALID_ARGUMENT : cwd;
+            }
+        } else {
+            rc = ftp_login(ftp, "u", "p", "");
+            if (rc == FTP_OK && strncmp(op, "retr", 4) == 0) {
+                rc = ftp_retr(ftp, "file.bin", 0, discard, NULL, NULL);
+            }
+        }
+    }
+    printf("rc=%d reply=%d msg=%s\n", rc, ftp_last_reply_code(), ftp_last_error_message());
+    ftp_close(ftp);
+    return 0;
+}

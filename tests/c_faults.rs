@@ -1,0 +1,195 @@
+//! A representative subset of the fault cases, through the public C API: each scripted
+//! server misbehaves once, and the C program must get the right result class, reply code and
+//! message, within its timeouts, with nothing injected on the wire.
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::scripted::Scripted;
+use common::tls_scripted::TlsScripted;
+use common::{cert_dir, manifest_dir};
+
+const FTP_ERR_INVALID_ARGUMENT: i32 = -1;
+const FTP_ERR_TEMPORARY: i32 = -2;
+const FTP_ERR_PROTOCOL: i32 = -5;
+const FTP_ERR_TIMEOUT: i32 = -7;
+const FTP_ERR_TLS: i32 = -8;
+
+fn client_binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let ok = Command::new(cargo)
+                .args(["build", "--lib", "--quiet"])
+                .current_dir(manifest_dir())
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            let out = manifest_dir().join("target/c-tests");
+            std::fs::create_dir_all(&out).unwrap();
+            let exe = out.join("fault_client");
+            let ok = Command::new("cc")
+                .args([
+                    "-std=c99",
+                    "-Wall",
+                    "-Wextra",
+                    "-Wpedantic",
+                    "-Werror",
+                    "-g",
+                ])
+                .arg("-I")
+                .arg(manifest_dir().join("include"))
+                .arg(manifest_dir().join("tests/c/fault_client.c"))
+                .arg("-o")
+                .arg(&exe)
+                .arg(manifest_dir().join("target/debug/libftpc.a"))
+                .args(["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-lgcc_s"])
+                .status()
+                .unwrap();
+            assert!(ok.success(), "compiling fault_client.c failed");
+            exe
+        })
+        .clone()
+}
+
+/// Runs the C client: (result code, reply code, message, seconds taken).
+fn run(port: u16, op: &str) -> (i32, i32, String, Duration) {
+    let exe = client_binary();
+    let started = Instant::now();
+    let out = Command::new(exe)
+        .arg(port.to_string())
+        .arg(op)
+        .arg(cert_dir().join("ca.pem"))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let rest = line
+        .strip_prefix("rc=")
+        .unwrap_or_else(|| panic!("no result line: {line:?}"));
+    let (rc, rest) = rest.split_once(" reply=").unwrap();
+    let (reply, msg) = rest.split_once(" msg=").unwrap();
+    (
+        rc.parse().unwrap(),
+        reply.parse().unwrap(),
+        msg.to_string(),
+        took,
+    )
+}
+
+#[test]
+fn garbage_reply() {
+    let server = Scripted::start(|s| {
+        s.send("220 hi\r\n");
+        s.expect("USER");
+        s.send("complete nonsense\r\n");
+    });
+    let (rc, _, msg, _) = run(server.port, "login");
+    assert_eq!(rc, FTP_ERR_PROTOCOL, "{msg}");
+    assert!(msg.contains("malformed reply line"), "{msg}");
+    server.finish();
+}
+
+#[test]
+fn service_closing_at_login() {
+    let server = Scripted::start(|s| {
+        s.send("220 hi\r\n");
+        s.expect("USER");
+        s.send("421 Too many users\r\n");
+    });
+    let (rc, reply, msg, _) = run(server.port, "login");
+    assert_eq!((rc, reply), (FTP_ERR_TEMPORARY, 421), "{msg}");
+    assert!(msg.starts_with("USER u: 421"), "{msg}");
+    server.finish();
+}
+
+#[test]
+fn banner_never_sent() {
+    let server = Scripted::start(|s| {
+        std::thread::sleep(Duration::from_secs(3));
+        drop(s.recv());
+    });
+    let (rc, _, msg, took) = run(server.port, "login");
+    assert_eq!(rc, FTP_ERR_TIMEOUT, "{msg}");
+    assert!(
+        msg.contains("timed out after 600 ms waiting for reply"),
+        "{msg}"
+    );
+    assert!(took < Duration::from_millis(600 + 1500), "{took:?}");
+    server.finish();
+}
+
+#[test]
+fn pasv_port_zero() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        s.expect("PASV");
+        s.send("227 Entering Passive Mode (127,0,0,1,0,0)\r\n");
+        s.serve_until_quit();
+    });
+    let (rc, _, msg, _) = run(server.port, "retr_pasv");
+    assert_eq!(rc, FTP_ERR_PROTOCOL, "{msg}");
+    assert!(msg.contains("port 0"), "{msg}");
+    assert!(!server.finish().iter().any(|c| c.starts_with("RETR")));
+}
+
+#[test]
+fn data_stall() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        let listener = s.answer_epsv();
+        s.expect("RETR");
+        let (data, _) = listener.accept().unwrap();
+        s.send("150 coming\r\n");
+        std::thread::sleep(Duration::from_secs(3));
+        drop(data);
+    });
+    let (rc, _, msg, took) = run(server.port, "retr_epsv");
+    assert_eq!(rc, FTP_ERR_TIMEOUT, "{msg}");
+    assert!(msg.contains("waiting for data idle"), "{msg}");
+    assert!(took < Duration::from_millis(600 + 2000), "{took:?}");
+    server.finish();
+}
+
+#[test]
+fn tls_data_cut_without_close_notify() {
+    let server = TlsScripted::start(|s| {
+        s.greet_and_prepare();
+        let listener = s.epsv();
+        s.expect("RETR");
+        s.send("150 here\r\n");
+        let mut data = s.accept_data(&listener);
+        data.write_all(&[1u8; 100_000]).unwrap();
+        data.flush().unwrap();
+        data.sock.shutdown(std::net::Shutdown::Both).unwrap();
+        drop(data);
+        s.send("226 done\r\n");
+        s.serve_until_quit();
+    });
+    let (rc, _, msg, _) = run(server.port, "retr_tls");
+    assert_eq!(rc, FTP_ERR_TLS, "{msg}");
+    assert!(msg.contains("truncated"), "{msg}");
+    server.finish();
+}
+
+#[test]
+fn injection_is_refused_before_sending() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.serve_until_quit();
+    });
+    let (rc, _, msg, _) = run(server.port, "inject");
+    assert_eq!(rc, FTP_ERR_INVALID_ARGUMENT, "{msg}");
+    assert!(msg.contains("contains LF"), "{msg}");
+    let transcript = server.finish();
+    assert_eq!(transcript, ["USER u", "PASS p", "FEAT", "QUIT"]);
+}
