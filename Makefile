@@ -11,7 +11,7 @@ PCDIR := $(LIBDIR)/pkgconfig
 # What a static link of the Rust library needs (rustc --print native-static-libs on Linux).
 LIBS_PRIVATE := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: all lib install uninstall demo test examples-c clean-install
+.PHONY: all lib install uninstall demo test bench
 
 all: lib
 
@@ -38,3 +38,6 @@ demo:
 
 test:
 	bash scripts/test.sh
+
+bench:
+	bash scripts/bench.sh

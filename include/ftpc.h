@@ -777,6 +777,15 @@ ftp_result ftp_options_set_accept_timeout_ms(ftp_options *opts, uint32_t ms);
 ftp_result ftp_options_set_data_idle_timeout_ms(ftp_options *opts, uint32_t ms);
 
 /**
+ * During transfers, send NOOP on the control connection every `ms` milliseconds, for servers
+ * and firewalls that drop an idle control connection; 0 (the default) never does.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_keepalive_ms(ftp_options *opts, uint32_t ms);
+
+/**
  * Passive data connections with `mode`: `FTP_PASSIVE_AUTO` (EPSV, then PASV; the default),
  * `FTP_PASSIVE_EPSV` or `FTP_PASSIVE_PASV`.
  *

@@ -155,6 +155,22 @@ pub unsafe extern "C" fn ftp_options_set_data_idle_timeout_ms(
     })
 }
 
+/// During transfers, send NOOP on the control connection every `ms` milliseconds, for servers
+/// and firewalls that drop an idle control connection; 0 (the default) never does.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_keepalive_ms(
+    opts: *mut ftp_options,
+    ms: u32,
+) -> ftp_result {
+    set("ftp_options_set_keepalive_ms", opts, |o| {
+        o.keepalive_interval = millis(ms);
+        Ok(())
+    })
+}
+
 /// Passive data connections with `mode`: `FTP_PASSIVE_AUTO` (EPSV, then PASV; the default),
 /// `FTP_PASSIVE_EPSV` or `FTP_PASSIVE_PASV`.
 ///

@@ -46,6 +46,8 @@ static uint16_t port;
 static ftp_client *connect_and_login(void) {
     ftp_options *opts = ftp_options_new();
     ftp_options_set_timeout_ms(opts, 20000);
+    /* Exercised on every session of these tests: replies to keepalive NOOPs are accounted. */
+    ftp_options_set_keepalive_ms(opts, 1);
     ftp_client *ftp = NULL;
     ftp_result rc = ftp_connect(host, port, opts, &ftp);
     ftp_options_free(opts);
@@ -277,6 +279,7 @@ static void test_null_arguments(ftp_client *ftp) {
     CHECK_NULL(ftp_options_set_block_size(NULL, 4096), "opts");
     CHECK_NULL(ftp_options_set_transfer_type(NULL, FTP_TYPE_BINARY), "opts");
     CHECK_NULL(ftp_options_set_utf8(NULL, true), "opts");
+    CHECK_NULL(ftp_options_set_keepalive_ms(NULL, 1000), "opts");
 
     ftp_dir_list *dl = NULL;
     CHECK_NULL(ftp_set_retry_policy(NULL, 3, 10, 200, 100, 0), "ftp");
