@@ -125,7 +125,9 @@ impl fmt::Display for ReplyError {
 #[derive(Debug, Default)]
 pub struct ReplyParser {
     buf: Vec<u8>,
-    /// Bytes of `buf` already scanned for a line end, so a reply split into single bytes
+    /// Where the unconsumed bytes of `buf` start.
+    start: usize,
+    /// Bytes after `start` already scanned for a line end, so a reply split into single bytes
     /// costs linear time, not quadratic.
     scanned: usize,
     /// Raw size of the line last taken, terminator included, for the reply size bound.
@@ -151,7 +153,7 @@ impl ReplyParser {
 
     /// Whether some bytes of an incomplete reply are buffered.
     pub fn has_partial(&self) -> bool {
-        !self.buf.is_empty() || self.pending.is_some()
+        self.buf.len() > self.start || self.pending.is_some()
     }
 
     /// The next complete reply, `Ok(None)` when more bytes are needed, or the reason the bytes
@@ -168,10 +170,16 @@ impl ReplyParser {
     }
 
     fn take_line(&mut self) -> Result<Option<String>, ReplyError> {
-        let Some(pos) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') else {
-            self.scanned = self.buf.len();
-            if self.buf.len() > MAX_LINE_LEN {
+        let pending = &self.buf[self.start..];
+        let Some(pos) = pending[self.scanned..].iter().position(|&b| b == b'\n') else {
+            self.scanned = pending.len();
+            if pending.len() > MAX_LINE_LEN {
                 return Err(ReplyError::LineTooLong);
+            }
+            // Drop what was consumed only now, once per push, not once per line.
+            if self.start > 0 {
+                self.buf.drain(..self.start);
+                self.start = 0;
             }
             return Ok(None);
         };
@@ -179,14 +187,18 @@ impl ReplyParser {
         if end + 1 > MAX_LINE_LEN {
             return Err(ReplyError::LineTooLong);
         }
-        let mut line = &self.buf[..end];
+        let mut line = &pending[..end];
         if let [rest @ .., b'\r'] = line {
             line = rest;
         }
         let text = String::from_utf8_lossy(line).into_owned();
-        self.buf.drain(..=end);
-        self.scanned = 0;
         self.last_line_bytes = end + 1;
+        self.start += end + 1;
+        self.scanned = 0;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
         Ok(Some(text))
     }
 
