@@ -216,3 +216,95 @@ fn epsv_listener(s: &mut Session) -> TcpListener {
     s.send(&format!("229 ok (|||{port}|)\r\n"));
     listener
 }
+
+#[test]
+fn sync_compares_by_server_side_hash() {
+    fn sha256_hex(data: &[u8]) -> String {
+        common::sha256(data)
+    }
+    let server = Scripted::start(|s| {
+        s.send("220 scripted\r\n");
+        let mut stored = Vec::new();
+        while let Some(line) = s.recv() {
+            let (verb, arg) = line.split_once(' ').unwrap_or((line.as_str(), ""));
+            match verb {
+                "USER" => s.send("331 pw\r\n"),
+                "PASS" => s.send("230 in\r\n"),
+                "FEAT" => s.send(
+                    "211-Features:\r\n MLST type*;size*;modify*;\r\n HASH SHA-1*;SHA-256;MD5\r\n EPSV\r\n211 End\r\n",
+                ),
+                "OPTS" if arg == "HASH SHA-256" => s.send("200 SHA-256\r\n"),
+                "TYPE" => s.send("200 ok\r\n"),
+                "MLST" if arg == "up" => s.send("250-facts\r\n type=dir; up\r\n250 End\r\n"),
+                "HASH" if arg == "up/same.txt" => {
+                    s.send(&format!("213 SHA-256 0-4 {} up/same.txt\r\n", sha256_hex(b"hello")))
+                }
+                "HASH" if arg == "up/diff.txt" => {
+                    s.send(&format!("213 SHA-256 0-4 {} up/diff.txt\r\n", sha256_hex(b"other")))
+                }
+                "SIZE" if arg == "up/diff.txt" => s.send("213 5\r\n"),
+                "MDTM" => s.send("213 20000101000000\r\n"),
+                "EPSV" => {
+                    let listener = epsv_listener(s);
+                    let next = s.recv().unwrap_or_default();
+                    let (mut data, _) = listener.accept().unwrap();
+                    s.send("150 here\r\n");
+                    if next == "MLSD up" {
+                        data.write_all(
+                            b"type=file;size=5;modify=20000101000000; same.txt\r\n\
+                              type=file;size=5;modify=20000101000000; diff.txt\r\n",
+                        )
+                        .unwrap();
+                    } else if next == "STOR up/diff.txt" {
+                        stored = common::scripted::Session::drain(&mut data);
+                    } else {
+                        panic!("unexpected {next:?}");
+                    }
+                    drop(data);
+                    s.send("226 done\r\n");
+                }
+                "QUIT" => {
+                    s.send("221 bye\r\n");
+                    break;
+                }
+                _ => s.send("500 no\r\n"),
+            }
+        }
+        assert_eq!(stored, b"world");
+    });
+    let local = common::scratch_dir("hash-sync");
+    std::fs::write(local.join("same.txt"), b"hello").unwrap();
+    std::fs::write(local.join("diff.txt"), b"world").unwrap();
+    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    ftp.login("u", "p").unwrap();
+    let mut events = Vec::new();
+    let mut on_event = |e: &ftpc::SyncEvent<'_>| {
+        events.push((e.action, e.path.to_string()));
+        Flow::Continue
+    };
+    let report = ftp
+        .sync_directory(
+            &local,
+            "up",
+            SyncOptions {
+                on_event: Some(&mut on_event),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // same.txt is older on the server than locally, but its content is the same: skipped.
+    assert_eq!(
+        (report.skipped, report.uploaded, report.failed),
+        (1, 1, 0),
+        "{events:?}"
+    );
+    assert!(events.contains(&(SyncAction::Skipped, "same.txt".to_string())));
+    assert!(events.contains(&(SyncAction::Uploaded, "diff.txt".to_string())));
+    ftp.quit().unwrap();
+    let transcript = server.finish();
+    assert!(
+        transcript.contains(&"OPTS HASH SHA-256".to_string()),
+        "{transcript:?}"
+    );
+    assert!(transcript.contains(&"HASH up/same.txt".to_string()));
+}

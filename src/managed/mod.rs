@@ -3,6 +3,7 @@
 //! partial file as success, structured listings, `mkdir -p`, and directory sync and mirror.
 
 mod files;
+mod hash;
 mod names;
 mod retry;
 mod tree;

@@ -68,6 +68,17 @@ pub struct SyncReport {
     pub first_error: Option<Error>,
 }
 
+/// How a sync decides that a remote file is the local one.
+#[derive(Clone, Copy)]
+struct Compare {
+    /// MFMT recorded local times on the server: times must match.
+    mfmt: bool,
+    /// Listing times have seconds (MLSD); LIST times need MDTM.
+    from_mlsd: bool,
+    /// The server computes SHA-256 (HASH): contents are compared, times do not matter.
+    hash: bool,
+}
+
 /// One planned step.
 enum Step {
     RemoteDir {
@@ -268,12 +279,15 @@ impl Client {
                 rel: String::new(),
             });
         }
-        let mfmt = self.features()?.has("MFMT");
-        let from_mlsd = self.has_mlst()?;
+        let compare = Compare {
+            mfmt: self.features()?.has("MFMT"),
+            from_mlsd: self.has_mlst()?,
+            hash: self.select_sha256_hash()?,
+        };
         self.plan_upload(
-            local_dir, remote_dir, "", exists, &options, mfmt, from_mlsd, &mut steps,
+            local_dir, remote_dir, "", exists, &options, compare, &mut steps,
         )?;
-        self.run_steps(steps, options, mfmt)
+        self.run_steps(steps, options, compare.mfmt)
     }
 
     /// The reverse of [`Client::sync_directory`]: makes `local_dir` hold what the remote
@@ -307,8 +321,7 @@ impl Client {
         rel: &str,
         remote_exists: bool,
         options: &SyncOptions<'_>,
-        mfmt: bool,
-        from_mlsd: bool,
+        compare: Compare,
         steps: &mut Vec<Step>,
     ) -> Result<()> {
         let local = read_local(local_dir)?;
@@ -346,21 +359,15 @@ impl Client {
                     &rel_path,
                     there,
                     options,
-                    mfmt,
-                    from_mlsd,
+                    compare,
                     steps,
                 )?;
             } else if meta.is_file() {
                 let mtime = mtime_of(meta);
                 let current = match existing {
-                    Some(entry) if entry.is_file() => self.remote_is_current(
-                        entry,
-                        &remote_path,
-                        meta.len(),
-                        mtime,
-                        mfmt,
-                        from_mlsd,
-                    )?,
+                    Some(entry) if entry.is_file() => {
+                        self.remote_is_current(entry, &remote_path, path, mtime, compare)?
+                    }
                     _ => false,
                 };
                 if current {
@@ -397,29 +404,42 @@ impl Client {
         Ok(())
     }
 
-    /// Same size, and a modification time that shows the remote copy is this version: equal
-    /// (to the second) where MFMT recorded the local time, not older where it could not. LIST
-    /// times lack seconds, so MDTM is asked for them.
+    /// Same size, and then: the same SHA-256 where the server computes it (HASH); otherwise
+    /// a modification time that shows the remote copy is this version, equal (to the second)
+    /// where MFMT recorded the local time, not older where it could not. LIST times lack
+    /// seconds, so MDTM is asked for them.
     fn remote_is_current(
         &mut self,
         entry: &Entry,
         remote_path: &[u8],
-        size: u64,
+        local_path: &Path,
         local_mtime: Timestamp,
-        mfmt: bool,
-        from_mlsd: bool,
+        compare: Compare,
     ) -> Result<bool> {
+        let size = fs::metadata(local_path)
+            .map_err(|e| local_io(local_path, e))?
+            .len();
         if entry.size() != Some(size) {
             return Ok(false);
         }
-        let remote_mtime = if from_mlsd {
+        if compare.hash {
+            match self.with_retry(|c, _| c.remote_sha256(remote_path)) {
+                Ok(remote) => return Ok(remote == super::hash::local_sha256(local_path)?),
+                // The server could not hash this file: fall back to times.
+                Err(e) if e.reply().is_some() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let remote_mtime = if compare.from_mlsd {
             entry.modified()
         } else {
             self.with_retry(|c, _| c.remote_stat(remote_path))?.1
         };
         Ok(match remote_mtime {
             None => true,
-            Some(remote) if mfmt => (remote.unix_seconds() - local_mtime.unix_seconds()).abs() <= 1,
+            Some(remote) if compare.mfmt => {
+                (remote.unix_seconds() - local_mtime.unix_seconds()).abs() <= 1
+            }
             Some(remote) => remote.unix_seconds() >= local_mtime.unix_seconds(),
         })
     }
