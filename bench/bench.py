@@ -28,6 +28,7 @@ PY = os.path.join(TOP, "target/ftp-venv/bin/python")
 SERVER = os.path.join(TOP, "scripts/servers/ftpserver.py")
 CERTS = os.path.join(TOP, "target/test-certs")
 BENCH = os.path.join(TOP, "target/bench/ftpc_bench")
+IDLE_HEAP = os.path.join(TOP, "target/release/examples/idle_heap")
 USER, PASSWORD = "ftpctest", "ftpc-test-pw"
 
 
@@ -161,6 +162,10 @@ def main():
                         f.write(f'url = "{curl_url}/small/f{i:04d}.bin"\noutput = "/dev/null"\n')
                 case(f"{label} {args.small_files} x 4 KiB", [BENCH, "many", f"{url}/small/", str(args.small_files)],
                      ["curl", "-sS", "-K", config], args.small_files * 4096)
+            if kind == "pyftpdlib" and not tls and not args.only:
+                idle = subprocess.run([IDLE_HEAP, "127.0.0.1", str(server.port), USER], env=env,
+                                      capture_output=True, text=True, check=True).stdout.strip()
+                print(f"{'idle plain session heap':34} {int(idle):>10} bytes (target: under 65536)")
             server.stop()
     shutil.rmtree(work, ignore_errors=True)
 

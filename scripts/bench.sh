@@ -9,6 +9,7 @@ bash scripts/servers/install.sh >/dev/null
 bash scripts/servers/make-certs.sh >/dev/null
 command -v /usr/bin/time >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 make install PREFIX="$top/target/prefix" >/dev/null
+cargo build --release --example idle_heap --quiet
 mkdir -p target/bench
 export PKG_CONFIG_PATH="$top/target/prefix/lib/pkgconfig"
 cc -O2 -std=c99 -Wall -Wextra -Wpedantic -Werror $(pkg-config --cflags ftpc) bench/ftpc_bench.c \
