@@ -7,7 +7,8 @@
  *   ftpc_bench many URL COUNT        RETR f0000.bin .. over one session
  *   ftpc_bench tcp HOST PORT         raw TCP: read a connection to its end (the ceiling)
  *
- * FTP_PASSWORD and FTPC_CA_FILE as in examples-c.
+ * FTP_PASSWORD and FTPC_CA_FILE as in examples-c; FTPC_BLOCK_SIZE overrides the library's
+ * block size (64 KiB) for experiments.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -57,7 +58,7 @@ static int raw_tcp(const char *host, const char *port) {
         return 1;
     }
     freeaddrinfo(res);
-    static char buf[256 * 1024];
+    static char buf[64 * 1024];
     uint64_t total = 0;
     double start = now();
     ssize_t n;
@@ -84,7 +85,10 @@ int main(int argc, char **argv) {
     if (ca != NULL) {
         ftp_options_set_tls_ca_file(opts, ca);
     }
-    ftp_options_set_block_size(opts, 256 * 1024);
+    const char *block = getenv("FTPC_BLOCK_SIZE");
+    if (block != NULL) {
+        ftp_options_set_block_size(opts, (size_t)atol(block));
+    }
     ftp_client *ftp = NULL;
     char *path = NULL;
     double start = now();
