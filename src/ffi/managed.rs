@@ -2,16 +2,13 @@
 //! structured listings, mkdir -p, sync and mirror.
 
 use std::ffi::{c_char, c_int, c_void, CString};
-use std::fs::File;
-use std::mem::ManuallyDrop;
-use std::os::fd::FromRawFd;
 use std::time::Duration;
 
 use super::boundary::*;
 use super::codes::*;
 use super::handle::{ftp_client, with_client};
 use super::listing::ftp_entry;
-use super::transfer::ftp_progress_cb;
+use super::transfer::{borrowed_file, ftp_progress_cb, progress_fn};
 use crate::{
     DownloadOptions, Entry, Flow, RetryPolicy, SyncAction, SyncOptions, SyncReport, UploadOptions,
 };
@@ -155,23 +152,6 @@ pub unsafe extern "C" fn ftp_set_retry_callback(
     })
 }
 
-fn progress_observer(
-    cb: ftp_progress_cb,
-    userdata: *mut c_void,
-) -> Option<impl FnMut(u64, Option<u64>) -> Flow> {
-    cb.map(move |cb| {
-        move |done: u64, total: Option<u64>| {
-            let total = total.and_then(|t| i64::try_from(t).ok()).unwrap_or(-1);
-            // SAFETY: the caller vouches for `cb` and `userdata` for the call.
-            if unsafe { cb(userdata, done, total) } == 0 {
-                Flow::Continue
-            } else {
-                Flow::Stop
-            }
-        }
-    })
-}
-
 /// Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
 /// renamed into place only when complete and the size matches. Transient failures are
 /// retried, resuming with REST after checking the remote file did not change. With `resume`,
@@ -194,7 +174,7 @@ pub unsafe extern "C" fn ftp_download_file(
         let remote = arg_bytes(function, "remote", remote)?;
         let local = arg_str(function, "local_path", local_path)?;
         with_client(function, ftp, |c| {
-            let mut progress = progress_observer(progress_cb, userdata);
+            let mut progress = progress_fn(progress_cb, userdata);
             let options = DownloadOptions {
                 resume,
                 progress: progress.as_mut().map(|p| p as &mut crate::ProgressFn<'_>),
@@ -222,16 +202,9 @@ pub unsafe extern "C" fn ftp_download_fd(
     let function = "ftp_download_fd";
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
-        if fd < 0 {
-            return Err(FfiError::new(
-                FTP_ERR_INVALID_ARGUMENT,
-                format!("{function}: fd {fd} is not a descriptor"),
-            ));
-        }
-        // Borrowed: ManuallyDrop keeps the caller's descriptor open.
-        let mut file = ManuallyDrop::new(File::from_raw_fd(fd));
+        let mut file = borrowed_file(function, fd)?;
         with_client(function, ftp, |c| {
-            let mut progress = progress_observer(progress_cb, userdata);
+            let mut progress = progress_fn(progress_cb, userdata);
             c.download_into(
                 remote,
                 &mut file,
@@ -263,7 +236,7 @@ pub unsafe extern "C" fn ftp_upload_file(
         let local = arg_str(function, "local_path", local_path)?;
         let remote = arg_bytes(function, "remote", remote)?;
         with_client(function, ftp, |c| {
-            let mut progress = progress_observer(progress_cb, userdata);
+            let mut progress = progress_fn(progress_cb, userdata);
             let options = UploadOptions {
                 temporary_name,
                 progress: progress.as_mut().map(|p| p as &mut crate::ProgressFn<'_>),
@@ -290,15 +263,9 @@ pub unsafe extern "C" fn ftp_upload_fd(
     let function = "ftp_upload_fd";
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
-        if fd < 0 {
-            return Err(FfiError::new(
-                FTP_ERR_INVALID_ARGUMENT,
-                format!("{function}: fd {fd} is not a descriptor"),
-            ));
-        }
-        let mut file = ManuallyDrop::new(File::from_raw_fd(fd));
+        let mut file = borrowed_file(function, fd)?;
         with_client(function, ftp, |c| {
-            let mut progress = progress_observer(progress_cb, userdata);
+            let mut progress = progress_fn(progress_cb, userdata);
             c.upload_from(
                 &mut file,
                 remote,

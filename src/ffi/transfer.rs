@@ -50,7 +50,7 @@ fn stop_if(code: c_int) -> io::Result<()> {
 }
 
 /// Turns an optional C progress callback into the core's observer.
-fn progress_fn(
+pub(crate) fn progress_fn(
     cb: ftp_progress_cb,
     userdata: *mut c_void,
 ) -> Option<impl FnMut(u64, Option<u64>) -> Flow> {
@@ -87,6 +87,20 @@ impl Read for CallbackSource {
         }
         Ok(n)
     }
+}
+
+/// The caller's open descriptor as a `File` that is never closed here (borrowed).
+///
+/// # Safety
+/// `fd` must be an open descriptor for the duration of the call.
+pub(crate) unsafe fn borrowed_file(function: &str, fd: c_int) -> FfiResult<ManuallyDrop<File>> {
+    if fd < 0 {
+        return Err(FfiError::new(
+            FTP_ERR_INVALID_ARGUMENT,
+            format!("{function}: fd {fd} is not a descriptor"),
+        ));
+    }
+    Ok(ManuallyDrop::new(File::from_raw_fd(fd)))
 }
 
 fn total_of(total: i64) -> Option<u64> {
@@ -465,14 +479,7 @@ pub unsafe extern "C" fn ftp_retr_fd(
     let function = "ftp_retr_fd";
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
-        if fd < 0 {
-            return Err(FfiError::new(
-                FTP_ERR_INVALID_ARGUMENT,
-                format!("{function}: fd {fd} is not a descriptor"),
-            ));
-        }
-        // Borrowed: ManuallyDrop keeps the caller's descriptor open.
-        let mut file = ManuallyDrop::new(File::from_raw_fd(fd));
+        let mut file = borrowed_file(function, fd)?;
         with_client(function, ftp, |c| {
             retr_into(c, remote, 0, &mut *file, progress_cb, userdata)
         })
@@ -496,13 +503,7 @@ pub unsafe extern "C" fn ftp_stor_fd(
     let function = "ftp_stor_fd";
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
-        if fd < 0 {
-            return Err(FfiError::new(
-                FTP_ERR_INVALID_ARGUMENT,
-                format!("{function}: fd {fd} is not a descriptor"),
-            ));
-        }
-        let mut file = ManuallyDrop::new(File::from_raw_fd(fd));
+        let mut file = borrowed_file(function, fd)?;
         with_client(function, ftp, |c| {
             stor_from(
                 c,
