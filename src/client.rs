@@ -1,6 +1,7 @@
 //! The blocking client: connection, login, and the file and directory commands. Transfers
 //! are in `transfer.rs`, listings in `dirlist.rs`.
 
+use std::io;
 use std::net::SocketAddr;
 
 use crate::connection::control::ControlChannel;
@@ -363,12 +364,24 @@ impl Client {
     pub(crate) fn send(&mut self, command: &Command) -> Result<()> {
         if !self.data_open && self.pending_noops == 0 {
             let unsolicited = self.control.take_unsolicited(command.shown());
-            for reply in self.poison_on(unsolicited)? {
+            let (replies, closed) = self.poison_on(unsolicited)?;
+            for reply in replies {
                 if reply.code() == 421 {
                     self.broken = Some(format!("the server closed the session: {reply}"));
                     self.last_reply = Some(reply.clone());
                     return Err(Error::from_reply(command.shown(), reply));
                 }
+            }
+            if closed {
+                let err = Error::io(
+                    command.shown(),
+                    io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "server closed the control connection",
+                    ),
+                );
+                self.broken = Some(err.to_string());
+                return Err(err);
             }
         }
         self.send_in_transfer(command)

@@ -479,3 +479,23 @@ fn cr_lf_nul_never_reach_the_wire() {
     ftp.quit().unwrap();
     assert_eq!(commands(&server.finish()), ["USER", "PASS", "FEAT", "QUIT"]);
 }
+
+#[test]
+fn server_closed_between_commands() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        // Gone without a word.
+    });
+    let mut ftp = logged_in(&server);
+    std::thread::sleep(Duration::from_millis(100));
+    let err = ftp.pwd().unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("server closed the control connection"),
+        "{err}"
+    );
+    assert!(!ftp.is_usable());
+    // PWD was never sent into the closed connection.
+    assert_eq!(commands(&server.finish()), ["USER", "PASS", "FEAT"]);
+}

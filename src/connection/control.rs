@@ -164,12 +164,22 @@ impl ControlChannel {
     /// Replies that arrived without being asked for, read without waiting. A server may send
     /// one at any time (421 before closing, or noise); left unread, it would be taken for the
     /// answer to the next command and the session would be out of step from then on.
-    pub(crate) fn take_unsolicited(&mut self, context: &str) -> Result<Vec<Reply>> {
+    /// Also tells whether the server has closed the connection (so nothing should be sent).
+    pub(crate) fn take_unsolicited(&mut self, context: &str) -> Result<(Vec<Reply>, bool)> {
         let io_err = |e| Error::io(context, e);
         self.stream.tcp().set_nonblocking(true).map_err(io_err)?;
+        let mut closed = false;
         let read = loop {
             match self.stream.read(&mut self.buf) {
-                Ok(0) => break Ok(()),
+                // Under TLS, UnexpectedEof: closed without close_notify.
+                Ok(0) => {
+                    closed = true;
+                    break Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    closed = true;
+                    break Ok(());
+                }
                 Ok(n) => self.parser.push(&self.buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -186,7 +196,7 @@ impl ControlChannel {
         {
             replies.push(reply);
         }
-        Ok(replies)
+        Ok((replies, closed))
     }
 
     /// Reads the next complete reply, waiting at most the reply timeout.
