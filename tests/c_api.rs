@@ -7,8 +7,8 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
+use common::cprog::{compile, lib_dir, out_dir, Link, STRICT};
 use common::{cert_dir, manifest_dir, Kind, Server, PASSWORD, USER};
 
 fn run(cmd: &mut Command) -> Output {
@@ -29,46 +29,6 @@ fn run_ok(cmd: &mut Command) -> String {
     assert!(out.status.success(), "{shown} failed:\n{text}");
     text
 }
-
-/// Builds the library (debug) once per test run and returns target/debug.
-fn lib_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        run_ok(
-            Command::new(cargo)
-                .args(["build", "--lib", "--quiet"])
-                .current_dir(manifest_dir()),
-        );
-        let dir = manifest_dir().join("target/debug");
-        assert!(dir.join("libftpc.so").exists() && dir.join("libftpc.a").exists());
-        dir
-    })
-}
-
-/// A directory where the debug libftpc.so is also found by its SONAME, libftpc.so.0.
-fn shared_lib_dir() -> PathBuf {
-    let dir = out_dir().join("lib");
-    fs::create_dir_all(&dir).unwrap();
-    for name in ["libftpc.so", "libftpc.so.0"] {
-        let link = dir.join(name);
-        if fs::read_link(&link).is_err() {
-            let _ = fs::remove_file(&link);
-            // Parallel tests may race to create it; either one's link is right.
-            let _ = std::os::unix::fs::symlink(lib_dir().join("libftpc.so"), &link);
-        }
-    }
-    dir
-}
-
-fn out_dir() -> PathBuf {
-    let dir = manifest_dir().join("target/c-tests");
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-const STRICT: [&str; 5] = ["-Wall", "-Wextra", "-Wpedantic", "-Werror", "-g"];
-const STATIC_LIBS: [&str; 6] = ["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-lgcc_s"];
 
 #[test]
 fn header_compiles_alone_as_c99_and_cxx11() {
@@ -237,44 +197,9 @@ fn function_bodies(lines: &[&str]) -> Vec<(String, String)> {
     out
 }
 
-enum Build {
-    Plain,
-    Asan,
-}
-
 /// Compiles tests/c/api_test.c as `name` (each test its own binary: tests run in parallel).
-fn build_api_test(build: Build, name: &str) -> PathBuf {
-    let lib = lib_dir();
-    let extra: &[&str] = match build {
-        Build::Plain => &[],
-        Build::Asan => &["-fsanitize=address", "-fno-omit-frame-pointer"],
-    };
-    let exe = out_dir().join(name);
-    let mut cmd = Command::new("cc");
-    cmd.args(["-std=c99", "-O1"])
-        .args(STRICT)
-        .args(extra)
-        .arg("-I")
-        .arg(manifest_dir().join("include"))
-        .arg(manifest_dir().join("tests/c/api_test.c"))
-        .arg("-o")
-        .arg(&exe);
-    match build {
-        // Linked to the shared library, as programs usually are.
-        Build::Plain => {
-            let shared = shared_lib_dir();
-            cmd.arg(format!("-L{}", shared.display()))
-                .arg(format!("-Wl,-rpath,{}", shared.display()))
-                .arg("-lftpc");
-        }
-        // The static library, so the sanitizer sees every allocation in one program.
-        Build::Asan => {
-            cmd.arg(lib.join("libftpc.a"));
-        }
-    }
-    cmd.args(STATIC_LIBS);
-    run_ok(&mut cmd);
-    exe
+fn build_api_test(link: Link, name: &str) -> PathBuf {
+    compile("api_test.c", name, link, "-O1")
 }
 
 fn api_test_args(server: &Server) -> Vec<String> {
@@ -292,21 +217,21 @@ fn check_api_test(out: &str) {
 
 #[test]
 fn c_api_against_pyftpdlib() {
-    let exe = build_api_test(Build::Plain, "api_test_pyftpdlib");
+    let exe = build_api_test(Link::Shared, "api_test_pyftpdlib");
     let server = Server::start(Kind::Pyftpdlib);
     check_api_test(&run_ok(Command::new(&exe).args(api_test_args(&server))));
 }
 
 #[test]
 fn c_api_against_vsftpd() {
-    let exe = build_api_test(Build::Plain, "api_test_vsftpd");
+    let exe = build_api_test(Link::Shared, "api_test_vsftpd");
     let server = Server::start(Kind::Vsftpd);
     check_api_test(&run_ok(Command::new(&exe).args(api_test_args(&server))));
 }
 
 #[test]
 fn c_api_under_address_sanitizer() {
-    let exe = build_api_test(Build::Asan, "api_test_asan");
+    let exe = build_api_test(Link::StaticAsan, "api_test_asan");
     let server = Server::start(Kind::Pyftpdlib);
     let out = run_ok(Command::new(&exe).args(api_test_args(&server)).env(
         "ASAN_OPTIONS",
@@ -321,7 +246,7 @@ fn c_api_under_address_sanitizer() {
 
 #[test]
 fn c_api_under_valgrind() {
-    let exe = build_api_test(Build::Plain, "api_test_valgrind");
+    let exe = build_api_test(Link::Shared, "api_test_valgrind");
     let server = Server::start(Kind::Vsftpd);
     let out = run_ok(
         Command::new("valgrind")

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::cert_dir;
+use common::cprog::{compile, Link};
 use common::scripted::Scripted;
 use common::tls_scripted::TlsScripted;
-use common::{cert_dir, manifest_dir};
 
 const FTP_ERR_INVALID_ARGUMENT: i32 = -1;
 const FTP_ERR_TEMPORARY: i32 = -2;
@@ -22,38 +23,7 @@ const FTP_ERR_TLS: i32 = -8;
 fn client_binary() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let ok = Command::new(cargo)
-                .args(["build", "--lib", "--quiet"])
-                .current_dir(manifest_dir())
-                .status()
-                .unwrap();
-            assert!(ok.success());
-            let out = manifest_dir().join("target/c-tests");
-            std::fs::create_dir_all(&out).unwrap();
-            let exe = out.join("fault_client");
-            let ok = Command::new("cc")
-                .args([
-                    "-std=c99",
-                    "-Wall",
-                    "-Wextra",
-                    "-Wpedantic",
-                    "-Werror",
-                    "-g",
-                ])
-                .arg("-I")
-                .arg(manifest_dir().join("include"))
-                .arg(manifest_dir().join("tests/c/fault_client.c"))
-                .arg("-o")
-                .arg(&exe)
-                .arg(manifest_dir().join("target/debug/libftpc.a"))
-                .args(["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-lgcc_s"])
-                .status()
-                .unwrap();
-            assert!(ok.success(), "compiling fault_client.c failed");
-            exe
-        })
+        .get_or_init(|| compile("fault_client.c", "fault_client", Link::Static, "-O0"))
         .clone()
 }
 

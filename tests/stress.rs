@@ -4,46 +4,22 @@
 
 mod common;
 
-use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{cert_dir, manifest_dir, sha256, Kind, Server, Tls, PASSWORD, USER};
+use common::cprog::{compile, Link};
+use common::{cert_dir, sha256, Kind, Server, Tls, PASSWORD, USER};
 
 const THREADS: u32 = 16;
 const TRANSFERS: u32 = 50;
 
 fn build(label: &str) -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--lib", "--quiet"])
-        .current_dir(manifest_dir())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = manifest_dir().join("target/c-tests");
-    fs::create_dir_all(&out).unwrap();
-    let exe = out.join(format!("stress_test_{label}"));
-    let status = Command::new("cc")
-        .args([
-            "-std=c99",
-            "-O2",
-            "-Wall",
-            "-Wextra",
-            "-Wpedantic",
-            "-Werror",
-        ])
-        .arg("-I")
-        .arg(manifest_dir().join("include"))
-        .arg(manifest_dir().join("tests/c/stress_test.c"))
-        .arg("-o")
-        .arg(&exe)
-        .arg(manifest_dir().join("target/debug/libftpc.a"))
-        .args(["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-lgcc_s"])
-        .status()
-        .unwrap();
-    assert!(status.success(), "compiling stress_test.c failed");
-    exe
+    compile(
+        "stress_test.c",
+        &format!("stress_test_{label}"),
+        Link::Static,
+        "-O2",
+    )
 }
 
 /// The content stress_test.c writes for thread `t`, round `i`.

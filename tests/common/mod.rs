@@ -1,6 +1,7 @@
 //! Starts the project's real test servers (scripts/servers/ftpserver.py) for one test each.
 #![allow(dead_code)]
 
+pub mod cprog;
 pub mod scripted;
 pub mod tls_scripted;
 
