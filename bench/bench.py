@@ -6,9 +6,13 @@ the same transfers, side by side, on 127.0.0.1.
 
 Starts pyftpdlib and vsftpd, plain and with explicit TLS (PROT P), creates the test file, and for
 each case alternates ftpc and curl runs, then prints the median throughput of both, the ratio
-ftpc/curl and the peak RSS of both. Whole processes are timed (connect and login included) with
-GNU time, which also gives the peak RSS. The raw loopback TCP ceiling is measured the same way:
-a sendfile() sender and the same reader program.
+ftpc/curl, the median CPU time of both clients, how busy the server was while serving each of
+them, and the peak RSS of both. Whole processes are timed (connect and login included) with GNU
+time, which also gives the CPU time and the peak RSS. The server's CPU time is read from /proc
+for its whole process tree (vsftpd forks per session). The raw loopback TCP ceiling is measured
+the same way: a sendfile() sender and the same reader program.
+
+The files live in /dev/shm (RAM) when it has room, so that no disk is in the measurement.
 
 Only loopback is used. Run `make bench` (or scripts/bench.sh) for the build steps.
 """
@@ -22,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.path.join(TOP, "target/ftp-venv/bin/python")
@@ -48,16 +53,52 @@ class Server:
         self.proc.terminate()
         self.proc.wait(timeout=10)
 
+    def cpu_seconds(self):
+        """CPU time of the server's process tree so far: each live process's own time plus
+        what it collected from children that ended (so every process counts once). Waits (up
+        to 2 s) for finished sessions to be reaped first."""
+        deadline = time.monotonic() + 2
+        while True:
+            tree = process_tree(self.proc.pid)
+            busy = [p for p in tree if p != self.proc.pid and len(process_tree(p)) > 1]
+            # vsftpd: the listener (child of the launcher) has no session children left.
+            if not busy or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        ticks = 0
+        for pid in tree:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+            except OSError:
+                pass
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid):
+    """pid and all its descendants."""
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return tree
+
 
 def timed(cmd, env=None):
-    """Runs cmd under GNU time: (seconds, peak RSS KiB, stdout)."""
+    """Runs cmd under GNU time: (seconds, peak RSS KiB, CPU seconds, stdout)."""
     with tempfile.NamedTemporaryFile("r") as t:
-        out = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", t.name] + cmd,
+        out = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", "-o", t.name] + cmd,
                              env=env, capture_output=True, text=True)
         if out.returncode != 0:
             sys.exit(f"failed: {' '.join(cmd)}\n{out.stderr}")
-        elapsed, rss = t.read().split()[-2:]
-    return float(elapsed), int(rss), out.stdout
+        elapsed, rss, user, system = t.read().split()[-4:]
+    return float(elapsed), int(rss), float(user) + float(system), out.stdout
 
 
 def sendfile_server(path):
@@ -95,7 +136,10 @@ def main():
     args = ap.parse_args()
     size = args.size_mib * 1024 * 1024
 
-    work = tempfile.mkdtemp(prefix="ftpc-bench-")
+    shm = "/dev/shm"
+    in_ram = os.path.isdir(shm) and shutil.disk_usage(shm).free > 3 * size + (256 << 20)
+    work = tempfile.mkdtemp(prefix="ftpc-bench-", dir=shm if in_ram else None)
+    print(f"files in {work} ({'RAM' if in_ram else 'disk: /dev/shm has no room'})")
     os.chmod(work, 0o755)
     big = os.path.join(work, "big.bin")
     with open(big, "wb") as f:
@@ -108,25 +152,40 @@ def main():
     env = dict(os.environ, FTP_PASSWORD=PASSWORD, FTPC_CA_FILE=f"{CERTS}/ca.pem")
     results = []
 
-    def case(name, ftpc_cmd, curl_cmd, nbytes):
+    def case(name, ftpc_cmd, curl_cmd, nbytes, server=None, cleanup=()):
         if args.only and not any(o in name for o in args.only):
             return
-        f_t, c_t, f_rss, c_rss = [], [], [], []
+        runs = {"ftpc": ([], [], [], []), "curl": ([], [], [], [])}  # seconds, RSS, CPU, server busy
         for _ in range(args.runs):
-            t, rss, _ = timed(ftpc_cmd, env)
-            f_t.append(t)
-            f_rss.append(rss)
-            if curl_cmd:
-                t, rss, _ = timed(curl_cmd, env)
-                c_t.append(t)
-                c_rss.append(rss)
-        f_rate = median_rate(f_t, nbytes)
-        c_rate = median_rate(c_t, nbytes) if c_t else None
-        row = (name, f_rate, c_rate, f_rate / c_rate if c_rate else None, max(f_rss), max(c_rss) if c_rss else None)
+            for tool, cmd in (("ftpc", ftpc_cmd), ("curl", curl_cmd)):
+                if cmd is None:
+                    continue
+                before = server.cpu_seconds() if server else None
+                t, rss, cpu, _ = timed(cmd, env)
+                samples = runs[tool]
+                samples[0].append(t)
+                samples[1].append(rss)
+                samples[2].append(cpu)
+                if server:
+                    samples[3].append((server.cpu_seconds() - before) / t)
+                for path in cleanup:  # uploads: keep RAM free, and every run writes a new file
+                    if os.path.exists(path):
+                        os.unlink(path)
+        def summary(tool):
+            t, rss, cpu, busy = runs[tool]
+            if not t:
+                return None, None, None, None
+            return (median_rate(t, nbytes), max(rss), statistics.median(cpu),
+                    statistics.median(busy) if busy else None)
+        f_rate, f_rss, f_cpu, f_busy = summary("ftpc")
+        c_rate, c_rss, c_cpu, c_busy = summary("curl")
+        row = (name, f_rate, c_rate, f_rate / c_rate if c_rate else None, f_cpu, c_cpu,
+               f_busy, c_busy, f_rss, c_rss)
         results.append(row)
         print_row(row)
 
-    print(f"{'case':34} {'ftpc MB/s':>10} {'curl MB/s':>10} {'ratio':>6} {'ftpc RSS':>9} {'curl RSS':>9}")
+    print(f"{'case':34} {'ftpc MB/s':>10} {'curl MB/s':>10} {'ratio':>6} {'ftpc CPU':>9} "
+          f"{'curl CPU':>9} {'server busy':>12} {'ftpc RSS':>9} {'curl RSS':>9}")
     # The ceiling: raw loopback TCP, sendfile() to the same reader.
     listener = sendfile_server(big)
     port = listener.getsockname()[1]
@@ -146,9 +205,11 @@ def main():
             curl_tls = ["--ssl-reqd", "--cacert", f"{CERTS}/ca.pem"] if tls else []
             label = f"{kind} {'TLS' if tls else 'plain'}"
             case(f"{label} download", [BENCH, "download", f"{url}/big.bin"],
-                 ["curl", "-sS", "-o", "/dev/null"] + curl_tls + [f"{curl_url}/big.bin"], size)
+                 ["curl", "-sS", "-o", "/dev/null"] + curl_tls + [f"{curl_url}/big.bin"], size,
+                 server)
             case(f"{label} upload", [BENCH, "upload", f"{url}/up-ftpc.bin", big],
-                 ["curl", "-sS", "-T", big] + curl_tls + [f"{curl_url}/up-curl.bin"], size)
+                 ["curl", "-sS", "-T", big] + curl_tls + [f"{curl_url}/up-curl.bin"], size,
+                 server, [os.path.join(root, "up-ftpc.bin"), os.path.join(root, "up-curl.bin")])
             if not tls:
                 small = os.path.join(root, "small")
                 os.makedirs(small)
@@ -161,7 +222,7 @@ def main():
                     for i in range(args.small_files):
                         f.write(f'url = "{curl_url}/small/f{i:04d}.bin"\noutput = "/dev/null"\n')
                 case(f"{label} {args.small_files} x 4 KiB", [BENCH, "many", f"{url}/small/", str(args.small_files)],
-                     ["curl", "-sS", "-K", config], args.small_files * 4096)
+                     ["curl", "-sS", "-K", config], args.small_files * 4096, server)
             if kind == "pyftpdlib" and not tls and not args.only:
                 idle = subprocess.run([IDLE_HEAP, "127.0.0.1", str(server.port), USER], env=env,
                                       capture_output=True, text=True, check=True).stdout.strip()
@@ -171,10 +232,15 @@ def main():
 
 
 def print_row(row):
-    name, f, c, ratio, frss, crss = row
-    fmt = lambda v, spec: format(v, spec) if v is not None else "-"
-    print(f"{name:34} {fmt(f, '10.0f')} {fmt(c, '10.0f')} {fmt(ratio, '6.2f')} "
-          f"{fmt(frss, '7d')}KB {fmt(crss, '7d')}KB", flush=True)
+    """CPU: median seconds of the client process; server busy: the server's CPU time over the
+    wall time while it served ftpc / curl (100% is one core)."""
+    name, f, c, ratio, fcpu, ccpu, fbusy, cbusy, frss, crss = row
+    fmt = lambda v, spec, unit="": format(v, spec) + unit if v is not None else "-"
+    pct = lambda v: fmt(v if v is None else v * 100, ".0f", "%")
+    busy = f"{pct(fbusy)} / {pct(cbusy)}" if fbusy is not None else "-"
+    print(f"{name:34} {fmt(f, '.0f'):>10} {fmt(c, '.0f'):>10} {fmt(ratio, '.2f'):>6} "
+          f"{fmt(fcpu, '.2f', 's'):>9} {fmt(ccpu, '.2f', 's'):>9} {busy:>12} "
+          f"{fmt(frss, 'd', 'KB'):>9} {fmt(crss, 'd', 'KB'):>9}", flush=True)
 
 
 if __name__ == "__main__":
