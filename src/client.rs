@@ -205,10 +205,12 @@ impl Client {
     /// Reads the welcome message and, for explicit FTPS, starts TLS.
     fn greet(&mut self) -> Result<()> {
         let client = self;
-        let mut welcome = client.read_reply("connect: welcome")?;
-        // 120: "service ready in nnn minutes"; the real greeting follows.
+        // 120 ("service ready in nnn minutes") may come before the real greeting, but the
+        // reply timeout bounds the wait for the greeting, not for each of them.
+        let deadline = client.control.reply_deadline();
+        let mut welcome = client.read_reply_by("connect: welcome", &deadline)?;
         while welcome.is_preliminary() {
-            welcome = client.read_reply("connect: welcome")?;
+            welcome = client.read_reply_by("connect: welcome", &deadline)?;
         }
         if !welcome.is_completion() {
             client.broken = Some("the server refused the connection".into());
@@ -349,7 +351,17 @@ impl Client {
     }
 
     pub(crate) fn read_reply(&mut self, context: &str) -> Result<Reply> {
-        let result = self.control.read_reply(context);
+        let deadline = self.control.reply_deadline();
+        self.read_reply_by(context, &deadline)
+    }
+
+    /// Reads a reply within `deadline` (a phase that spans several replies).
+    pub(crate) fn read_reply_by(
+        &mut self,
+        context: &str,
+        deadline: &crate::connection::Deadline,
+    ) -> Result<Reply> {
+        let result = self.control.read_reply_by(context, deadline);
         let reply = self.poison_on(result)?;
         if reply.code() == 421 {
             // 421: the server is closing the control connection.

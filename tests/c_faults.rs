@@ -27,7 +27,8 @@ fn client_binary() -> PathBuf {
         .clone()
 }
 
-/// Runs the C client: (result code, reply code, message, seconds taken).
+/// Runs the C client: (result code, reply code, message, seconds taken). The client keeps
+/// SIGPIPE's default action; dying by any signal fails the test.
 fn run(port: u16, op: &str) -> (i32, i32, String, Duration) {
     let exe = client_binary();
     let started = Instant::now();
@@ -38,6 +39,15 @@ fn run(port: u16, op: &str) -> (i32, i32, String, Duration) {
         .output()
         .unwrap();
     let took = started.elapsed();
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            None,
+            "the C client was killed by a signal (13 is SIGPIPE); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let rest = line
         .strip_prefix("rc=")
@@ -162,4 +172,55 @@ fn injection_is_refused_before_sending() {
     assert!(msg.contains("contains LF"), "{msg}");
     let transcript = server.finish();
     assert_eq!(transcript, ["USER u", "PASS p", "FEAT", "QUIT"]);
+}
+
+/// The server resets the data connection in the middle of a TLS upload: the C host (SIGPIPE
+/// at its default action) gets an error, not death by SIGPIPE.
+#[test]
+fn tls_upload_reset_by_the_server_raises_no_sigpipe() {
+    let server = TlsScripted::start(|s| {
+        s.greet_and_prepare();
+        let listener = s.epsv();
+        s.expect("STOR");
+        s.send("150 go ahead\r\n");
+        let mut data = s.accept_data(&listener);
+        let mut buf = vec![0u8; 64 * 1024];
+        let _ = std::io::Read::read(&mut data, &mut buf);
+        reset(data.sock);
+        s.send("426 connection reset\r\n");
+        s.serve_until_quit();
+    });
+    let (rc, _, msg, _) = run(server.port, "stor_tls");
+    assert!(rc < 0, "an upload cut by a reset must fail: {msg}");
+    server.finish();
+}
+
+/// QUIT sent by hand, the server resets the connection after its 221, then `ftp_close` sends
+/// close_notify into the reset socket: no SIGPIPE.
+#[test]
+fn close_after_quit_on_a_reset_tls_connection_raises_no_sigpipe() {
+    let server = TlsScripted::start(|s| {
+        s.send("220 scripted implicit FTPS\r\n");
+        s.expect("USER");
+        s.send("331 pw\r\n");
+        s.expect("PASS");
+        s.send("230 in\r\n");
+        s.expect("FEAT");
+        s.send("211 no features\r\n");
+        s.expect("QUIT");
+        s.send("221 bye\r\n");
+        std::thread::sleep(Duration::from_millis(100));
+        let tcp = s.control.sock.try_clone().unwrap();
+        reset(tcp);
+    });
+    let (rc, reply, msg, _) = run(server.port, "quit_tls");
+    assert_eq!((rc, reply), (0, 0), "{msg}");
+    server.finish();
+}
+
+/// Closes with RST instead of FIN, so the client's next writes fail with EPIPE/ECONNRESET.
+fn reset(tcp: std::net::TcpStream) {
+    let socket = socket2::SockRef::from(&tcp);
+    socket.set_linger(Some(Duration::ZERO)).unwrap();
+    drop(tcp);
 }

@@ -10,6 +10,16 @@ use super::{is_timeout, Deadline};
 use crate::error::{Error, Result, TimeoutPhase};
 use crate::protocol::{Command, Reply, ReplyParser};
 
+/// The longest a best-effort goodbye (QUIT on drop, close_notify) may take.
+const QUIET_LIMIT: Duration = Duration::from_secs(1);
+
+/// What a server may send unasked between two commands (a 421 notice, a stray line) before
+/// it counts as a flood that ends the session: bytes, and replies.
+const UNSOLICITED_LIMIT: usize = 64 * 1024;
+const UNSOLICITED_REPLIES: usize = 16;
+const FLOOD: &str = "the server keeps sending replies nobody asked for (a flood); the session \
+                     is out of step and was given up";
+
 pub(crate) struct ControlChannel {
     stream: NetStream,
     parser: ReplyParser,
@@ -69,7 +79,7 @@ impl ControlChannel {
         let peer = stream.peer_addr().map_err(io_err)?;
         let local = stream.local_addr().map_err(io_err)?;
         Ok(ControlChannel {
-            stream: NetStream::Plain(stream),
+            stream: NetStream::plain(stream),
             parser: ReplyParser::new(),
             buf: vec![0u8; 4096].into_boxed_slice(),
             peer,
@@ -131,10 +141,8 @@ impl ControlChannel {
             .send_close_notify()
             .map_err(|e| tls_io_error(context, e))?;
         let deadline = Deadline::after(timeout);
+        self.stream.set_deadline(&deadline);
         loop {
-            let left = deadline.remaining(context, TimeoutPhase::TlsClose)?;
-            tcp.set_read_timeout(left)
-                .map_err(|e| Error::io(context, e))?;
             match self.stream.read(&mut self.buf) {
                 Ok(0) => break,
                 Ok(_) => {
@@ -150,15 +158,26 @@ impl ControlChannel {
                 Err(e) => return Err(tls_io_error(context, e)),
             }
         }
-        self.stream = NetStream::Plain(tcp);
+        self.stream = NetStream::plain(tcp);
         Ok(())
     }
 
+    /// Sends a command; a server that does not take it within the reply timeout is as dead
+    /// as one that does not answer.
     pub(crate) fn send(&mut self, command: &Command) -> Result<()> {
+        let deadline = Deadline::after(self.reply_timeout);
+        self.stream.set_deadline(&deadline);
+        let context = || format!("{}: sending command", command.shown());
         self.stream
             .write_all(command.wire())
             .and_then(|_| self.stream.flush())
-            .map_err(|e| tls_io_error(&format!("{}: sending command", command.shown()), e))
+            .map_err(|e| {
+                if is_timeout(&e) {
+                    deadline.expired(&context(), TimeoutPhase::Reply)
+                } else {
+                    tls_io_error(&context(), e)
+                }
+            })
     }
 
     /// Replies that arrived without being asked for, read without waiting. A server may send
@@ -167,8 +186,9 @@ impl ControlChannel {
     /// Also tells whether the server has closed the connection (so nothing should be sent).
     pub(crate) fn take_unsolicited(&mut self, context: &str) -> Result<(Vec<Reply>, bool)> {
         let io_err = |e| Error::io(context, e);
-        self.stream.tcp().set_nonblocking(true).map_err(io_err)?;
+        self.stream.socket().set_nonblocking(true).map_err(io_err)?;
         let mut closed = false;
+        let mut flooded = false;
         let read = loop {
             match self.stream.read(&mut self.buf) {
                 // Under TLS, UnexpectedEof: closed without close_notify.
@@ -180,39 +200,54 @@ impl ControlChannel {
                     closed = true;
                     break Ok(());
                 }
-                Ok(n) => self.parser.push(&self.buf[..n]),
+                Ok(n) => {
+                    self.parser.push(&self.buf[..n]);
+                    if self.parser.buffered() > UNSOLICITED_LIMIT {
+                        flooded = true;
+                        break Ok(());
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => break Err(e),
             }
         };
-        self.stream.tcp().set_nonblocking(false).map_err(io_err)?;
+        self.stream
+            .socket()
+            .set_nonblocking(false)
+            .map_err(io_err)?;
         read.map_err(|e| tls_io_error(context, e))?;
+        if flooded {
+            return Err(Error::protocol(context, FLOOD));
+        }
         let mut replies = Vec::new();
         while let Some(reply) = self
             .parser
             .next_reply()
             .map_err(|e| Error::protocol(context, e.to_string()))?
         {
+            if replies.len() == UNSOLICITED_REPLIES {
+                return Err(Error::protocol(context, FLOOD));
+            }
             replies.push(reply);
         }
         Ok((replies, closed))
     }
 
-    /// Reads the next complete reply, waiting at most the reply timeout.
-    pub(crate) fn read_reply(&mut self, context: &str) -> Result<Reply> {
-        let deadline = Deadline::after(self.reply_timeout);
+    /// A deadline of the reply timeout from now, for a phase that spans several replies.
+    pub(crate) fn reply_deadline(&self) -> Deadline {
+        Deadline::after(self.reply_timeout)
+    }
+
+    /// Reads the next complete reply, waiting at most until `deadline`.
+    pub(crate) fn read_reply_by(&mut self, context: &str, deadline: &Deadline) -> Result<Reply> {
+        self.stream.set_deadline(deadline);
         loop {
             match self.parser.next_reply() {
                 Ok(Some(reply)) => return Ok(reply),
                 Ok(None) => {}
                 Err(e) => return Err(Error::protocol(context, e.to_string())),
             }
-            let left = deadline.remaining(context, TimeoutPhase::Reply)?;
-            self.stream
-                .tcp()
-                .set_read_timeout(left)
-                .map_err(|e| Error::io(context, e))?;
             let read = match self.stream.read(&mut self.buf) {
                 // Under TLS, a server that drops the connection without close_notify.
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
@@ -242,20 +277,14 @@ impl ControlChannel {
 
     /// Best effort, without waiting: used when the client is dropped.
     pub(crate) fn send_quietly(&mut self, command: &Command) {
-        let _ = self
-            .stream
-            .tcp()
-            .set_write_timeout(Some(Duration::from_secs(1)));
+        self.stream.socket().set_limit(Some(QUIET_LIMIT));
         let _ = self.stream.write_all(command.wire());
         let _ = self.stream.flush();
     }
 
     pub(crate) fn shutdown(&mut self) {
         if self.stream.is_tls() {
-            let _ = self
-                .stream
-                .tcp()
-                .set_write_timeout(Some(Duration::from_secs(1)));
+            self.stream.socket().set_limit(Some(QUIET_LIMIT));
             let _ = self.stream.shutdown_write();
         }
         let _ = self.stream.tcp().shutdown(Shutdown::Both);

@@ -126,23 +126,35 @@ fn canonical(ip: IpAddr) -> IpAddr {
 const TICKET_WAIT_LIMIT: Duration = Duration::from_secs(1);
 
 /// An open data connection (or none, when the server completed the command without opening
-/// one). Reads and writes wait at most the data idle timeout.
+/// one). Each read or write call must make progress within the data idle timeout: it is a
+/// deadline for that call, however many packets or TLS records the call takes.
 pub(crate) struct DataSocket {
     stream: Option<NetStream>,
+    idle_timeout: Option<Duration>,
 }
 
 impl DataSocket {
     pub(crate) fn new(stream: TcpStream, idle_timeout: Option<Duration>) -> Result<DataSocket> {
-        let io_err = |e| Error::io("data connection", e);
-        stream.set_read_timeout(idle_timeout).map_err(io_err)?;
-        stream.set_write_timeout(idle_timeout).map_err(io_err)?;
         Ok(DataSocket {
-            stream: Some(NetStream::Plain(stream)),
+            stream: Some(NetStream::plain(stream)),
+            idle_timeout,
+        })
+    }
+
+    /// The stream, with a fresh idle deadline for the call about to be made.
+    fn for_call(&mut self) -> Option<&mut NetStream> {
+        let limit = self.idle_timeout;
+        self.stream.as_mut().map(|s| {
+            s.socket().set_limit(limit);
+            s
         })
     }
 
     pub(crate) fn none() -> DataSocket {
-        DataSocket { stream: None }
+        DataSocket {
+            stream: None,
+            idle_timeout: None,
+        }
     }
 
     /// Runs the TLS handshake (PROT P) on the connection.
@@ -152,13 +164,15 @@ impl DataSocket {
         timeout: Option<Duration>,
         context: &str,
     ) -> Result<DataSocket> {
-        let Some(NetStream::Plain(tcp)) = self.stream else {
+        let idle_timeout = self.idle_timeout;
+        let Some(NetStream::Plain(socket)) = self.stream else {
             return Ok(self);
         };
         let context = format!("{context}: TLS handshake on the data connection");
-        let stream = NetStream::handshake(tcp, tls, timeout, &context)?;
+        let stream = NetStream::handshake(socket.into_tcp(), tls, timeout, &context)?;
         Ok(DataSocket {
             stream: Some(stream),
+            idle_timeout,
         })
     }
 
@@ -195,33 +209,27 @@ impl DataSocket {
 
 impl Read for DataSocket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.stream.as_mut() {
+        match self.for_call() {
             Some(s) => s.read(buf),
             None => Ok(0),
         }
     }
 }
 
+fn no_connection() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "the server opened no data connection",
+    )
+}
+
 impl Write for DataSocket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self.stream.as_mut() {
-            Some(s) => s.write(buf),
-            None => Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "the server opened no data connection",
-            )),
-        }
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        match self.stream.as_mut() {
-            Some(s) => s.write_all(buf),
-            None => self.write(buf).map(drop),
-        }
+        self.for_call().ok_or_else(no_connection)?.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self.stream.as_mut() {
+        match self.for_call() {
             Some(s) => s.flush(),
             None => Ok(()),
         }

@@ -4,6 +4,7 @@
 
 pub(crate) mod control;
 pub(crate) mod data;
+pub(crate) mod socket;
 pub(crate) mod stream;
 pub(crate) mod tls;
 
@@ -25,6 +26,11 @@ impl Deadline {
             at: limit.map(|d| Instant::now() + d),
             limit,
         }
+    }
+
+    /// The instant the phase must end by; `None` when it may take forever.
+    pub(crate) fn at(&self) -> Option<Instant> {
+        self.at
     }
 
     /// Time left, or a timeout error naming `phase` when none is.

@@ -3,31 +3,48 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustls::{ClientConnection, HandshakeKind, ProtocolVersion, StreamOwned};
 
+use super::socket::Socket;
 use super::tls::{describe, rustls_error, TicketCounter, TlsContext};
 use super::{is_timeout, Deadline};
 use crate::error::{Error, Result, TimeoutPhase};
 
 pub(crate) enum NetStream {
-    Plain(TcpStream),
+    Plain(Socket),
     Tls(Box<TlsStream>),
 }
 
 pub(crate) struct TlsStream {
-    stream: StreamOwned<ClientConnection, TcpStream>,
+    stream: StreamOwned<ClientConnection, Socket>,
     tickets: Arc<TicketCounter>,
     tickets_at_handshake: u64,
 }
 
 impl NetStream {
-    pub(crate) fn tcp(&self) -> &TcpStream {
+    pub(crate) fn plain(tcp: TcpStream) -> NetStream {
+        NetStream::Plain(Socket::new(tcp))
+    }
+
+    pub(crate) fn socket(&mut self) -> &mut Socket {
         match self {
             NetStream::Plain(s) => s,
-            NetStream::Tls(s) => &s.stream.sock,
+            NetStream::Tls(s) => &mut s.stream.sock,
         }
+    }
+
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        match self {
+            NetStream::Plain(s) => s.tcp(),
+            NetStream::Tls(s) => s.stream.sock.tcp(),
+        }
+    }
+
+    /// Every read and write from now on ends by `deadline` (see [`Socket::set_deadline`]).
+    pub(crate) fn set_deadline(&mut self, deadline: &Deadline) {
+        self.socket().set_deadline(deadline.at());
     }
 
     pub(crate) fn is_tls(&self) -> bool {
@@ -54,18 +71,11 @@ impl NetStream {
         let mut conn = ClientConnection::new(tls.config.clone(), tls.server_name.clone())
             .map_err(|e| tls_failure(context, &e))?;
         let deadline = Deadline::after(timeout);
-        let mut tcp = tcp;
-        let (old_read, old_write) = (
-            tcp.read_timeout().unwrap_or(None),
-            tcp.write_timeout().unwrap_or(None),
-        );
+        let mut sock = Socket::new(tcp);
+        // One deadline for the whole handshake, however the peer paces its bytes.
+        sock.set_deadline(deadline.at());
         while conn.is_handshaking() {
-            let left = deadline.remaining(context, TimeoutPhase::TlsHandshake)?;
-            let set = tcp
-                .set_read_timeout(left)
-                .and_then(|_| tcp.set_write_timeout(left));
-            set.map_err(|e| Error::io(context, e))?;
-            match conn.complete_io(&mut tcp) {
+            match conn.complete_io(&mut sock) {
                 Ok((0, 0)) if conn.is_handshaking() => {
                     return Err(Error::Tls {
                         context: context.to_string(),
@@ -79,11 +89,9 @@ impl NetStream {
                 Err(e) => return Err(tls_io_error(context, e)),
             }
         }
-        tcp.set_read_timeout(old_read)
-            .and_then(|_| tcp.set_write_timeout(old_write))
-            .map_err(|e| Error::io(context, e))?;
+        sock.set_deadline(None);
         Ok(NetStream::Tls(Box::new(TlsStream {
-            stream: StreamOwned::new(conn, tcp),
+            stream: StreamOwned::new(conn, sock),
             tickets: tls.tickets.clone(),
             tickets_at_handshake: tls.tickets.received(),
         })))
@@ -103,17 +111,14 @@ impl NetStream {
         if !tls13 || !tls.tickets.worth_waiting() {
             return;
         }
-        let deadline = Instant::now() + limit;
+        tls.stream.sock.set_limit(Some(limit));
         while tls.tickets.received() == tls.tickets_at_handshake {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                tls.tickets.give_up();
-                return;
-            }
-            if tls.stream.sock.set_read_timeout(Some(left)).is_err() {
-                return;
-            }
             match tls.stream.conn.read_tls(&mut tls.stream.sock) {
+                Err(e) if is_timeout(&e) => {
+                    // None came in time: this server issues none here; stop waiting for them.
+                    tls.tickets.give_up();
+                    return;
+                }
                 Ok(0) | Err(_) => return,
                 Ok(_) => {
                     if tls.stream.conn.process_new_packets().is_err() {
@@ -145,12 +150,9 @@ impl NetStream {
     /// After our side is shut down: waits up to `timeout` for the peer to finish (its
     /// close_notify and end of stream), discarding anything else.
     pub(crate) fn await_peer_close(&mut self, timeout: Duration) {
-        if self.tcp().set_read_timeout(Some(timeout)).is_err() {
-            return;
-        }
+        self.socket().set_limit(Some(timeout));
         let mut sink = [0u8; 4096];
-        let deadline = std::time::Instant::now() + timeout;
-        while std::time::Instant::now() < deadline {
+        loop {
             match self.read(&mut sink) {
                 Ok(0) | Err(_) => return,
                 Ok(_) => {}

@@ -151,6 +151,11 @@ impl ReplyParser {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// How many received bytes are not yet taken as replies.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.start + self.pending.as_ref().map_or(0, |p| p.size)
+    }
+
     /// Whether some bytes of an incomplete reply are buffered.
     pub fn has_partial(&self) -> bool {
         self.buf.len() > self.start || self.pending.is_some()

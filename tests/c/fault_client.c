@@ -5,7 +5,11 @@
  *
  *   fault_client PORT OPERATION [CA_FILE]
  *
- * OPERATION: login, retr_pasv, retr_epsv, retr_tls (implicit TLS, needs CA_FILE), inject
+ * OPERATION: login, retr_pasv, retr_epsv, retr_tls (implicit TLS, needs CA_FILE), inject,
+ * stor_tls (an endless upload, implicit TLS), quit_tls (QUIT by ftp_quote, then ftp_close).
+ *
+ * SIGPIPE keeps its default action here on purpose: a write that raised it would kill this
+ * program (exit by signal), which the tests check for.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,19 @@ static int discard(void *userdata, const uint8_t *data, size_t len) {
     (void)data;
     (void)len;
     return 0;
+}
+
+/* Endless data: the upload ends only when the transfer fails. */
+static int endless(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len) {
+    (void)userdata;
+    memset(buffer, 'x', capacity);
+    *out_len = capacity;
+    return 0;
+}
+
+static int is_tls_op(const char *op) {
+    size_t len = strlen(op);
+    return len > 4 && strcmp(op + len - 4, "_tls") == 0;
 }
 
 int main(int argc, char **argv) {
@@ -34,7 +51,7 @@ int main(int argc, char **argv) {
     if (strcmp(op, "retr_pasv") == 0) {
         ftp_options_set_passive_mode(opts, FTP_PASSIVE_PASV);
     }
-    if (strcmp(op, "retr_tls") == 0) {
+    if (is_tls_op(op)) {
         ftp_options_set_tls(opts, FTP_TLS_IMPLICIT);
         ftp_options_set_tls_ca_file(opts, argc > 3 ? argv[3] : "");
     }
@@ -53,6 +70,15 @@ int main(int argc, char **argv) {
             rc = ftp_login(ftp, "u", "p", "");
             if (rc == FTP_OK && strncmp(op, "retr", 4) == 0) {
                 rc = ftp_retr(ftp, "file.bin", 0, discard, NULL, NULL);
+            }
+            if (rc == FTP_OK && strcmp(op, "stor_tls") == 0) {
+                rc = ftp_stor(ftp, "file.bin", 0, -1, endless, NULL, NULL);
+            }
+            if (rc == FTP_OK && strcmp(op, "quit_tls") == 0) {
+                int code = 0;
+                char *text = NULL;
+                rc = ftp_quote(ftp, "QUIT", &code, &text);
+                ftp_string_free(text);
             }
         }
     }

@@ -74,6 +74,11 @@ impl Session {
         let _ = self.writer.write_all(raw.as_bytes());
     }
 
+    /// Sends raw bytes; false once the client has gone away.
+    pub fn try_send(&mut self, raw: &str) -> bool {
+        self.writer.write_all(raw.as_bytes()).is_ok()
+    }
+
     pub fn send_bytes(&mut self, raw: &[u8]) {
         let _ = self.writer.write_all(raw);
     }
