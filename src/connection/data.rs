@@ -144,10 +144,9 @@ impl DataSocket {
     /// The stream, with a fresh idle deadline for the call about to be made.
     fn for_call(&mut self) -> Option<&mut NetStream> {
         let limit = self.idle_timeout;
-        self.stream.as_mut().map(|s| {
-            s.socket().set_limit(limit);
-            s
-        })
+        let stream = self.stream.as_mut()?;
+        stream.socket().set_limit(limit);
+        Some(stream)
     }
 
     pub(crate) fn none() -> DataSocket {

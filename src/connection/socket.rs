@@ -199,9 +199,8 @@ mod tests {
         let started = Instant::now();
         let mut buf = [0u8; 1];
         let err = loop {
-            match socket.read(&mut buf) {
-                Ok(_) => continue,
-                Err(e) => break e,
+            if let Err(e) = socket.read(&mut buf) {
+                break e;
             }
         };
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
