@@ -58,9 +58,9 @@ fn trickle_handshake(stream: &mut TlsStream, gap: Duration) {
                 stream.conn.write_tls(&mut out).unwrap();
             }
             trickle(&mut stream.sock, &out, gap);
-        } else if stream.conn.read_tls(&mut stream.sock).unwrap_or(0) == 0 {
-            return;
-        } else if stream.conn.process_new_packets().is_err() {
+        } else if stream.conn.read_tls(&mut stream.sock).unwrap_or(0) == 0
+            || stream.conn.process_new_packets().is_err()
+        {
             return;
         }
     }
