@@ -36,6 +36,8 @@ pub struct Client {
     pub(crate) last_data_resumed: Option<bool>,
     /// Keepalive NOOPs sent during a transfer whose replies are still to be read.
     pub(crate) pending_noops: u32,
+    /// The server refused a keepalive NOOP during a transfer: no more of them this session.
+    pub(crate) keepalive_refused: bool,
     /// Why the control connection can no longer be used, once it cannot.
     broken: Option<String>,
     quit_sent: bool,
@@ -126,6 +128,7 @@ impl Client {
         self.data_protected = false;
         self.data_open = false;
         self.pending_noops = 0;
+        self.keepalive_refused = false;
         self.broken = None;
         self.quit_sent = false;
         self.greet()?;
@@ -190,6 +193,7 @@ impl Client {
             data_protected: false,
             last_data_resumed: None,
             pending_noops: 0,
+            keepalive_refused: false,
             broken: None,
             quit_sent: false,
             host: host.to_string(),

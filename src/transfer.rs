@@ -366,8 +366,10 @@ impl Client {
         // The transfer's reply, ABOR's, the keepalive NOOPs' and our NOOP's: a few; more means
         // a confused server. Our NOOP's 200 is the last 200 to come.
         let mut noops_due = self.pending_noops + 1;
+        // One reply timeout for all of them, however the server paces them.
+        let deadline = self.control.reply_deadline();
         for _ in 0..6 + self.pending_noops {
-            let reply = self.read_reply("ABOR")?;
+            let reply = self.read_reply_by("ABOR", &deadline)?;
             if reply.code() == 200 {
                 noops_due -= 1;
                 if noops_due == 0 {
@@ -381,13 +383,15 @@ impl Client {
         Err(Error::protocol("ABOR", why))
     }
 
-    /// The final reply of a transfer, skipping the 200s that answer keepalive NOOPs (they may
-    /// come before or after it).
+    /// The final reply of a transfer, skipping the answers to keepalive NOOPs (they may come
+    /// before or after it). A keepalive's answer never decides the transfer: `200`, or the
+    /// codes of a refused command (500-504), are the NOOP's while NOOPs are outstanding;
+    /// transfer failures use other codes (426, 451, 550, ...).
     fn read_final_reply(&mut self, context: &str) -> Result<Reply> {
         loop {
             let reply = self.read_reply(context)?;
-            if self.pending_noops > 0 && reply.code() == 200 {
-                self.pending_noops -= 1;
+            if self.pending_noops > 0 && answers_noop(reply.code()) {
+                self.note_keepalive_reply(&reply);
                 continue;
             }
             self.drain_keepalive_replies()?;
@@ -397,22 +401,51 @@ impl Client {
 
     fn drain_keepalive_replies(&mut self) -> Result<()> {
         while self.pending_noops > 0 {
-            self.read_reply("NOOP (keepalive)")?;
-            self.pending_noops -= 1;
+            let reply = self.read_reply("NOOP (keepalive)")?;
+            self.note_keepalive_reply(&reply);
         }
         Ok(())
     }
 
-    /// Sends a keepalive NOOP when the interval has passed since the last one.
-    fn keepalive_tick(&mut self, last: &mut std::time::Instant) -> Result<()> {
+    /// Counts one keepalive answer; a refusal stops keepalives for the rest of the session.
+    fn note_keepalive_reply(&mut self, reply: &Reply) {
+        self.pending_noops -= 1;
+        if !reply.is_completion() {
+            self.keepalive_refused = true;
+        }
+    }
+
+    /// Sends a keepalive NOOP when the interval has passed since the last one. Answers that
+    /// have arrived are read first (without waiting), so a refusal stops keepalives at once;
+    /// a transfer's final reply that arrives early is kept on `conn` for `end_transfer`.
+    fn keepalive_tick(
+        &mut self,
+        last: &mut std::time::Instant,
+        conn: &mut DataConnection,
+    ) -> Result<()> {
         let Some(every) = self.options.keepalive_interval else {
             return Ok(());
         };
-        if last.elapsed() >= every {
-            self.send_in_transfer(&Command::bare("NOOP")?)?;
-            self.pending_noops += 1;
-            *last = std::time::Instant::now();
+        if self.keepalive_refused || last.elapsed() < every {
+            return Ok(());
         }
+        while self.pending_noops > 0 && conn.final_reply.is_none() {
+            let polled = self.control.poll_reply("NOOP (keepalive)");
+            let Some(reply) = self.poison_on(polled)? else {
+                break;
+            };
+            if answers_noop(reply.code()) {
+                self.note_keepalive_reply(&reply);
+            } else {
+                conn.final_reply = Some(reply);
+            }
+        }
+        if self.keepalive_refused || conn.final_reply.is_some() {
+            return Ok(());
+        }
+        self.send_in_transfer(&Command::bare("NOOP")?)?;
+        self.pending_noops += 1;
+        *last = std::time::Instant::now();
         Ok(())
     }
 
@@ -493,7 +526,7 @@ impl Client {
         let mut received: u64 = 0;
         let mut last_keepalive = std::time::Instant::now();
         loop {
-            if let Err(e) = self.keepalive_tick(&mut last_keepalive) {
+            if let Err(e) = self.keepalive_tick(&mut last_keepalive, &mut conn) {
                 return Err(self.fail_transfer(conn, e));
             }
             let n = match conn.read(&mut buf) {
@@ -608,7 +641,7 @@ impl Client {
         let mut sent: u64 = 0;
         let mut last_keepalive = std::time::Instant::now();
         loop {
-            if let Err(e) = self.keepalive_tick(&mut last_keepalive) {
+            if let Err(e) = self.keepalive_tick(&mut last_keepalive, &mut conn) {
                 return Err(self.fail_transfer(conn, e));
             }
             let n = match src.read(&mut buf) {
@@ -746,6 +779,12 @@ impl Client {
             conn: Some(conn),
         })
     }
+}
+
+/// Whether a reply read while keepalive NOOPs are outstanding is a NOOP's answer: 200, or a
+/// refusal of the command itself.
+fn answers_noop(code: u16) -> bool {
+    matches!(code, 200 | 500..=504)
 }
 
 /// Longest line accepted by [`Client::retr_lines`].

@@ -102,3 +102,46 @@ fn without_keepalive_the_idle_drop_is_reported() {
     assert!(err.to_string().contains("Idle timeout"), "{err}");
     assert!(!transcript.iter().any(|c| c == "NOOP"));
 }
+
+/// A server that refuses NOOP during transfers (`500`) and then completes the transfer: the
+/// download succeeds, the refusal is not taken for its outcome, and no more NOOPs are sent.
+#[test]
+fn a_refused_keepalive_does_not_decide_the_transfer() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        let listener = s.answer_epsv();
+        s.expect("RETR");
+        let (mut data, _) = listener.accept().unwrap();
+        s.send("150 slow file\r\n");
+        let writer = std::thread::spawn(move || {
+            for i in 0..4u8 {
+                let _ = data.write_all(&[i; CHUNK]);
+                std::thread::sleep(Duration::from_millis(400));
+            }
+        });
+        s.expect("NOOP");
+        s.send("500 NOOP not allowed during a transfer\r\n");
+        writer.join().unwrap();
+        s.send("226 Transfer complete\r\n");
+        s.serve_until_quit();
+    });
+    let mut options = Options::default().with_timeout(Some(Duration::from_secs(5)));
+    options.keepalive_interval = Some(Duration::from_millis(200));
+    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
+    ftp.login("u", "p").unwrap();
+    let mut got = Vec::new();
+    let n = ftp
+        .retr("slow.bin", &mut got)
+        .expect("the transfer completed");
+    assert_eq!(n as usize, 4 * CHUNK);
+    ftp.noop().expect("the session is in step");
+    ftp.quit().unwrap();
+    let transcript = server.finish();
+    let noops = transcript.iter().filter(|c| *c == "NOOP").count();
+    assert_eq!(
+        noops, 2,
+        "one keepalive, then only our own NOOP: {transcript:?}"
+    );
+}

@@ -234,6 +234,34 @@ impl ControlChannel {
         Ok((replies, closed))
     }
 
+    /// A complete reply if one has arrived, without waiting for one.
+    pub(crate) fn poll_reply(&mut self, context: &str) -> Result<Option<Reply>> {
+        if let Some(reply) = self
+            .parser
+            .next_reply()
+            .map_err(|e| Error::protocol(context, e.to_string()))?
+        {
+            return Ok(Some(reply));
+        }
+        let io_err = |e| Error::io(context, e);
+        self.stream.socket().set_nonblocking(true).map_err(io_err)?;
+        let read = self.stream.read(&mut self.buf);
+        self.stream
+            .socket()
+            .set_nonblocking(false)
+            .map_err(io_err)?;
+        match read {
+            Ok(0) => {}
+            Ok(n) => self.parser.push(&self.buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(tls_io_error(context, e)),
+        }
+        self.parser
+            .next_reply()
+            .map_err(|e| Error::protocol(context, e.to_string()))
+    }
+
     /// A deadline of the reply timeout from now, for a phase that spans several replies.
     pub(crate) fn reply_deadline(&self) -> Deadline {
         Deadline::after(self.reply_timeout)
