@@ -250,8 +250,12 @@ typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
 
 /**
  * Supplies data to upload: write at most `capacity` bytes to `buffer` and their count to
- * `*out_len`; a count of 0 ends the upload. Return 0 to continue; anything else stops the
- * transfer and the call returns `FTP_ERR_ABORTED`.
+ * `*out_len`; a count of 0 (with 0 returned) is the end of the data. Return 0 to continue;
+ * anything else stops the transfer (ABOR; the data connection is reset, not closed, so the
+ * server cannot take it for the end of the file) and the call returns `FTP_ERR_ABORTED`.
+ * A source that fails (a read error, an exception in a binding) must return non-zero, never
+ * report an early end: when the upload's `total` is known, an end before it is an
+ * `FTP_ERR_IO` error, never success.
  */
 typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len);
 
@@ -381,8 +385,10 @@ ftp_result ftp_data_write(ftp_data *data, const uint8_t *buffer, size_t len);
 
 /**
  * Closes the stream (sending TLS close_notify after an upload), reads the server's final
- * reply, and frees the stream: `FTP_OK` when it is 2xx. Consumes `data` in every case; NULL
- * is a no-op.
+ * reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
+ * size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer
+ * were: to stop reading early on purpose, use `ftp_data_abort`). Consumes `data` in every
+ * case; NULL is a no-op.
  *
  * # Safety
  * `data` must be NULL or from `ftp_data_open`, not used afterwards.
@@ -1208,8 +1214,9 @@ ftp_result ftp_retr(ftp_client *ftp,
 
 /**
  * STOR `path`, starting at byte `offset` of the remote file (REST; 0 for a whole file), with
- * data from `read_cb`. `total` is the size for progress (-1 when unknown); `progress_cb` may
- * be NULL. In ASCII mode LF is sent as CRLF. Borrows `path`.
+ * data from `read_cb`. `total` is the file's whole size (-1 when unknown): progress reports
+ * it, and a source that ends before it fails the call with `FTP_ERR_IO` (the transfer is
+ * aborted). `progress_cb` may be NULL. In ASCII mode LF is sent as CRLF. Borrows `path`.
  *
  * # Safety
  * `ftp` must be live; `path` NUL-terminated; the callbacks valid for the call.

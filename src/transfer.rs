@@ -54,6 +54,8 @@ pub(crate) struct DataConnection {
     allow_missing_close_notify: bool,
     /// An upload: we send, so we end the stream with close_notify and wait for the server.
     sending: bool,
+    /// Opened in TYPE I, where the size the server announced is the byte count to expect.
+    binary: bool,
     tls_resumed: Option<bool>,
 }
 
@@ -131,6 +133,7 @@ impl DataConnection {
             complete_at: None,
             allow_missing_close_notify: false,
             sending: false,
+            binary: false,
             tls_resumed: None,
         }
     }
@@ -237,6 +240,7 @@ impl Client {
         };
         let mut conn = DataConnection::new(socket, context, expected_size, final_reply);
         conn.complete_at = if offset == 0 { expected_size } else { None };
+        conn.binary = self.transfer_type == TransferType::Binary;
         conn.allow_missing_close_notify = self.options.tls.allow_missing_close_notify;
         conn.tls_resumed = conn.socket.resumed();
         if conn.tls_resumed.is_some() {
@@ -344,6 +348,19 @@ impl Client {
         };
         if !reply.is_completion() {
             return Err(Self::transfer_reply_error(&conn, reply));
+        }
+        // Fewer bytes than the server announced for the whole file is a short read, whoever
+        // reads (a transfer loop or a caller's raw stream), never a complete one.
+        if let (false, true, Some(expected)) = (conn.sending, conn.binary, conn.complete_at) {
+            if conn.received != expected {
+                return Err(Error::protocol(
+                    &conn.command,
+                    format!(
+                        "received {} bytes but the server announced {expected}",
+                        conn.received
+                    ),
+                ));
+            }
         }
         // The server accepted the data; a failure to shut down our side no longer matters.
         drop(closed);
@@ -580,14 +597,6 @@ impl Client {
             }
         }
         self.end_transfer(conn)?;
-        if let (Some(expected), TransferType::Binary, 0) = (announced, transfer_type, offset) {
-            if received != expected {
-                return Err(Error::protocol(
-                    context,
-                    format!("received {received} bytes but the server announced {expected}"),
-                ));
-            }
-        }
         Ok(received)
     }
 
@@ -679,6 +688,21 @@ impl Client {
                     return Err(Error::Aborted { context });
                 }
             }
+        }
+        if let Some(total) = total.filter(|&t| offset + sent < t) {
+            // The source ended before the size the caller announced: a source that failed,
+            // not a complete file. ABOR, and never report it as stored.
+            let _ = self.abort_transfer(conn);
+            return Err(Error::io(
+                format!("{context}: reading the data to send"),
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "the data source ended after {} of the {total} bytes announced",
+                        offset + sent
+                    ),
+                ),
+            ));
         }
         if let Err(e) = conn.flush() {
             return Err(self.fail_transfer(
@@ -902,7 +926,9 @@ impl DataStream<'_> {
         self.conn.as_ref().and_then(|c| c.expected_size)
     }
 
-    /// Closes the data connection and reads the final reply (2xx, or an error).
+    /// Closes the data connection and reads the final reply (2xx, or an error). A download in
+    /// TYPE I that read fewer bytes than the server announced is an error: stop early with
+    /// [`DataStream::abort`].
     pub fn finish(mut self) -> Result<Reply> {
         let conn = self.conn.take().expect("stream is open until finished");
         self.client.end_transfer(conn)

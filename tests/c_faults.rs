@@ -17,6 +17,7 @@ use common::tls_scripted::TlsScripted;
 const FTP_ERR_INVALID_ARGUMENT: i32 = -1;
 const FTP_ERR_TEMPORARY: i32 = -2;
 const FTP_ERR_PROTOCOL: i32 = -5;
+const FTP_ERR_IO: i32 = -6;
 const FTP_ERR_TIMEOUT: i32 = -7;
 const FTP_ERR_TLS: i32 = -8;
 
@@ -223,4 +224,56 @@ fn reset(tcp: std::net::TcpStream) {
     let socket = socket2::SockRef::from(&tcp);
     socket.set_linger(Some(Duration::ZERO)).unwrap();
     drop(tcp);
+}
+
+/// An upload that announced 1,024 bytes and whose source ends after 500: an error, and the
+/// transfer is aborted (never a 226 taken for success).
+#[test]
+fn upload_short_of_its_announced_total_fails() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        let listener = s.answer_epsv();
+        s.expect("STOR");
+        let (mut data, _) = listener.accept().unwrap();
+        s.send("150 send it\r\n");
+        let mut got = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut data, &mut got);
+        assert_eq!(got.len(), 500);
+        s.expect("ABOR");
+        s.send("226 got what you sent\r\n");
+        s.expect("NOOP");
+        s.send("200 ok\r\n");
+        s.serve_until_quit();
+    });
+    let (rc, _, msg, _) = run(server.port, "stor_short");
+    assert_eq!(rc, FTP_ERR_IO, "{msg}");
+    assert!(msg.contains("ended after 500 of the 1024 bytes"), "{msg}");
+    server.finish();
+}
+
+/// The raw data stream closed after 500 of 1,024 announced bytes: an error, as for ftp_retr.
+#[test]
+fn raw_stream_closed_short_of_the_announced_size_fails() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        let listener = s.answer_epsv();
+        s.expect("RETR");
+        let (mut data, _) = listener.accept().unwrap();
+        s.send("150 Opening BINARY mode data connection for file.bin (1024 bytes)\r\n");
+        data.write_all(&[7u8; 500]).unwrap();
+        drop(data);
+        s.send("226 done\r\n");
+        s.serve_until_quit();
+    });
+    let (rc, _, msg, _) = run(server.port, "data_short");
+    assert_eq!(rc, FTP_ERR_PROTOCOL, "{msg}");
+    assert!(
+        msg.contains("received 500 bytes but the server announced 1024"),
+        "{msg}"
+    );
+    server.finish();
 }

@@ -200,9 +200,13 @@ impl DataSocket {
         result
     }
 
-    /// Drops the connection at once, without any closing exchange (for ABOR).
+    /// Drops the connection at once, without any closing exchange (for ABOR). It is reset
+    /// rather than closed, so a server cannot take an aborted upload's end for the end of the
+    /// file.
     pub(crate) fn discard(&mut self) {
-        self.stream = None;
+        if let Some(stream) = self.stream.take() {
+            let _ = socket2::SockRef::from(stream.tcp()).set_linger(Some(Duration::ZERO));
+        }
     }
 }
 

@@ -161,8 +161,10 @@ unsafe fn finish(function: &str, data: *mut ftp_data, abort: bool) -> ftp_result
 }
 
 /// Closes the stream (sending TLS close_notify after an upload), reads the server's final
-/// reply, and frees the stream: `FTP_OK` when it is 2xx. Consumes `data` in every case; NULL
-/// is a no-op.
+/// reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
+/// size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer
+/// were: to stop reading early on purpose, use `ftp_data_abort`). Consumes `data` in every
+/// case; NULL is a no-op.
 ///
 /// # Safety
 /// `data` must be NULL or from `ftp_data_open`, not used afterwards.

@@ -18,8 +18,12 @@ pub type ftp_write_cb =
     Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize) -> c_int>;
 
 /// Supplies data to upload: write at most `capacity` bytes to `buffer` and their count to
-/// `*out_len`; a count of 0 ends the upload. Return 0 to continue; anything else stops the
-/// transfer and the call returns `FTP_ERR_ABORTED`.
+/// `*out_len`; a count of 0 (with 0 returned) is the end of the data. Return 0 to continue;
+/// anything else stops the transfer (ABOR; the data connection is reset, not closed, so the
+/// server cannot take it for the end of the file) and the call returns `FTP_ERR_ABORTED`.
+/// A source that fails (a read error, an exception in a binding) must return non-zero, never
+/// report an early end: when the upload's `total` is known, an end before it is an
+/// `FTP_ERR_IO` error, never success.
 pub type ftp_read_cb = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,
@@ -187,8 +191,9 @@ unsafe fn upload(
 }
 
 /// STOR `path`, starting at byte `offset` of the remote file (REST; 0 for a whole file), with
-/// data from `read_cb`. `total` is the size for progress (-1 when unknown); `progress_cb` may
-/// be NULL. In ASCII mode LF is sent as CRLF. Borrows `path`.
+/// data from `read_cb`. `total` is the file's whole size (-1 when unknown): progress reports
+/// it, and a source that ends before it fails the call with `FTP_ERR_IO` (the transfer is
+/// aborted). `progress_cb` may be NULL. In ASCII mode LF is sent as CRLF. Borrows `path`.
 ///
 /// # Safety
 /// `ftp` must be live; `path` NUL-terminated; the callbacks valid for the call.

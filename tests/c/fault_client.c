@@ -6,7 +6,9 @@
  *   fault_client PORT OPERATION [CA_FILE]
  *
  * OPERATION: login, retr_pasv, retr_epsv, retr_tls (implicit TLS, needs CA_FILE), inject,
- * stor_tls (an endless upload, implicit TLS), quit_tls (QUIT by ftp_quote, then ftp_close).
+ * stor_tls (an endless upload, implicit TLS), quit_tls (QUIT by ftp_quote, then ftp_close),
+ * stor_short (announces 1024 bytes, its source ends after 500), data_short (reads 500 bytes
+ * of a RETR through the raw data stream, then closes it).
  *
  * SIGPIPE keeps its default action here on purpose: a write that raised it would kill this
  * program (exit by signal), which the tests check for.
@@ -30,6 +32,36 @@ static int endless(void *userdata, uint8_t *buffer, size_t capacity, size_t *out
     memset(buffer, 'x', capacity);
     *out_len = capacity;
     return 0;
+}
+
+/* 500 bytes, then the end of the data (a source that gave up early). */
+static int short_source(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len) {
+    size_t *left = userdata;
+    size_t n = *left < capacity ? *left : capacity;
+    memset(buffer, 'y', n);
+    *left -= n;
+    *out_len = n;
+    return 0;
+}
+
+static ftp_result read_500_then_close(ftp_client *ftp) {
+    ftp_data *data = NULL;
+    ftp_result rc = ftp_data_open(ftp, "RETR file.bin", 0, &data);
+    if (rc != FTP_OK) {
+        return rc;
+    }
+    uint8_t buf[100];
+    size_t got = 0;
+    while (got < 500) {
+        size_t n = 0;
+        rc = ftp_data_read(data, buf, sizeof buf, &n);
+        if (rc != FTP_OK || n == 0) {
+            break;
+        }
+        got += n;
+    }
+    ftp_result closed = ftp_data_close(data);
+    return rc != FTP_OK ? rc : closed;
 }
 
 static int is_tls_op(const char *op) {
@@ -73,6 +105,13 @@ int main(int argc, char **argv) {
             }
             if (rc == FTP_OK && strcmp(op, "stor_tls") == 0) {
                 rc = ftp_stor(ftp, "file.bin", 0, -1, endless, NULL, NULL);
+            }
+            if (rc == FTP_OK && strcmp(op, "stor_short") == 0) {
+                size_t left = 500;
+                rc = ftp_stor(ftp, "file.bin", 0, 1024, short_source, NULL, &left);
+            }
+            if (rc == FTP_OK && strcmp(op, "data_short") == 0) {
+                rc = read_500_then_close(ftp);
             }
             if (rc == FTP_OK && strcmp(op, "quit_tls") == 0) {
                 int code = 0;
