@@ -21,6 +21,16 @@
 
 #include <ftpc.h>
 
+/*
+ * Server text is untrusted: a name, a banner or a reply may hold terminal escape sequences.
+ * Prints `text` to `out` with every control character shown as '?'.
+ */
+static inline void print_untrusted(FILE *out, const char *text) {
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+    }
+}
+
 /* Prints the failure of `what`: the library's message, result class and server reply code. */
 static inline void report_failure(const char *what, ftp_result rc) {
     fprintf(stderr, "%s failed: %s\n  (%s; server reply code %d)\n", what,

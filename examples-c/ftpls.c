@@ -45,7 +45,9 @@ int main(int argc, char **argv) {
             break;
         }
         if (rc == FTP_ERR_PROTOCOL) {
+            /* The listing goes on, but it is not complete: say so in the exit status. */
             fprintf(stderr, "skipped a line: %s\n", ftp_last_error_message());
+            status = 1;
             continue;
         }
         if (rc != FTP_OK) {
@@ -71,7 +73,9 @@ int main(int argc, char **argv) {
                 strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
             }
         }
-        printf("%-5s %12s  %-16s  %s\n", type_name(type), size, when, ftp_entry_name(entry));
+        printf("%-5s %12s  %-16s  ", type_name(type), size, when);
+        print_untrusted(stdout, ftp_entry_name(entry));
+        printf("\n");
     }
     ftp_mlsd_close(listing);
     ftp_string_free(path);

@@ -26,9 +26,10 @@ static int on_event(void *userdata, int32_t action, const char *path, uint64_t b
                     uint64_t files_done, uint64_t files_total, ftp_result error,
                     const char *message) {
     const bool *dry_run = userdata;
-    printf("%s[%llu/%llu] %-11s %s", *dry_run ? "(dry run) " : "",
+    printf("%s[%llu/%llu] %-11s ", *dry_run ? "(dry run) " : "",
            (unsigned long long)files_done, (unsigned long long)files_total,
-           action_name(action), path);
+           action_name(action));
+    print_untrusted(stdout, path);
     if (bytes > 0) {
         printf(" (%llu bytes)", (unsigned long long)bytes);
     }

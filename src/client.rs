@@ -38,6 +38,9 @@ pub struct Client {
     pub(crate) pending_noops: u32,
     /// The server refused a keepalive NOOP during a transfer: no more of them this session.
     pub(crate) keepalive_refused: bool,
+    /// Secrets sent on this session (PASS and ACCT arguments, the caller's raw ones too):
+    /// masked in every reply, so a server that echoes one cannot put it in a message.
+    secrets: Vec<String>,
     /// Why the control connection can no longer be used, once it cannot.
     broken: Option<String>,
     quit_sent: bool,
@@ -50,6 +53,9 @@ pub struct Client {
     /// Retry policy, clock and observer of the production layer.
     pub(crate) retry: crate::managed::RetryState,
 }
+
+/// How many distinct secrets a session masks in replies.
+const MAX_SECRETS: usize = 4;
 
 /// The login of a session, kept to log in again after a reconnect. Never shown anywhere.
 struct Credentials {
@@ -194,6 +200,7 @@ impl Client {
             last_data_resumed: None,
             pending_noops: 0,
             keepalive_refused: false,
+            secrets: Vec::new(),
             broken: None,
             quit_sent: false,
             host: host.to_string(),
@@ -367,6 +374,7 @@ impl Client {
     ) -> Result<Reply> {
         let result = self.control.read_reply_by(context, deadline);
         let reply = self.poison_on(result)?;
+        let reply = self.mask_secrets(reply);
         if reply.code() == 421 {
             // 421: the server is closing the control connection.
             self.broken = Some(format!("the server closed the session: {reply}"));
@@ -403,8 +411,26 @@ impl Client {
         self.send_in_transfer(command)
     }
 
+    /// The reply with every secret this session sent masked.
+    pub(crate) fn mask_secrets(&self, mut reply: Reply) -> Reply {
+        for secret in &self.secrets {
+            reply = reply.masked(secret);
+        }
+        reply
+    }
+
     /// Sends a command as is, while a transfer may have replies in flight (ABOR, keepalive).
     pub(crate) fn send_in_transfer(&mut self, command: &Command) -> Result<()> {
+        if let Some(secret) = command.secret() {
+            let secret = String::from_utf8_lossy(secret).into_owned();
+            if !secret.is_empty() && !self.secrets.contains(&secret) {
+                // A handful at most: the login's, and any the caller sends by hand.
+                if self.secrets.len() == MAX_SECRETS {
+                    self.secrets.remove(0);
+                }
+                self.secrets.push(secret);
+            }
+        }
         let result = self.control.send(command);
         self.poison_on(result)
     }

@@ -451,6 +451,7 @@ impl Client {
             let Some(reply) = self.poison_on(polled)? else {
                 break;
             };
+            let reply = self.mask_secrets(reply);
             if answers_noop(reply.code()) {
                 self.note_keepalive_reply(&reply);
             } else {

@@ -277,3 +277,26 @@ fn raw_stream_closed_short_of_the_announced_size_fails() {
     );
     server.finish();
 }
+
+/// A server that echoes the password in its answer to PASS: neither the thread's message nor
+/// the handle's contains it.
+#[test]
+fn echoed_password_is_masked_in_c_messages() {
+    let server = Scripted::start(|s| {
+        s.send("220 hi\r\n");
+        s.expect("USER");
+        s.send("331 pw\r\n");
+        let pass = s.expect("PASS");
+        s.send(&format!("530 wrong password: {pass}\r\n"));
+        s.serve_until_quit();
+    });
+    let (rc, reply, msg, _) = run(server.port, "login_secret");
+    assert_eq!(reply, 530, "{msg}");
+    assert!(rc < 0);
+    assert!(!msg.contains("hunter2"), "{msg}");
+    assert!(
+        msg.contains("handle=PASS ****: 530 wrong password: PASS ****"),
+        "{msg}"
+    );
+    server.finish();
+}

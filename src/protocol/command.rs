@@ -1,6 +1,7 @@
 //! Command rendering: the one place where bytes bound for the control connection are built
 //! and checked for CR, LF and NUL.
 
+use super::untrusted::escape_controls;
 use crate::error::{Error, Result};
 
 /// A command ready to be sent: its wire bytes (with CRLF) and the form that may be shown in
@@ -9,6 +10,8 @@ use crate::error::{Error, Result};
 pub struct Command {
     wire: Vec<u8>,
     shown: String,
+    /// The argument is a secret (PASS, ACCT): it is masked wherever a reply echoes it.
+    secret: bool,
 }
 
 /// Commands whose argument is a secret and is never shown.
@@ -25,16 +28,26 @@ impl Command {
         Command::build(verb, Some(arg.as_ref()))
     }
 
-    /// A raw command line from the caller (ftplib's `sendcmd`): everything up to the first
-    /// space is the verb, the rest the argument.
+    /// A raw command line from the caller (ftplib's `sendcmd`): the verb (letters and
+    /// digits), then a space and the argument. A line that does not start that way is refused
+    /// without repeating it, since it may hold a secret (`PASS\tsecret`).
     pub fn raw(line: impl AsRef<[u8]>) -> Result<Command> {
         let line = line.as_ref();
-        let (verb, arg) = match line.iter().position(|&b| b == b' ') {
-            Some(i) => (&line[..i], Some(&line[i + 1..])),
-            None => (line, None),
+        let verb_len = line
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .unwrap_or(line.len());
+        let (verb, arg) = match line.get(verb_len) {
+            None => (&line[..verb_len], None),
+            Some(b' ') => (&line[..verb_len], Some(&line[verb_len + 1..])),
+            Some(other) => {
+                return Err(Error::InvalidArgument(format!(
+                    "a command line is its verb (letters or digits), a space and the \
+                     argument; byte 0x{other:02x} follows the first {verb_len} characters"
+                )))
+            }
         };
-        let verb = std::str::from_utf8(verb)
-            .map_err(|_| Error::InvalidArgument("command verb is not ASCII".into()))?;
+        let verb = std::str::from_utf8(verb).expect("ASCII letters and digits");
         Command::build(verb, arg)
     }
 
@@ -65,12 +78,28 @@ impl Command {
         }
         wire.extend_from_slice(b"\r\n");
         let upper = verb.to_ascii_uppercase();
+        let secret = SECRET_VERBS.contains(&upper.as_str());
         let shown = match arg {
-            _ if SECRET_VERBS.contains(&upper.as_str()) => format!("{upper} ****"),
-            Some(arg) => format!("{verb} {}", String::from_utf8_lossy(arg)),
+            _ if secret => format!("{upper} ****"),
+            // Arguments may be names a server sent: escaped for messages and terminals.
+            Some(arg) => format!("{verb} {}", escape_controls(&String::from_utf8_lossy(arg))),
             None => verb.to_string(),
         };
-        Ok(Command { wire, shown })
+        Ok(Command {
+            wire,
+            shown,
+            secret,
+        })
+    }
+
+    /// The argument of a secret-bearing command (PASS, ACCT), to be masked in replies.
+    pub(crate) fn secret(&self) -> Option<&[u8]> {
+        if !self.secret {
+            return None;
+        }
+        let line = &self.wire[..self.wire.len() - 2];
+        let space = line.iter().position(|&b| b == b' ')?;
+        Some(&line[space + 1..])
     }
 
     /// The bytes to write, CRLF included.
@@ -125,6 +154,20 @@ mod tests {
         assert_eq!(Command::with_arg("ACCT", "x").unwrap().shown(), "ACCT ****");
         let err = Command::with_arg("PASS", "hunter2\r\n").unwrap_err();
         assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn a_malformed_raw_line_is_not_repeated() {
+        let err = Command::raw("PASS\tsecret").unwrap_err();
+        assert!(!err.to_string().contains("secret"), "{err}");
+        assert!(Command::raw("DELE\tx").is_err());
+        let c = Command::raw("pass secret").unwrap();
+        assert_eq!(c.secret(), Some(&b"secret"[..]));
+        assert_eq!(Command::raw("RETR x").unwrap().secret(), None);
+        assert_eq!(
+            Command::with_arg("RETR", "a\x1b[2Jb").unwrap().shown(),
+            "RETR a\\x1b[2Jb"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod feat;
 pub mod reply;
 pub mod text;
 pub mod time;
+pub mod untrusted;
 
 pub use command::Command;
 pub use feat::Features;

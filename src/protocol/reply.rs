@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::untrusted::{escape_controls, mask_secret};
+
 /// Longest line accepted in a reply, CRLF included.
 pub const MAX_LINE_LEN: usize = 8 * 1024;
 /// Largest whole reply accepted (all lines of a multi-line reply together).
@@ -71,15 +73,36 @@ impl Reply {
     }
 }
 
+impl Reply {
+    /// The reply with every occurrence of `secret` in its lines replaced by `****` (see
+    /// [`mask_secret`]).
+    pub fn masked(self, secret: &str) -> Reply {
+        if !self.lines.iter().any(|l| l.contains(secret)) {
+            return self;
+        }
+        let lines = self
+            .lines
+            .iter()
+            .map(|l| mask_secret(l, secret).into_owned())
+            .collect();
+        Reply {
+            code: self.code,
+            lines,
+        }
+    }
+}
+
 impl fmt::Display for Reply {
-    /// One line: the code and the text, with a multi-line reply's lines joined by ` | `.
+    /// One line for messages and logs: the code and the text, a multi-line reply's lines
+    /// joined by ` | `, control characters escaped (server text is untrusted; the raw text is
+    /// [`Reply::lines`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = self.text();
-        let text = text.trim_end();
+        let text = text.trim_end().replace('\n', " | ");
         if text.is_empty() {
             write!(f, "{}", self.code)
         } else {
-            write!(f, "{} {}", self.code, text.replace('\n', " | "))
+            write!(f, "{} {}", self.code, escape_controls(&text))
         }
     }
 }

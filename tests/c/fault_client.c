@@ -8,7 +8,8 @@
  * OPERATION: login, retr_pasv, retr_epsv, retr_tls (implicit TLS, needs CA_FILE), inject,
  * stor_tls (an endless upload, implicit TLS), quit_tls (QUIT by ftp_quote, then ftp_close),
  * stor_short (announces 1024 bytes, its source ends after 500), data_short (reads 500 bytes
- * of a RETR through the raw data stream, then closes it).
+ * of a RETR through the raw data stream, then closes it), login_secret (logs in with the
+ * password hunter2-secret; prints the handle's message too).
  *
  * SIGPIPE keeps its default action here on purpose: a write that raised it would kill this
  * program (exit by signal), which the tests check for.
@@ -99,7 +100,8 @@ int main(int argc, char **argv) {
                 rc = cwd == FTP_ERR_INVALID_ARGUMENT ? FTP_ERR_INVALID_ARGUMENT : cwd;
             }
         } else {
-            rc = ftp_login(ftp, "u", "p", "");
+            const char *password = strcmp(op, "login_secret") == 0 ? "hunter2-secret" : "p";
+            rc = ftp_login(ftp, "u", password, "");
             if (rc == FTP_OK && strncmp(op, "retr", 4) == 0) {
                 rc = ftp_retr(ftp, "file.bin", 0, discard, NULL, NULL);
             }
@@ -121,7 +123,11 @@ int main(int argc, char **argv) {
             }
         }
     }
-    printf("rc=%d reply=%d msg=%s\n", rc, ftp_last_reply_code(), ftp_last_error_message());
+    printf("rc=%d reply=%d msg=%s", rc, ftp_last_reply_code(), ftp_last_error_message());
+    if (ftp != NULL && strcmp(op, "login_secret") == 0) {
+        printf(" handle=%s", ftp_errmsg(ftp));
+    }
+    printf("\n");
     ftp_close(ftp);
     return 0;
 }
