@@ -30,10 +30,11 @@ impl LineFormat {
     }
 
     fn parse(self, line: &[u8]) -> std::result::Result<Option<Entry>, String> {
-        match self {
+        let entry = match self {
             LineFormat::Mlsd => parse_mlsd_line(line).map(Some),
             LineFormat::List { now } => parse_list_line(line, now),
-        }
+        };
+        entry.map(|e| e.map(Entry::shrink))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::ffi::{c_char, CString};
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use super::boundary::*;
 use super::codes::*;
@@ -15,20 +16,37 @@ use crate::{Entry, EntryKind};
 /// `ftp_mlsd_close`) or owned (from `ftp_mlst`, freed with `ftp_entry_free`).
 pub struct ftp_entry {
     entry: Entry,
-    name: CString,
-    facts: Vec<(String, CString)>,
+    // The C strings are made on first use: a collected listing of a million entries does not
+    // carry a second copy of every name and fact.
+    name: OnceLock<CString>,
+    fact_values: OnceLock<Vec<CString>>,
 }
 
 impl ftp_entry {
     pub(crate) fn new(entry: Entry) -> ftp_entry {
-        let name =
-            CString::new(entry.name_bytes()).unwrap_or_else(|_| c_string_lossy(entry.name()));
-        let facts = entry
-            .facts()
+        ftp_entry {
+            entry,
+            name: OnceLock::new(),
+            fact_values: OnceLock::new(),
+        }
+    }
+
+    fn c_name(&self) -> &CString {
+        self.name.get_or_init(|| {
+            CString::new(self.entry.name_bytes())
+                .unwrap_or_else(|_| c_string_lossy(self.entry.name()))
+        })
+    }
+
+    fn c_fact(&self, name: &[u8]) -> Option<&CString> {
+        let facts = self.entry.facts();
+        let index = facts
             .iter()
-            .map(|(k, v)| (k.clone(), c_string_lossy(v)))
-            .collect();
-        ftp_entry { entry, name, facts }
+            .position(|(k, _)| k.as_bytes().eq_ignore_ascii_case(name))?;
+        let values = self
+            .fact_values
+            .get_or_init(|| facts.iter().map(|(_, v)| c_string_lossy(v)).collect());
+        values.get(index)
     }
 }
 
@@ -208,7 +226,7 @@ pub unsafe extern "C" fn ftp_entry_name(entry: *const ftp_entry) -> *const c_cha
         if entry.is_null() {
             return EMPTY.as_ptr().cast();
         }
-        (*entry).name.as_ptr()
+        (*entry).c_name().as_ptr()
     })
 }
 
@@ -294,9 +312,7 @@ pub unsafe extern "C" fn ftp_entry_fact(
         }
         let name = std::ffi::CStr::from_ptr(name).to_bytes();
         (*entry)
-            .facts
-            .iter()
-            .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(name))
-            .map_or(std::ptr::null(), |(_, v)| v.as_ptr())
+            .c_fact(name)
+            .map_or(std::ptr::null(), |v| v.as_ptr())
     })
 }

@@ -28,34 +28,49 @@ pub enum EntryKind {
 /// decoded lossily as UTF-8 (to show), so one undecodable name never fails a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    name_bytes: Vec<u8>,
-    name: String,
+    // Listings can hold millions of entries: each keeps its name once (a lossy copy only when
+    // it is not UTF-8) and no spare capacity.
+    name_bytes: Box<[u8]>,
+    name_lossy: Option<Box<str>>,
     kind: EntryKind,
     size: Option<u64>,
     modified: Option<Timestamp>,
     link_target: Option<String>,
     /// Facts with lower-cased names, in the order the server gave them.
     facts: Vec<(String, String)>,
-    raw: String,
+    raw: Box<str>,
 }
 
 impl Entry {
     pub(crate) fn new(name_bytes: Vec<u8>, kind: EntryKind, raw: &[u8]) -> Entry {
+        let name_lossy = match String::from_utf8_lossy(&name_bytes) {
+            std::borrow::Cow::Owned(lossy) => Some(lossy.into_boxed_str()),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
         Entry {
-            name: String::from_utf8_lossy(&name_bytes).into_owned(),
-            name_bytes,
+            name_bytes: name_bytes.into_boxed_slice(),
+            name_lossy,
             kind,
             size: None,
             modified: None,
             link_target: None,
             facts: Vec::new(),
-            raw: String::from_utf8_lossy(raw).into_owned(),
+            raw: String::from_utf8_lossy(raw).into(),
         }
+    }
+
+    /// Drops spare capacity once parsing is done.
+    pub(crate) fn shrink(mut self) -> Entry {
+        self.facts.shrink_to_fit();
+        self
     }
 
     /// The name as shown (lossy UTF-8).
     pub fn name(&self) -> &str {
-        &self.name
+        match &self.name_lossy {
+            Some(lossy) => lossy,
+            None => std::str::from_utf8(&self.name_bytes).unwrap_or_default(),
+        }
     }
 
     /// The name exactly as the server sent it.
@@ -78,8 +93,8 @@ impl Entry {
     /// `.`/`..` entries and MLSD's `cdir`/`pdir`.
     pub fn is_self_or_parent(&self) -> bool {
         matches!(self.kind, EntryKind::CurrentDir | EntryKind::ParentDir)
-            || self.name == "."
-            || self.name == ".."
+            || &*self.name_bytes == b"."
+            || &*self.name_bytes == b".."
     }
 
     /// Size in bytes, when listed.
