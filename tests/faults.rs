@@ -499,3 +499,48 @@ fn server_closed_between_commands() {
     // PWD was never sent into the closed connection.
     assert_eq!(commands(&server.finish()), ["USER", "PASS", "FEAT"]);
 }
+
+/// A server that floods unsolicited replies after answering: the buffer stays bounded and the
+/// session ends with a protocol error instead of taking flood lines for later answers.
+#[test]
+fn unsolicited_reply_flood_ends_the_session() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("NOOP");
+        let mut flood = String::from("200 ok\r\n");
+        for _ in 0..20_000 {
+            flood.push_str("211 x\r\n");
+        }
+        s.send(&flood);
+        s.serve_until_quit();
+    });
+    let mut ftp = logged_in(&server);
+    ftp.noop().expect("the first NOOP is answered");
+    std::thread::sleep(Duration::from_millis(300));
+    let err = ftp.noop().unwrap_err();
+    assert!(matches!(err, Error::Protocol { .. }), "{err}");
+    assert!(err.to_string().contains("flood"), "{err}");
+    assert!(!ftp.is_usable());
+    drop(ftp);
+    let transcript = server.finish();
+    assert_eq!(commands(&transcript), ["USER", "PASS", "FEAT", "NOOP"]);
+}
+
+/// A few unsolicited replies (a notice) are read and dropped; the session stays in step.
+#[test]
+fn a_few_unsolicited_replies_are_dropped() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("NOOP");
+        s.send("200 ok\r\n211 notice one\r\n211 notice two\r\n");
+        s.expect("PWD");
+        s.send("257 \"/here\"\r\n");
+        s.serve_until_quit();
+    });
+    let mut ftp = logged_in(&server);
+    ftp.noop().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(ftp.pwd().unwrap(), "/here");
+    drop(ftp);
+    server.finish();
+}
