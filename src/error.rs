@@ -110,18 +110,22 @@ impl Error {
     }
 
     /// Whether retrying the same operation later may succeed: 4xx replies, I/O failures
-    /// (connection reset or closed), timeouts, a lost session, malformed or truncated data, TLS
-    /// failures other than certificate verification, and vsftpd's 522 after a TLS session was
-    /// not resumed. Other 5xx replies and the caller's own errors are permanent.
+    /// (connection reset or closed), timeouts, a lost session, TLS handshake failures, and
+    /// vsftpd's 522 after a TLS session was not resumed. Only what another attempt can change:
+    /// a protocol error (the server said something malformed, and would say it again), a
+    /// certificate that does not verify, a TLS stream the server ends without close_notify,
+    /// other 5xx replies and the caller's own errors are permanent.
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Temporary { .. }
             | Error::Io { .. }
             | Error::Timeout { .. }
-            | Error::Protocol { .. }
             | Error::InvalidState(_) => true,
             Error::Permanent { reply, .. } => reply.code() == 522,
-            Error::Tls { detail, .. } => !detail.starts_with("certificate verification failed"),
+            Error::Tls { detail, .. } => {
+                !detail.starts_with("certificate verification failed")
+                    && !detail.contains(TRUNCATED_MARK)
+            }
             _ => false,
         }
     }
@@ -151,6 +155,10 @@ impl Error {
         }
     }
 }
+
+/// Words every "TLS stream ended without close_notify" message contains, so it is told apart
+/// from a failed handshake (which another attempt may get through).
+pub(crate) const TRUNCATED_MARK: &str = "without TLS close_notify";
 
 /// Marker a `Read` source or a sink may return inside an `io::Error` to stop a transfer on
 /// purpose; the transfer then ends with [`Error::Aborted`] instead of [`Error::Io`].

@@ -56,6 +56,8 @@ pub(crate) struct DataConnection {
     sending: bool,
     /// Opened in TYPE I, where the size the server announced is the byte count to expect.
     binary: bool,
+    /// The REST offset this transfer started at.
+    resumed_from: u64,
     tls_resumed: Option<bool>,
 }
 
@@ -69,7 +71,11 @@ impl std::fmt::Display for TlsTruncated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "the data stream ended without TLS close_notify after {} bytes: truncated",
+            "the server ended the data stream {} after {} bytes, so it may be truncated \
+             (for a server known never to send close_notify, allow it with \
+             TlsOptions::allow_missing_close_notify / \
+             ftp_options_set_tls_allow_missing_close_notify)",
+            crate::error::TRUNCATED_MARK,
             self.received
         )
     }
@@ -85,7 +91,11 @@ impl Read for DataConnection {
                 Ok(n)
             }
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.socket.is_tls() => {
-                if self.allow_missing_close_notify || self.complete_at == Some(self.received) {
+                let whole = self.resumed_from + self.received;
+                let complete = self
+                    .complete_at
+                    .is_some_and(|n| n == self.received || n == whole);
+                if self.allow_missing_close_notify || complete {
                     Ok(0)
                 } else {
                     Err(io::Error::new(
@@ -134,6 +144,7 @@ impl DataConnection {
             allow_missing_close_notify: false,
             sending: false,
             binary: false,
+            resumed_from: 0,
             tls_resumed: None,
         }
     }
@@ -239,7 +250,10 @@ impl Client {
             socket
         };
         let mut conn = DataConnection::new(socket, context, expected_size, final_reply);
-        conn.complete_at = if offset == 0 { expected_size } else { None };
+        // A resumed download is complete once offset + received reaches the announced size
+        // (servers announce the whole file's size, or what is left: either is accepted).
+        conn.complete_at = expected_size;
+        conn.resumed_from = offset;
         conn.binary = self.transfer_type == TransferType::Binary;
         conn.allow_missing_close_notify = self.options.tls.allow_missing_close_notify;
         conn.tls_resumed = conn.socket.resumed();
@@ -351,7 +365,10 @@ impl Client {
         }
         // Fewer bytes than the server announced for the whole file is a short read, whoever
         // reads (a transfer loop or a caller's raw stream), never a complete one.
-        if let (false, true, Some(expected)) = (conn.sending, conn.binary, conn.complete_at) {
+        let whole_file = conn.resumed_from == 0;
+        if let (false, true, true, Some(expected)) =
+            (conn.sending, conn.binary, whole_file, conn.complete_at)
+        {
             if conn.received != expected {
                 return Err(Error::protocol(
                     &conn.command,

@@ -294,6 +294,19 @@ fn self_signed_needs_a_pin_or_the_dangerous_option() {
     let err = connect_err(&server, server.tls_options(Mode::Epsv, TlsLevel::All));
     assert!(matches!(err, Error::Tls { .. }), "{err}");
 
+    // Trusted as a CA file: it is its own CA, which rustls refuses; said in words, with what
+    // to do, never a library's Debug output.
+    let mut options = server.tls_options(Mode::Epsv, TlsLevel::All);
+    options.tls.ca_file = Some(cert_dir().join("selfsigned.pem"));
+    let err = connect_err(&server, options);
+    let text = err.to_string();
+    assert!(text.contains("a CA certificate as its own"), "{text}");
+    assert!(text.contains("ftp_options_add_tls_pin"), "{text}");
+    assert!(
+        !text.contains("Other(") && !text.contains("OtherError"),
+        "{text}"
+    );
+
     let pem = std::fs::read_to_string(cert_dir().join("selfsigned.pem")).unwrap();
     let der = pem_to_der(&pem);
     // Pinned by the certificate's SHA-256.

@@ -176,3 +176,56 @@ fn clear_command_channel_after_login() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+/// A resumed download (REST 1000) from a server that never sends close_notify: complete when
+/// offset + bytes received reach the announced size, as for a whole-file download.
+#[test]
+fn resumed_download_without_close_notify_counts_the_offset() {
+    let server = TlsScripted::start(|s| {
+        s.greet_and_prepare();
+        let listener = s.epsv();
+        s.expect("REST 1000");
+        s.send("350 Restarting at 1000\r\n");
+        s.expect("RETR");
+        s.send("150 Opening BINARY mode data connection for f (1500 bytes)\r\n");
+        let mut data = s.accept_data(&listener);
+        data.write_all(&[0x5a; 500]).unwrap();
+        data.flush().unwrap();
+        data.sock.shutdown(std::net::Shutdown::Both).unwrap();
+        drop(data);
+        s.send("226 Transfer complete\r\n");
+        s.serve_until_quit();
+    });
+    let mut options = Options::default().with_timeout(Some(Duration::from_secs(10)));
+    options.tls.level = TlsLevel::Implicit;
+    options.tls.ca_file = Some(common::cert_dir().join("ca.pem"));
+    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
+    ftp.login("u", "p").unwrap();
+    let mut got = Vec::new();
+    let n = ftp
+        .retr_with(
+            "f",
+            ftpc::TransferOptions {
+                offset: 1000,
+                ..Default::default()
+            },
+            &mut |chunk| {
+                got.extend_from_slice(chunk);
+                Ok(())
+            },
+        )
+        .expect("offset + received = announced size is complete");
+    assert_eq!(n, 500);
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+/// A truncated stream is not transient (another attempt meets the same server), and its
+/// message names the option that accepts such servers.
+#[test]
+fn truncation_names_the_option_and_is_not_retried() {
+    let err = cut_download(None, 10_000, false).unwrap_err();
+    assert!(!err.is_transient(), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("allow_missing_close_notify"), "{text}");
+}

@@ -455,12 +455,45 @@ pub(crate) fn describe(err: &rustls::Error) -> String {
                 CertificateError::ApplicationVerificationFailure => {
                     "it does not match the pinned SHA-256".to_string()
                 }
-                other => format!("{other:?}"),
+                other => certificate_problem_in_words(other),
             };
             format!("certificate verification failed: {why}")
         }
         E::AlertReceived(alert) => format!("handshake failure: the server sent alert {alert:?}"),
         other => format!("handshake failure: {other}"),
+    }
+}
+
+/// The less common certificate failures, said in words with what to do about them (never the
+/// Debug form of a library's error).
+fn certificate_problem_in_words(err: &CertificateError) -> String {
+    let debug = format!("{err:?}");
+    let has = |name: &str| debug.contains(name);
+    if has("CaUsedAsEndEntity") {
+        "the server presents a CA certificate as its own (a self-signed certificate that is \
+         also its own CA): trust it by pinning its SHA-256 (TlsOptions::pinned_sha256, \
+         ftp_options_add_tls_pin), or give the server a certificate signed by a CA"
+            .into()
+    } else if has("Revoked") {
+        "the certificate was revoked".into()
+    } else if has("BadSignature") || has("InvalidSignature") {
+        "the certificate's signature does not verify".into()
+    } else if has("BadEncoding") || has("BadDer") {
+        "the certificate is malformed".into()
+    } else if has("NotValidForName") {
+        "name mismatch (the certificate is not valid for this host)".into()
+    } else if has("UnsupportedSignatureAlgorithm") || has("UnsupportedCriticalExtension") {
+        "the certificate uses an algorithm or a critical extension this client does not \
+         support"
+            .into()
+    } else if has("InvalidPurpose") || has("RequiredEkuNotFound") {
+        "the certificate is not meant for TLS servers (extended key usage)".into()
+    } else if has("PathLenConstraintViolated") || has("NameConstraintViolation") {
+        "the certificate chain breaks its CA's constraints".into()
+    } else {
+        "the certificate could not be verified (an unusual chain or certificate); pin its \
+         SHA-256 if you trust this server, or give it a certificate from a CA"
+            .into()
     }
 }
 

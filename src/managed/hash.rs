@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::protocol::hash::parse_hash_reply;
 use crate::protocol::Command;
 
 impl Client {
@@ -33,18 +34,12 @@ impl Client {
     pub fn remote_sha256(&mut self, path: impl AsRef<[u8]>) -> Result<String> {
         let command = Command::with_arg("HASH", path)?;
         let reply = self.expect(&command, |c| c == 213)?;
-        // "213 SHA-256 0-49 169cd22282da7f147cb491e559e9dd filename"
-        let mut fields = reply.first_line_text().split_whitespace();
-        let algorithm = fields.next().unwrap_or("");
-        let _range = fields.next();
-        let hex = fields.next().unwrap_or("").to_ascii_lowercase();
-        if !algorithm.eq_ignore_ascii_case("SHA-256")
-            || hex.len() != 64
-            || !hex.bytes().all(|b| b.is_ascii_hexdigit())
-        {
+        let hash = parse_hash_reply(&reply).map_err(|why| Error::protocol(command.shown(), why))?;
+        let hex = hash.hex;
+        if !hash.algorithm.eq_ignore_ascii_case("SHA-256") || hex.len() != 64 || hash.start != 0 {
             return Err(Error::protocol(
                 command.shown(),
-                format!("not a SHA-256 HASH reply: {reply}"),
+                format!("not a SHA-256 HASH of the whole file: {reply}"),
             ));
         }
         Ok(hex)

@@ -6,6 +6,7 @@ pub mod address;
 pub mod ascii;
 pub mod command;
 pub mod feat;
+pub mod hash;
 pub mod reply;
 pub mod text;
 pub mod time;
