@@ -9,8 +9,9 @@ sent SIGTERM or SIGINT, or its standard input closes (so a test harness that die
 servers with it). Port 0 (the default) picks a free port.
 
 pyftpdlib runs in this process (run it with the venv's python, see install.sh). vsftpd runs as
-a child with a config written next to the root; it must run as root and logs in the local user
-`ftpctest` (install.sh creates it).
+a child, from the Debian build install.sh unpacked into target/servers, with a config written
+next to the root; it must run as root and logs in the local user `ftpctest` (install.sh creates
+it) through the PAM service `ftpc-vsftpd`.
 """
 
 import argparse
@@ -25,6 +26,10 @@ import time
 
 USER = "ftpctest"
 PASSWORD = "ftpc-test-pw"
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SERVERS = os.path.join(TOP, "target", "servers")
+PAM_SERVICE = "ftpc-vsftpd"
+INSTALL = "run scripts/servers/install.sh (as root)"
 
 
 def free_port(host):
@@ -116,10 +121,11 @@ def run_pyftpdlib(args):
 
 
 def vsftpd_binary():
-    for path in ("/usr/sbin/vsftpd", "/usr/local/sbin/vsftpd"):
-        if os.path.exists(path):
-            return path
-    sys.exit("vsftpd is not installed: run scripts/servers/install.sh")
+    """Debian's vsftpd, which install.sh unpacked into target/servers/vsftpd."""
+    path = os.path.join(SERVERS, "vsftpd", "usr", "sbin", "vsftpd")
+    if not os.access(path, os.X_OK):
+        sys.exit(f"vsftpd is not installed ({path} is missing): {INSTALL}")
+    return path
 
 
 def run_vsftpd(args):
@@ -128,7 +134,9 @@ def run_vsftpd(args):
     try:
         user = pwd.getpwnam(USER)
     except KeyError:
-        sys.exit(f"user {USER} is missing: run scripts/servers/install.sh")
+        sys.exit(f"user {USER} is missing: {INSTALL}")
+    if not os.path.exists(f"/etc/pam.d/{PAM_SERVICE}"):
+        sys.exit(f"PAM service {PAM_SERVICE} is missing: {INSTALL}")
     root = os.path.abspath(args.root)
     os.chown(root, user.pw_uid, user.pw_gid)
     state = root.rstrip("/") + ".vsftpd"
@@ -158,7 +166,9 @@ def run_vsftpd(args):
         "port_enable=YES",
         "connect_from_port_20=NO",
         f"secure_chroot_dir={empty}",
-        "pam_service_name=vsftpd",
+        # The project's PAM service (install.sh): Debian's `vsftpd` one requires a login
+        # shell, which the test user does not have.
+        f"pam_service_name={PAM_SERVICE}",
         "utf8_filesystem=YES",
         # TYPE A as RFC 959 means it (vsftpd's default leaves bytes unconverted).
         "ascii_upload_enable=YES",
