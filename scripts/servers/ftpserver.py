@@ -9,9 +9,11 @@ sent SIGTERM or SIGINT, or its standard input closes (so a test harness that die
 servers with it). Port 0 (the default) picks a free port.
 
 pyftpdlib runs in this process (run it with the venv's python, see install.sh). vsftpd runs as
-a child, from the Debian build install.sh unpacked into target/servers, with a config written
-next to the root; it must run as root and logs in the local user `ftpctest` (install.sh creates
-it) through the PAM service `ftpc-vsftpd`.
+a child, from the Debian build install.sh unpacked into target/servers, with its configuration
+and log in a state directory next to the root (`ROOT.vsftpd`); it must run as root and logs in
+the local user `ftpctest` (install.sh creates it) through the PAM service `ftpc-vsftpd`. The
+child runs in a session of its own; stopping kills it and every process descended from this
+launcher (the per-connection processes too), by PID, and nothing else on the machine.
 """
 
 import argparse
@@ -120,27 +122,157 @@ def run_pyftpdlib(args):
     server.serve_forever(handle_exit=True)
 
 
-def vsftpd_binary():
-    """Debian's vsftpd, which install.sh unpacked into target/servers/vsftpd."""
-    path = os.path.join(SERVERS, "vsftpd", "usr", "sbin", "vsftpd")
+def program(package, rel):
+    """A program from a Debian package install.sh unpacked into target/servers/PACKAGE."""
+    path = os.path.join(SERVERS, package, rel)
     if not os.access(path, os.X_OK):
-        sys.exit(f"vsftpd is not installed ({path} is missing): {INSTALL}")
+        sys.exit(f"{package} is not installed ({path} is missing): {INSTALL}")
     return path
 
 
-def run_vsftpd(args):
+def prepare(args, kind):
+    """Checks for root and the test user, hands the root to the test user and makes the state
+    directory (configuration, logs, run files). Returns (user, root, state)."""
     if os.geteuid() != 0:
-        sys.exit("vsftpd must be started as root")
+        sys.exit(f"{kind} must be started as root")
     try:
         user = pwd.getpwnam(USER)
     except KeyError:
         sys.exit(f"user {USER} is missing: {INSTALL}")
-    if not os.path.exists(f"/etc/pam.d/{PAM_SERVICE}"):
-        sys.exit(f"PAM service {PAM_SERVICE} is missing: {INSTALL}")
     root = os.path.abspath(args.root)
     os.chown(root, user.pw_uid, user.pw_gid)
-    state = root.rstrip("/") + ".vsftpd"
+    state = root.rstrip("/") + "." + kind
     os.makedirs(state, exist_ok=True)
+    # ProFTPD refuses an AuthUserFile in a directory others may write to.
+    os.chmod(state, 0o755)
+    return user, root, state
+
+
+def write_private(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+def become_subreaper():
+    """Makes processes that the server's processes leave behind (their parent gone) children
+    of this launcher instead of init, so that they stay in its process tree and are stopped
+    with it."""
+    try:
+        import ctypes
+
+        PR_SET_CHILD_SUBREAPER = 36
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def processes():
+    """pid -> (parent pid, state letter) for every process, from /proc."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        out[int(name)] = (int(fields[1]), fields[0])
+    return out
+
+
+def descendants(pid, table):
+    children = {}
+    for child, (parent, _) in table.items():
+        children.setdefault(parent, []).append(child)
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def kill_descendants():
+    """Kills every process descended from this one, and no other: each is stopped first
+    (SIGSTOP) and the tree scanned again until no new one appears, since a stopped process
+    cannot fork; then all of them get SIGKILL. Found through /proc's parent links, because
+    vsftpd makes each session a session leader of its own (setsid), out of reach of the
+    listener's process group."""
+    stopped = set()
+    for _ in range(100):
+        new = descendants(os.getpid(), processes()) - stopped
+        if not new:
+            break
+        for pid in new:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except OSError:
+                pass
+        stopped |= new
+    for pid in stopped:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def reap_orphans(child):
+    """Collects the exit status of processes this launcher adopted as subreaper (all but
+    `child`, which the main thread waits for), so they do not linger as zombies."""
+    while True:
+        time.sleep(1)
+        for pid, (parent, state) in processes().items():
+            if parent == os.getpid() and state == "Z" and pid != child.pid:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except OSError:
+                    pass
+
+
+def supervise(kind, argv, host, ports, state, on_exit=None):
+    """Runs a server child in a session and process group of its own, prints READY once it
+    listens on every one of `ports` (the first is the one reported), and ends it with every
+    process it started (listener and per-connection processes) on SIGTERM, SIGINT, stdin
+    closing or the child's own exit. Never returns."""
+    become_subreaper()
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
+    threading.Thread(target=reap_orphans, args=(child,), daemon=True).start()
+
+    def kill_all():
+        kill_descendants()
+        if on_exit is not None:
+            on_exit()
+
+    def stop(*_):
+        # No wait() here: the main thread is already in child.wait(), and a second wait from a
+        # signal handler stalls on Popen's lock.
+        kill_all()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    exit_when_stdin_closes(stop)
+    for port in ports:
+        if not wait_listening(host, port, child=child):
+            kill_all()
+            logs = ", ".join(sorted(os.listdir(state)))
+            sys.exit(
+                f"{kind} did not start listening on {host}:{port} (exit status "
+                f"{child.poll()}); its files in {state}: {logs}"
+            )
+    print(f"READY {ports[0]}", flush=True)
+    child.wait()
+    kill_all()
+    sys.exit(f"{kind} exited with {child.returncode}; see the logs in {state}")
+
+
+def run_vsftpd(args):
+    user, root, state = prepare(args, "vsftpd")
+    if not os.path.exists(f"/etc/pam.d/{PAM_SERVICE}"):
+        sys.exit(f"PAM service {PAM_SERVICE} is missing: {INSTALL}")
     empty = os.path.join(state, "empty")
     os.makedirs(empty, exist_ok=True)
     port = args.port or free_port(args.host)
@@ -200,30 +332,8 @@ def run_vsftpd(args):
             f"implicit_ssl={'YES' if args.tls == 'implicit' else 'NO'}",
         ]
     conf = os.path.join(state, "vsftpd.conf")
-    with open(conf, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.chmod(conf, 0o600)
-    child = subprocess.Popen([vsftpd_binary(), conf], stdin=subprocess.DEVNULL)
-
-    def stop(*_):
-        # The listener and every session process (which ignore SIGTERM) go at once. No wait()
-        # here: the main thread is already in child.wait(), and a second wait from a signal
-        # handler stalls on Popen's lock.
-        subprocess.run(["pkill", "-KILL", "-f", f"vsftpd {conf}"], check=False)
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    exit_when_stdin_closes(stop)
-    if not wait_listening(args.host, port, child=child):
-        child.kill()
-        sys.exit(
-            f"vsftpd did not start listening on {args.host}:{port} (exit status "
-            f"{child.poll()}); config {conf}, log {state}/vsftpd.log"
-        )
-    print(f"READY {port}", flush=True)
-    child.wait()
-    sys.exit(f"vsftpd exited with {child.returncode}; see {state}/vsftpd.log")
+    write_private(conf, "\n".join(lines) + "\n")
+    supervise("vsftpd", [program("vsftpd", "usr/sbin/vsftpd"), conf], args.host, [port], state)
 
 
 def main():
@@ -242,11 +352,14 @@ def main():
         sys.exit("test servers bind to loopback only")
     if args.tls != "none" and not (args.cert and args.key):
         sys.exit("--tls needs --cert and --key (see make-certs.sh)")
+    if args.cert:
+        args.cert, args.key = os.path.abspath(args.cert), os.path.abspath(args.key)
     os.makedirs(args.root, exist_ok=True)
-    if args.server == "pyftpdlib":
-        run_pyftpdlib(args)
-    else:
-        run_vsftpd(args)
+    run = {
+        "pyftpdlib": run_pyftpdlib,
+        "vsftpd": run_vsftpd,
+    }[args.server]
+    run(args)
 
 
 if __name__ == "__main__":
