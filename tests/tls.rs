@@ -42,13 +42,13 @@ fn many_transfers(kind: Kind, tls: Tls, level: TlsLevel, version: TlsVersion, mo
             data_connections += 1;
             assert_eq!(sha256(&back), sha256(data), "{name}");
         }
-        let entries: Vec<Entry> = match kind {
-            Kind::Pyftpdlib => ftp.mlsd(None).unwrap().collect::<Result<_, _>>().unwrap(),
-            Kind::Vsftpd => ftp
-                .list_entries(None)
+        let entries: Vec<Entry> = if kind.has_mlsd() {
+            ftp.mlsd(None).unwrap().collect::<Result<_, _>>().unwrap()
+        } else {
+            ftp.list_entries(None)
                 .unwrap()
                 .collect::<Result<_, _>>()
-                .unwrap(),
+                .unwrap()
         };
         data_connections += 1;
         assert_eq!(ftp.last_data_tls_resumed(), Some(true));
