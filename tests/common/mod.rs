@@ -58,6 +58,13 @@ impl Kind {
         matches!(self, Kind::Vsftpd | Kind::Proftpd)
     }
 
+    /// Whether the server resumes the control connection's TLS session on data connections
+    /// when the client offers it. Pure-FTPd does under TLS 1.2, never under TLS 1.3 (a full
+    /// handshake each time, also for OpenSSL clients; measured with Python's ssl module).
+    pub fn resumes_tls_sessions(self, version: ftpc::TlsVersion) -> bool {
+        self != Kind::PureFtpd || version == ftpc::TlsVersion::Tls12
+    }
+
     /// Whether the server has MLSD/MLST (vsftpd has neither).
     pub fn has_mlsd(self) -> bool {
         self != Kind::Vsftpd
