@@ -1,6 +1,7 @@
-//! Listings against both real servers: MLSD and MLST (pyftpdlib), parsed LIST (both; the only
-//! structured listing vsftpd offers), NLST, names with spaces, `;`, unicode and bytes that are
-//! not UTF-8, and listings stopped early.
+//! Listings against all four real servers: MLSD and MLST (all but vsftpd), parsed LIST (all; the
+//! only structured listing vsftpd offers), NLST, names with spaces, `;`, unicode and bytes that
+//! are not UTF-8, and listings stopped early. Pure-FTPd (run with -D, dot files shown) lists `.`
+//! and `..` in LIST and NLST too.
 
 mod common;
 
@@ -67,21 +68,19 @@ fn parsed_list(kind: Kind, mode: Mode) {
     assert_eq!(plain.unix_mode(), Some(0o666));
     assert!(plain.raw().ends_with(" plain.txt"), "{}", plain.raw());
 
-    // The raw lines, the line callback and NLST agree with it.
+    // The raw lines and NLST agree with it.
+    let dots: &[&str] = if kind == Kind::PureFtpd {
+        &[".", ".."]
+    } else {
+        &[]
+    };
     let raw = ftp.list(None).expect("LIST raw");
-    assert_eq!(raw.len(), NAMES.len() + 1, "{raw:?}");
-    let mut count = 0;
-    ftp.list_lines(Some(b"sub dir"), &mut |line| {
-        assert!(line.ends_with(b" inner.txt"), "{line:?}");
-        count += 1;
-        Flow::Continue
-    })
-    .unwrap();
-    assert_eq!(count, 1);
+    assert_eq!(raw.len(), NAMES.len() + 1 + dots.len(), "{raw:?}");
     let mut names = ftp.nlst(None).expect("NLST");
     names.sort();
     let mut want: Vec<String> = NAMES.iter().map(|s| s.to_string()).collect();
     want.push("sub dir".into());
+    want.extend(dots.iter().map(|s| s.to_string()));
     want.sort();
     assert_eq!(names, want);
     // A listing stopped by its callback leaves the session usable.
@@ -90,6 +89,21 @@ fn parsed_list(kind: Kind, mode: Mode) {
         .expect_err("stopped");
     assert!(matches!(err, Error::Aborted { .. }), "{err}");
     assert_eq!(ftp.pwd().unwrap(), "/");
+
+    // LIST of a directory whose name has a space. Pure-FTPd splits LIST's argument at spaces
+    // as `ls` would (`LIST sub dir` gets `226 0 matches total`; `LIST sub\ dir` works).
+    let mut lines = Vec::new();
+    ftp.list_lines(Some(b"sub dir"), &mut |line| {
+        lines.push(String::from_utf8_lossy(line).into_owned());
+        Flow::Continue
+    })
+    .unwrap();
+    assert_eq!(lines.len(), 1 + dots.len(), "{lines:?}");
+    assert_eq!(
+        lines.iter().filter(|l| l.ends_with(" inner.txt")).count(),
+        1,
+        "{lines:?}"
+    );
 }
 
 #[test]
@@ -113,11 +127,31 @@ fn parsed_list_vsftpd_eprt() {
 }
 
 #[test]
-fn mlsd_and_mlst_pyftpdlib() {
-    let server = Server::start(Kind::Pyftpdlib);
+fn parsed_list_proftpd_epsv() {
+    parsed_list(Kind::Proftpd, Mode::Epsv);
+}
+
+#[test]
+fn parsed_list_proftpd_port() {
+    parsed_list(Kind::Proftpd, Mode::Port);
+}
+
+#[test]
+fn parsed_list_pureftpd_pasv() {
+    parsed_list(Kind::PureFtpd, Mode::Pasv);
+}
+
+#[test]
+fn parsed_list_pureftpd_eprt() {
+    parsed_list(Kind::PureFtpd, Mode::Eprt);
+}
+
+fn mlsd_and_mlst(kind: Kind) {
+    let server = Server::start(kind);
     populate(&server);
     let mut ftp = server.client(Mode::Epsv);
-    // Ask for more facts than the default set, to see any fact by name.
+    // Ask for more facts than the default set, to see any fact by name (Pure-FTPd has no
+    // perm fact).
     ftp.voidcmd("OPTS MLST type;size;modify;perm;unique;unix.mode;")
         .expect("OPTS MLST");
     let entries: Vec<Entry> = ftp
@@ -128,11 +162,20 @@ fn mlsd_and_mlst_pyftpdlib() {
     let entries = by_name(entries);
     check_entries(&entries);
     let e = &entries["semi;colon; name.txt"];
-    assert!(e.perm().is_some_and(|p| p.contains('r')), "{e:?}");
+    if kind == Kind::PureFtpd {
+        assert_eq!(e.perm(), None, "{e:?}");
+    } else {
+        assert!(e.perm().is_some_and(|p| p.contains('r')), "{e:?}");
+    }
     assert!(e.unique().is_some(), "{e:?}");
     assert_eq!(e.unix_mode(), Some(0o666));
-    // pyftpdlib sends Python's octal literal; the fact keeps it as sent.
-    assert_eq!(e.fact("UNIX.MODE"), Some("0o666"));
+    // pyftpdlib sends Python's octal literal, the others C's; the fact keeps it as sent.
+    let mode = if kind == Kind::Pyftpdlib {
+        "0o666"
+    } else {
+        "0666"
+    };
+    assert_eq!(e.fact("UNIX.MODE"), Some(mode));
 
     // MLSD of a subdirectory, by path.
     let inner: Vec<Entry> = ftp
@@ -153,8 +196,22 @@ fn mlsd_and_mlst_pyftpdlib() {
 }
 
 #[test]
-fn mlsd_streams_and_stops_early() {
-    let server = Server::start(Kind::Pyftpdlib);
+fn mlsd_and_mlst_pyftpdlib() {
+    mlsd_and_mlst(Kind::Pyftpdlib);
+}
+
+#[test]
+fn mlsd_and_mlst_proftpd() {
+    mlsd_and_mlst(Kind::Proftpd);
+}
+
+#[test]
+fn mlsd_and_mlst_pureftpd() {
+    mlsd_and_mlst(Kind::PureFtpd);
+}
+
+fn mlsd_streams_and_stops_early(kind: Kind) {
+    let server = Server::start(kind);
     for i in 0..3000 {
         server.put_file(&format!("file-{i:05}.dat"), b"");
     }
@@ -180,6 +237,21 @@ fn mlsd_streams_and_stops_early() {
     assert_eq!(ftp.noop().unwrap().code(), 200);
     let all = ftp.mlsd(None).unwrap().filter(|e| e.is_ok()).count();
     assert!(all >= 3000, "{all}");
+}
+
+#[test]
+fn mlsd_streams_and_stops_early_pyftpdlib() {
+    mlsd_streams_and_stops_early(Kind::Pyftpdlib);
+}
+
+#[test]
+fn mlsd_streams_and_stops_early_proftpd() {
+    mlsd_streams_and_stops_early(Kind::Proftpd);
+}
+
+#[test]
+fn mlsd_streams_and_stops_early_pureftpd() {
+    mlsd_streams_and_stops_early(Kind::PureFtpd);
 }
 
 #[test]

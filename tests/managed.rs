@@ -1,5 +1,5 @@
-//! The production layer against the real servers: transfers interrupted by a server restart
-//! resume byte-identically, a changed remote file restarts the download, 5xx is never
+//! The production layer against the four real servers: transfers interrupted by a server
+//! restart resume byte-identically, a changed remote file restarts the download, 5xx is never
 //! retried, mkdir -p, structured listings, sync and mirror.
 
 mod common;
@@ -228,6 +228,46 @@ fn upload_resumes_after_restart_pyftpdlib_tls() {
 }
 
 #[test]
+fn download_resumes_after_restart_proftpd() {
+    interrupted_download(Kind::Proftpd, false, false);
+}
+
+#[test]
+fn download_resumes_after_restart_proftpd_tls() {
+    interrupted_download(Kind::Proftpd, true, false);
+}
+
+#[test]
+fn download_resumes_after_restart_pureftpd() {
+    interrupted_download(Kind::PureFtpd, false, false);
+}
+
+#[test]
+fn download_resumes_after_restart_pureftpd_tls() {
+    interrupted_download(Kind::PureFtpd, true, false);
+}
+
+#[test]
+fn upload_resumes_after_restart_proftpd() {
+    interrupted_upload(Kind::Proftpd, false);
+}
+
+#[test]
+fn upload_resumes_after_restart_proftpd_tls() {
+    interrupted_upload(Kind::Proftpd, true);
+}
+
+#[test]
+fn upload_resumes_after_restart_pureftpd() {
+    interrupted_upload(Kind::PureFtpd, false);
+}
+
+#[test]
+fn upload_resumes_after_restart_pureftpd_tls() {
+    interrupted_upload(Kind::PureFtpd, true);
+}
+
+#[test]
 fn permanent_errors_are_not_retried() {
     let server = Server::start(Kind::Vsftpd);
     let mut ftp = client_for(&server, false);
@@ -312,6 +352,16 @@ fn directories_pyftpdlib() {
 #[test]
 fn directories_vsftpd() {
     directories(Kind::Vsftpd);
+}
+
+#[test]
+fn directories_proftpd() {
+    directories(Kind::Proftpd);
+}
+
+#[test]
+fn directories_pureftpd() {
+    directories(Kind::PureFtpd);
 }
 
 /// Every file under `root`, as relative path → SHA-256, skipping ftpc's partial files.
@@ -486,4 +536,24 @@ fn sync_vsftpd_tls() {
 #[test]
 fn sync_pyftpdlib_tls() {
     sync_round_trip(Kind::Pyftpdlib, true);
+}
+
+#[test]
+fn sync_proftpd() {
+    sync_round_trip(Kind::Proftpd, false);
+}
+
+#[test]
+fn sync_proftpd_tls() {
+    sync_round_trip(Kind::Proftpd, true);
+}
+
+#[test]
+fn sync_pureftpd() {
+    sync_round_trip(Kind::PureFtpd, false);
+}
+
+#[test]
+fn sync_pureftpd_tls() {
+    sync_round_trip(Kind::PureFtpd, true);
 }

@@ -247,11 +247,13 @@ fn data_stream(kind: Kind, mode: Mode) {
     assert_eq!(server.read_file("raw.bin"), data);
 
     // Download with an offset through the raw stream; the expected size is announced by
-    // vsftpd's 150 reply (pyftpdlib announces none).
+    // vsftpd's and ProFTPD's 150 reply (pyftpdlib and Pure-FTPd announce none).
     let mut stream = ftp.open_data("RETR raw.bin", 0).unwrap();
     match kind {
-        Kind::Vsftpd => assert_eq!(stream.expected_size(), Some(data.len() as u64)),
-        Kind::Pyftpdlib => assert_eq!(stream.expected_size(), None),
+        Kind::Vsftpd | Kind::Proftpd => {
+            assert_eq!(stream.expected_size(), Some(data.len() as u64))
+        }
+        Kind::Pyftpdlib | Kind::PureFtpd => assert_eq!(stream.expected_size(), None),
     }
     let mut back = Vec::new();
     stream.read_to_end(&mut back).unwrap();

@@ -1,6 +1,7 @@
 //! FTPS against the real servers: explicit and implicit, PROT P and PROT C, TLS 1.2 and 1.3,
-//! session reuse that vsftpd's require_ssl_reuse accepts on every data connection, and
-//! certificate verification with a test CA.
+//! session reuse that vsftpd's require_ssl_reuse and ProFTPD's default accept on every data
+//! connection (Pure-FTPd resumes under TLS 1.2 only, and does not require it), long runs of
+//! uploads and downloads on one session, and certificate verification with a test CA.
 
 mod common;
 
@@ -9,7 +10,8 @@ use std::io::Read;
 use common::{cert_dir, pattern, sha256, Kind, Mode, Server, Tls, PASSWORD, USER};
 use ftpc::{Client, DataProtection, Entry, Error, TlsLevel, TlsVersion};
 
-/// Ten and more data connections of mixed kinds on one TLS session, each resumed.
+/// Ten and more data connections of mixed kinds on one TLS session, each resumed (where the
+/// server resumes at all).
 fn many_transfers(kind: Kind, tls: Tls, level: TlsLevel, version: TlsVersion, mode: Mode) {
     let server = Server::start_tls(kind, tls, "server");
     let mut options = server.tls_options(mode, level);
@@ -17,6 +19,7 @@ fn many_transfers(kind: Kind, tls: Tls, level: TlsLevel, version: TlsVersion, mo
     options.tls.max_version = Some(version);
     let mut ftp = server.client_with(options);
     assert!(ftp.is_tls());
+    let resumed = Some(kind.resumes_tls_sessions(version));
     let payloads: Vec<Vec<u8>> = (0..4)
         .map(|i| pattern([0, 1, 777_777, 3 * 1024 * 1024 + 5][i], i as u64 + 40))
         .collect();
@@ -24,34 +27,38 @@ fn many_transfers(kind: Kind, tls: Tls, level: TlsLevel, version: TlsVersion, mo
     for round in 0..3 {
         for (i, data) in payloads.iter().enumerate() {
             let name = format!("f{round}-{i}.bin");
-            ftp.stor(&name, &mut &data[..]).expect("STOR over TLS");
+            let what = format!("STOR #{data_connections} {name} over {version:?}");
+            server.check(ftp.stor(&name, &mut &data[..]), &what);
             assert_eq!(
                 ftp.last_data_tls_resumed(),
-                Some(true),
-                "STOR #{data_connections}"
+                resumed,
+                "{what}\n{}",
+                server.log()
             );
             data_connections += 1;
             assert_eq!(sha256(&server.read_file(&name)), sha256(data));
             let mut back = Vec::new();
-            ftp.retr(&name, &mut back).expect("RETR over TLS");
+            let what = format!("RETR #{data_connections} {name} over {version:?}");
+            server.check(ftp.retr(&name, &mut back), &what);
             assert_eq!(
                 ftp.last_data_tls_resumed(),
-                Some(true),
-                "RETR #{data_connections}"
+                resumed,
+                "{what}\n{}",
+                server.log()
             );
             data_connections += 1;
             assert_eq!(sha256(&back), sha256(data), "{name}");
         }
-        let entries: Vec<Entry> = match kind {
-            Kind::Pyftpdlib => ftp.mlsd(None).unwrap().collect::<Result<_, _>>().unwrap(),
-            Kind::Vsftpd => ftp
-                .list_entries(None)
+        let entries: Vec<Entry> = if kind.has_mlsd() {
+            ftp.mlsd(None).unwrap().collect::<Result<_, _>>().unwrap()
+        } else {
+            ftp.list_entries(None)
                 .unwrap()
                 .collect::<Result<_, _>>()
-                .unwrap(),
+                .unwrap()
         };
         data_connections += 1;
-        assert_eq!(ftp.last_data_tls_resumed(), Some(true));
+        assert_eq!(ftp.last_data_tls_resumed(), resumed);
         let files = entries.iter().filter(|e| e.is_file()).count();
         assert_eq!(files, 4 * (round + 1));
     }
@@ -159,6 +166,148 @@ fn pyftpdlib_implicit_tls12() {
     );
 }
 
+#[test]
+fn proftpd_explicit_tls12() {
+    many_transfers(
+        Kind::Proftpd,
+        Tls::Explicit,
+        TlsLevel::All,
+        TlsVersion::Tls12,
+        Mode::Epsv,
+    );
+}
+
+#[test]
+fn proftpd_explicit_tls13() {
+    many_transfers(
+        Kind::Proftpd,
+        Tls::Explicit,
+        TlsLevel::All,
+        TlsVersion::Tls13,
+        Mode::Pasv,
+    );
+}
+
+#[test]
+fn proftpd_explicit_tls13_active() {
+    many_transfers(
+        Kind::Proftpd,
+        Tls::Explicit,
+        TlsLevel::Control,
+        TlsVersion::Tls13,
+        Mode::Port,
+    );
+}
+
+#[test]
+fn proftpd_implicit_tls12() {
+    many_transfers(
+        Kind::Proftpd,
+        Tls::Implicit,
+        TlsLevel::Implicit,
+        TlsVersion::Tls12,
+        Mode::Eprt,
+    );
+}
+
+#[test]
+fn proftpd_implicit_tls13() {
+    many_transfers(
+        Kind::Proftpd,
+        Tls::Implicit,
+        TlsLevel::Implicit,
+        TlsVersion::Tls13,
+        Mode::Epsv,
+    );
+}
+
+#[test]
+fn pureftpd_explicit_tls12() {
+    many_transfers(
+        Kind::PureFtpd,
+        Tls::Explicit,
+        TlsLevel::All,
+        TlsVersion::Tls12,
+        Mode::Epsv,
+    );
+}
+
+#[test]
+fn pureftpd_explicit_tls13() {
+    many_transfers(
+        Kind::PureFtpd,
+        Tls::Explicit,
+        TlsLevel::All,
+        TlsVersion::Tls13,
+        Mode::Port,
+    );
+}
+
+/// Twenty uploads in a row, then twenty downloads, on one session: every data connection
+/// must resume the control connection's TLS session (vsftpd and ProFTPD refuse one that
+/// does not), and every file arrives intact.
+fn in_a_row(kind: Kind, tls: Tls, version: TlsVersion) {
+    let server = Server::start_tls(kind, tls, "server");
+    let level = match tls {
+        Tls::Implicit => TlsLevel::Implicit,
+        _ => TlsLevel::All,
+    };
+    let mut options = server.tls_options(Mode::Epsv, level);
+    options.tls.min_version = Some(version);
+    options.tls.max_version = Some(version);
+    let mut ftp = server.client_with(options);
+    let payloads: Vec<Vec<u8>> = (0..20)
+        .map(|i| pattern(1000 + i * 37_501, i as u64 + 200))
+        .collect();
+    let what = |op: &str, i: usize| format!("{op} #{} of 20 in a row, {version:?}", i + 1);
+    for (i, data) in payloads.iter().enumerate() {
+        let name = format!("row-{i}.bin");
+        server.check(ftp.stor(&name, &mut &data[..]), &what("STOR", i));
+        assert_eq!(
+            ftp.last_data_tls_resumed(),
+            Some(true),
+            "{}\n{}",
+            what("STOR", i),
+            server.log()
+        );
+        assert_eq!(sha256(&server.read_file(&name)), sha256(data), "{name}");
+    }
+    for (i, data) in payloads.iter().enumerate() {
+        let name = format!("row-{i}.bin");
+        let mut back = Vec::new();
+        server.check(ftp.retr(&name, &mut back), &what("RETR", i));
+        assert_eq!(
+            ftp.last_data_tls_resumed(),
+            Some(true),
+            "{}\n{}",
+            what("RETR", i),
+            server.log()
+        );
+        assert_eq!(sha256(&back), sha256(data), "{name}");
+    }
+    server.check(ftp.quit(), "QUIT");
+}
+
+macro_rules! in_a_row {
+    ($($name:ident: $kind:ident, $tls:ident, $version:ident;)*) => {
+        $(#[test]
+        fn $name() {
+            in_a_row(Kind::$kind, Tls::$tls, TlsVersion::$version);
+        })*
+    };
+}
+
+in_a_row! {
+    in_a_row_proftpd_explicit_tls12: Proftpd, Explicit, Tls12;
+    in_a_row_proftpd_explicit_tls13: Proftpd, Explicit, Tls13;
+    in_a_row_proftpd_implicit_tls12: Proftpd, Implicit, Tls12;
+    in_a_row_proftpd_implicit_tls13: Proftpd, Implicit, Tls13;
+    in_a_row_vsftpd_explicit_tls12: Vsftpd, Explicit, Tls12;
+    in_a_row_vsftpd_explicit_tls13: Vsftpd, Explicit, Tls13;
+    in_a_row_vsftpd_implicit_tls12: Vsftpd, Implicit, Tls12;
+    in_a_row_vsftpd_implicit_tls13: Vsftpd, Implicit, Tls13;
+}
+
 fn prot_clear(kind: Kind) {
     let server = Server::start_tls(kind, Tls::Explicit, "server");
     let mut options = server.tls_options(Mode::Epsv, TlsLevel::Control);
@@ -182,6 +331,16 @@ fn prot_clear_pyftpdlib() {
 #[test]
 fn prot_clear_vsftpd() {
     prot_clear(Kind::Vsftpd);
+}
+
+#[test]
+fn prot_clear_proftpd() {
+    prot_clear(Kind::Proftpd);
+}
+
+#[test]
+fn prot_clear_pureftpd() {
+    prot_clear(Kind::PureFtpd);
 }
 
 #[test]
@@ -217,6 +376,30 @@ fn vsftpd_without_session_reuse_says_why() {
         "{err}"
     );
     assert!(!ftp.is_usable());
+}
+
+#[test]
+fn proftpd_without_session_reuse_says_why() {
+    let server = Server::start_tls(Kind::Proftpd, Tls::Explicit, "server");
+    let mut options = server.tls_options(Mode::Epsv, TlsLevel::All);
+    options.tls.session_reuse = false;
+    let mut ftp = server.client_with(options);
+    let data = pattern(10_000, 1);
+    server.put_file("x.bin", &data);
+    let err = ftp.retr("x.bin", &mut Vec::new()).unwrap_err();
+    // `425 Unable to build data connection: Operation not permitted`; the TLS log says why.
+    assert_eq!(err.reply_code(), 425, "{err}");
+    assert!(
+        err.to_string()
+            .contains("did not resume the control connection's TLS session"),
+        "{err}"
+    );
+    assert_eq!(ftp.last_data_tls_resumed(), Some(false));
+    let log = server.log();
+    assert!(log.contains("client did not reuse TLS session"), "{log}");
+    // ProFTPD keeps the session.
+    assert_eq!(ftp.pwd().unwrap(), "/");
+    assert!(ftp.is_usable());
 }
 
 #[test]
@@ -365,9 +548,8 @@ fn openssl_spki_pin(cert: &std::path::Path) -> String {
     format!("sha256//{}", String::from_utf8(out.stdout).unwrap().trim())
 }
 
-#[test]
-fn raw_stream_and_abort_over_tls() {
-    let server = Server::start_tls(Kind::Vsftpd, Tls::Explicit, "server");
+fn raw_stream_and_abort_over_tls(kind: Kind) {
+    let server = Server::start_tls(kind, Tls::Explicit, "server");
     let data = pattern(16 * 1024 * 1024, 3);
     server.put_file("big.bin", &data);
     let mut ftp = server.client_with(server.tls_options(Mode::Epsv, TlsLevel::All));
@@ -376,12 +558,31 @@ fn raw_stream_and_abort_over_tls() {
         let mut head = [0u8; 4096];
         stream.read_exact(&mut head).unwrap();
         assert_eq!(&head[..], &data[..4096]);
-        stream.abort().unwrap();
+        server.check(stream.abort(), "ABOR of a TLS download");
     }
     let mut back = Vec::new();
-    ftp.retr("big.bin", &mut back).unwrap();
+    server.check(ftp.retr("big.bin", &mut back), "RETR after ABOR");
     assert_eq!(sha256(&back), sha256(&data));
-    assert_eq!(ftp.last_data_tls_resumed(), Some(true));
+    // TLS 1.3 is negotiated.
+    assert_eq!(
+        ftp.last_data_tls_resumed(),
+        Some(kind.resumes_tls_sessions(TlsVersion::Tls13))
+    );
+}
+
+#[test]
+fn raw_stream_and_abort_over_tls_vsftpd() {
+    raw_stream_and_abort_over_tls(Kind::Vsftpd);
+}
+
+#[test]
+fn raw_stream_and_abort_over_tls_proftpd() {
+    raw_stream_and_abort_over_tls(Kind::Proftpd);
+}
+
+#[test]
+fn raw_stream_and_abort_over_tls_pureftpd() {
+    raw_stream_and_abort_over_tls(Kind::PureFtpd);
 }
 
 #[test]

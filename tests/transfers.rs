@@ -1,5 +1,5 @@
 //! Every byte of every transfer, both directions, in all four data connection modes, against
-//! both real servers.
+//! all four real servers.
 
 mod common;
 
@@ -18,13 +18,16 @@ fn round_trips(kind: Kind, mode: Mode) {
         let name = format!("down-{size}.bin");
         server.put_file(&name, &data);
         let mut got = Vec::new();
-        let n = ftp.retr(&name, &mut got).expect("RETR");
+        let n = server.check(ftp.retr(&name, &mut got), &format!("{mode:?} RETR {name}"));
         assert_eq!(n as usize, size, "{kind:?} {mode:?} RETR byte count");
         assert_eq!(sha256(&got), want, "{kind:?} {mode:?} RETR {size} bytes");
 
         // Upload, then compare what the server stored.
         let name = format!("up-{size}.bin");
-        let n = ftp.stor(&name, &mut &data[..]).expect("STOR");
+        let n = server.check(
+            ftp.stor(&name, &mut &data[..]),
+            &format!("{mode:?} STOR {name}"),
+        );
         assert_eq!(n as usize, size);
         assert_eq!(
             sha256(&server.read_file(&name)),
@@ -54,4 +57,12 @@ matrix! {
     vsftpd_pasv: Vsftpd, Pasv;
     vsftpd_port: Vsftpd, Port;
     vsftpd_eprt: Vsftpd, Eprt;
+    proftpd_epsv: Proftpd, Epsv;
+    proftpd_pasv: Proftpd, Pasv;
+    proftpd_port: Proftpd, Port;
+    proftpd_eprt: Proftpd, Eprt;
+    pureftpd_epsv: PureFtpd, Epsv;
+    pureftpd_pasv: PureFtpd, Pasv;
+    pureftpd_port: PureFtpd, Port;
+    pureftpd_eprt: PureFtpd, Eprt;
 }

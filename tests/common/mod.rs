@@ -19,10 +19,67 @@ use sha2::{Digest, Sha256};
 pub const USER: &str = "ftpctest";
 pub const PASSWORD: &str = "ftpc-test-pw";
 
+/// The project's four test servers (see SERVERS.md in the shared notes and
+/// scripts/servers/ftpserver.py).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Pyftpdlib,
     Vsftpd,
+    Proftpd,
+    PureFtpd,
+}
+
+impl Kind {
+    /// Every test server, for tests that run against each in turn.
+    pub const ALL: [Kind; 4] = [Kind::Pyftpdlib, Kind::Vsftpd, Kind::Proftpd, Kind::PureFtpd];
+
+    /// The name ftpserver.py knows the server by; also names its directories and logs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Pyftpdlib => "pyftpdlib",
+            Kind::Vsftpd => "vsftpd",
+            Kind::Proftpd => "proftpd",
+            Kind::PureFtpd => "pureftpd",
+        }
+    }
+
+    /// The TLS modes the server offers: all four have explicit FTPS (AUTH TLS); Debian's
+    /// Pure-FTPd has no implicit FTPS.
+    pub fn tls_modes(self) -> &'static [Tls] {
+        match self {
+            Kind::PureFtpd => &[Tls::Explicit],
+            _ => &[Tls::Explicit, Tls::Implicit],
+        }
+    }
+
+    /// Whether the server refuses a TLS data connection that does not resume the control
+    /// connection's TLS session (vsftpd's require_ssl_reuse, ProFTPD's default).
+    pub fn requires_tls_reuse(self) -> bool {
+        matches!(self, Kind::Vsftpd | Kind::Proftpd)
+    }
+
+    /// Whether the server resumes the control connection's TLS session on data connections
+    /// when the client offers it. Pure-FTPd does under TLS 1.2, never under TLS 1.3 (a full
+    /// handshake each time, also for OpenSSL clients; measured with Python's ssl module).
+    pub fn resumes_tls_sessions(self, version: ftpc::TlsVersion) -> bool {
+        self != Kind::PureFtpd || version == ftpc::TlsVersion::Tls12
+    }
+
+    /// Whether the server has MLSD/MLST (vsftpd has neither).
+    pub fn has_mlsd(self) -> bool {
+        self != Kind::Vsftpd
+    }
+
+    /// The 220 banner's text as ftpserver.py configures it (Pure-FTPd's is its own, several
+    /// lines, see `session_basics` in tests/commands.rs).
+    pub fn banner(self) -> Option<&'static str> {
+        match self {
+            Kind::Pyftpdlib => Some("ftpc test server (pyftpdlib) ready"),
+            Kind::Vsftpd => Some("ftpc test server (vsftpd) ready"),
+            Kind::Proftpd => Some("ftpc test server (proftpd) ready"),
+            Kind::PureFtpd => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +161,24 @@ pub fn scratch_dir(label: &str) -> PathBuf {
     dir
 }
 
+/// The test user's uid and gid, from /etc/passwd (install.sh creates the user).
+fn test_user_ids() -> Option<(u32, u32)> {
+    let passwd = fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.len() > 3 && fields[0] == USER)
+            .then(|| Some((fields[2].parse().ok()?, fields[3].parse().ok()?)))
+            .flatten()
+    })
+}
+
+/// Makes `path` the test user's, where this process may (as root).
+fn give_to_test_user(path: &Path) {
+    if let Some((uid, gid)) = test_user_ids() {
+        let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
+    }
+}
+
 fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(mode))
@@ -137,11 +212,7 @@ impl Server {
     }
 
     pub fn start_full(kind: Kind, tls: Tls, host: &str, cert: &str, extra: &[&str]) -> Server {
-        let label = match kind {
-            Kind::Pyftpdlib => "pyftpdlib",
-            Kind::Vsftpd => "vsftpd",
-        };
-        let root = scratch_dir(label);
+        let root = scratch_dir(kind.label());
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         let (child, stdin, port) = Server::spawn(kind, tls, host, cert, &extra, &root, 0);
         Server {
@@ -212,10 +283,7 @@ impl Server {
         root: &Path,
         port: u16,
     ) -> (Child, ChildStdin, u16) {
-        let label = match kind {
-            Kind::Pyftpdlib => "pyftpdlib",
-            Kind::Vsftpd => "vsftpd",
-        };
+        let label = kind.label();
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -291,15 +359,19 @@ impl Server {
         client
     }
 
-    /// Writes a file into the server's root, readable by the server's user.
+    /// Writes a file into the server's root, owned by the test user (as a file the user
+    /// uploaded: servers that run sessions as that user, such as ProFTPD and Pure-FTPd, let
+    /// only the owner set a file's time with MFMT) and writable by everyone.
     pub fn put_file(&self, rel: &str, data: &[u8]) -> PathBuf {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).unwrap();
             set_mode(parent, 0o777).unwrap();
+            give_to_test_user(parent);
         }
         fs::write(&path, data).unwrap();
         set_mode(&path, 0o666).unwrap();
+        give_to_test_user(&path);
         path
     }
 
@@ -307,11 +379,38 @@ impl Server {
         fs::read(self.root.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
     }
 
+    /// The directory ftpserver.py keeps the server's configuration and logs in.
+    fn state_dir(&self) -> PathBuf {
+        self.root.with_extension(self.kind.label())
+    }
+
+    /// What the server logged: the launcher's output, then each log file in its state
+    /// directory (vsftpd's protocol log; ProFTPD's system, extended (every command), transfer
+    /// and TLS logs; Pure-FTPd's transfer log), each under its name.
     pub fn log(&self) -> String {
-        let vsftpd = self.root.with_extension("vsftpd").join("vsftpd.log");
         let mut log = fs::read_to_string(self.root.with_extension("log")).unwrap_or_default();
-        log.push_str(&fs::read_to_string(vsftpd).unwrap_or_default());
+        let mut files: Vec<PathBuf> = fs::read_dir(self.state_dir())
+            .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "log"));
+        files.sort();
+        for file in files {
+            let text = fs::read_to_string(&file).unwrap_or_default();
+            log.push_str(&format!("--- {} ---\n{text}", file.display()));
+        }
         log
+    }
+
+    /// The value of `result`, or a panic that says what failed against which server, with
+    /// the server's logs.
+    pub fn check<T>(&self, result: ftpc::Result<T>, what: &str) -> T {
+        result.unwrap_or_else(|err| {
+            panic!(
+                "{what} against {}: {err}\n{}",
+                self.kind.label(),
+                self.log()
+            )
+        })
     }
 }
 
@@ -319,7 +418,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
         let _ = fs::remove_dir_all(&self.root);
-        let _ = fs::remove_dir_all(self.root.with_extension("vsftpd"));
+        let _ = fs::remove_dir_all(self.state_dir());
         let _ = fs::remove_file(self.root.with_extension("log"));
     }
 }
