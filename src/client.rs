@@ -38,6 +38,8 @@ pub struct Client {
     pub(crate) pending_noops: u32,
     /// The server refused a keepalive NOOP during a transfer: no more of them this session.
     pub(crate) keepalive_refused: bool,
+    /// The server refused EPRT: active mode uses PORT for the rest of the session.
+    pub(crate) eprt_refused: bool,
     /// Secrets sent on this session (PASS and ACCT arguments, the caller's raw ones too):
     /// masked in every reply, so a server that echoes one cannot put it in a message.
     secrets: Vec<String>,
@@ -200,6 +202,7 @@ impl Client {
             last_data_resumed: None,
             pending_noops: 0,
             keepalive_refused: false,
+            eprt_refused: false,
             secrets: Vec::new(),
             broken: None,
             quit_sent: false,

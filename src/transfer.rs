@@ -297,11 +297,21 @@ impl Client {
                         listen_ip
                     });
                 let addr = SocketAddr::new(shown_ip, listener.local_addr().port());
-                let command = match port_argument(addr) {
-                    Some(arg) if !active.use_eprt => Command::with_arg("PORT", arg)?,
-                    _ => Command::with_arg("EPRT", eprt_argument(addr))?,
-                };
-                self.expect(&command, |c| c / 100 == 2)?;
+                let port = port_argument(addr);
+                let try_eprt = active.use_eprt && !self.eprt_refused || port.is_none();
+                if try_eprt {
+                    let eprt = Command::with_arg("EPRT", eprt_argument(addr))?;
+                    let reply = self.exchange(&eprt)?;
+                    match (reply.code() / 100, port.as_ref()) {
+                        (2, _) => return Ok(PendingData::Listening(listener)),
+                        // Refused for good (500/502 not implemented): PORT, as EPSV falls
+                        // back to PASV, and remembered. An IPv6 address has no PORT form.
+                        (5, Some(_)) => self.eprt_refused = true,
+                        _ => return Err(Error::from_reply(eprt.shown(), reply)),
+                    }
+                }
+                let arg = port.expect("an IPv4 address when PORT is used");
+                self.expect(&Command::with_arg("PORT", arg)?, |c| c / 100 == 2)?;
                 Ok(PendingData::Listening(listener))
             }
         }

@@ -544,3 +544,52 @@ fn a_few_unsolicited_replies_are_dropped() {
     drop(ftp);
     server.finish();
 }
+
+/// A server without EPRT (`500`): active transfers fall back to PORT, and the choice is
+/// remembered for the session.
+#[test]
+fn eprt_refused_falls_back_to_port_once() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        for round in 0..2 {
+            if round == 0 {
+                s.expect("EPRT");
+                s.send("500 Command not implemented\r\n");
+            }
+            let port_line = s.expect("PORT ");
+            let nums: Vec<u16> = port_line[5..]
+                .split(',')
+                .map(|n| n.trim().parse().unwrap())
+                .collect();
+            let port = nums[4] * 256 + nums[5];
+            s.send("200 PORT ok\r\n");
+            s.expect("RETR");
+            s.send("150 here\r\n");
+            let mut data = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            data.write_all(b"hello").unwrap();
+            drop(data);
+            s.send("226 done\r\n");
+        }
+        s.serve_until_quit();
+    });
+    let mut options = options();
+    options.data_mode = DataMode::Active(ftpc::ActiveOptions {
+        use_eprt: true,
+        ..Default::default()
+    });
+    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
+    ftp.login("u", "p").unwrap();
+    for _ in 0..2 {
+        let mut got = Vec::new();
+        ftp.retr("f", &mut got).unwrap();
+        assert_eq!(got, b"hello");
+    }
+    ftp.quit().unwrap();
+    let transcript = server.finish();
+    assert_eq!(
+        commands(&transcript),
+        ["USER", "PASS", "FEAT", "TYPE", "EPRT", "PORT", "RETR", "PORT", "RETR", "QUIT"]
+    );
+}
