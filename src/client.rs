@@ -8,7 +8,7 @@ use crate::connection::control::ControlChannel;
 use crate::connection::tls::TlsContext;
 use crate::error::{Error, Result};
 use crate::options::{DataProtection, Options, PassiveMode, TlsLevel, TransferType};
-use crate::protocol::text::parse_quoted_path;
+use crate::protocol::text::{parse_mkd_path, parse_quoted_path};
 use crate::protocol::{Command, Features, Reply, Timestamp};
 
 /// A connection to one FTP server. Not thread-safe by design: one client per thread, or a
@@ -129,6 +129,11 @@ impl Client {
         self.control.shutdown();
         let (control, tls) = Client::open_control(&self.host, self.port, &self.options)?;
         self.control = control;
+        // What was learnt of the server's tickets holds for its next session too.
+        let no_upload_tickets = self.tls.as_ref().is_some_and(|t| t.tickets.gave_up());
+        if let (Some(tls), true) = (&tls, no_upload_tickets) {
+            tls.tickets.give_up();
+        }
         self.tls = tls;
         self.features = None;
         self.server_type = None;
@@ -256,6 +261,40 @@ impl Client {
         let tls = self.tls.clone().expect("TLS context for explicit FTPS");
         let result = self.control.start_tls(&tls, self.options.connect_timeout);
         self.poison_on(result)
+    }
+
+    /// Before a data transfer: TYPE as wanted, and a TLS session that can still resume.
+    pub(crate) fn prepare_data_transfer(&mut self, transfer_type: TransferType) -> Result<()> {
+        self.renew_spent_tls_session()?;
+        self.ensure_type(transfer_type)
+    }
+
+    /// A server that requires data connections to resume the control connection's TLS
+    /// session, but issues no TLS 1.3 ticket on upload connections (ProFTPD), leaves a session
+    /// only the tickets of its login handshake for uploads; rustls uses each ticket once and
+    /// cannot offer one twice. When they are spent, the session is renewed before the next
+    /// transfer: QUIT, a new control connection logged in again and back in the working
+    /// directory, with fresh tickets. SITE settings and the welcome message are then those of
+    /// the new connection.
+    fn renew_spent_tls_session(&mut self) -> Result<()> {
+        let Some(tls) = self.tls.as_ref() else {
+            return Ok(());
+        };
+        // Tickets were issued (so resumption is how this server works), and none is left.
+        let spent = tls.tickets.received() > 0 && tls.tickets.stored() == 0;
+        let protected = self.options.tls.data_protection == DataProtection::Private;
+        if !spent
+            || !protected
+            || !self.options.tls.session_reuse
+            || !self.control.is_tls13()
+            || self.credentials.is_none()
+        {
+            return Ok(());
+        }
+        self.ensure_ready()?;
+        // Ends the old session politely; its answer does not matter.
+        let _ = self.exchange(&Command::bare("QUIT")?);
+        self.reconnect()
     }
 
     /// Whether the control connection is protected by TLS.
@@ -652,7 +691,8 @@ impl Client {
     pub fn mkd(&mut self, path: impl AsRef<[u8]>) -> Result<String> {
         let path = path.as_ref();
         let reply = self.expect(&Command::with_arg("MKD", path)?, |c| c == 257)?;
-        Ok(parse_quoted_path(&reply.text())
+        let requested = String::from_utf8_lossy(path);
+        Ok(parse_mkd_path(&reply.text(), &requested)
             .unwrap_or_else(|| String::from_utf8_lossy(path).into_owned()))
     }
 

@@ -121,7 +121,7 @@ impl Client {
     pub(crate) fn begin_listing(&mut self, verb: &str, path: Option<&[u8]>) -> Result<LineReader> {
         let command = command_with_optional_path(verb, path)?;
         let transfer_type = self.transfer_type;
-        self.ensure_type(transfer_type)?;
+        self.prepare_data_transfer(transfer_type)?;
         let conn = self.begin_transfer(&command, 0)?;
         Ok(LineReader::new(conn, MAX_LISTING_LINE))
     }

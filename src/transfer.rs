@@ -556,7 +556,7 @@ impl Client {
         sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> Result<u64> {
         let transfer_type = self.transfer_type;
-        self.ensure_type(transfer_type)?;
+        self.prepare_data_transfer(transfer_type)?;
         let offset = options.offset;
         let mut conn = self.begin_transfer(command, offset)?;
         let context = conn.command.clone();
@@ -665,7 +665,7 @@ impl Client {
         src: &mut dyn Read,
     ) -> Result<u64> {
         let transfer_type = self.transfer_type;
-        self.ensure_type(transfer_type)?;
+        self.prepare_data_transfer(transfer_type)?;
         let offset = options.offset;
         let total = options.total;
         let mut progress = options.progress;
@@ -777,7 +777,7 @@ impl Client {
         on_line: &mut dyn FnMut(&[u8]) -> Flow,
     ) -> Result<()> {
         let transfer_type = self.transfer_type;
-        self.ensure_type(transfer_type)?;
+        self.prepare_data_transfer(transfer_type)?;
         let conn = self.begin_transfer(command, 0)?;
         let mut lines = LineReader::new(conn, max_line);
         loop {
@@ -813,7 +813,7 @@ impl Client {
     ) -> Result<DataConnection> {
         let command = Command::raw(command_line)?;
         let transfer_type = self.transfer_type;
-        self.ensure_type(transfer_type)?;
+        self.prepare_data_transfer(transfer_type)?;
         self.begin_transfer(&command, offset)
     }
 

@@ -100,6 +100,10 @@ impl ControlChannel {
         self.stream.is_tls()
     }
 
+    pub(crate) fn is_tls13(&self) -> bool {
+        self.stream.is_tls13()
+    }
+
     /// Starts TLS on the control connection (after `234` to AUTH TLS, or at once for
     /// implicit FTPS).
     pub(crate) fn start_tls(&mut self, tls: &TlsContext, timeout: Option<Duration>) -> Result<()> {

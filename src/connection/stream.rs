@@ -51,6 +51,14 @@ impl NetStream {
         matches!(self, NetStream::Tls(_))
     }
 
+    /// Whether this is a TLS 1.3 stream.
+    pub(crate) fn is_tls13(&self) -> bool {
+        match self {
+            NetStream::Plain(_) => false,
+            NetStream::Tls(s) => s.stream.conn.protocol_version() == Some(ProtocolVersion::TLSv1_3),
+        }
+    }
+
     /// Whether the TLS handshake resumed an earlier session; `None` for plain streams.
     pub(crate) fn resumed(&self) -> Option<bool> {
         match self {

@@ -37,6 +37,8 @@ pub(crate) struct TlsContext {
 #[derive(Debug, Default)]
 pub(crate) struct TicketCounter {
     received: AtomicU64,
+    /// Tickets in the store, not yet used (rustls uses each TLS 1.3 ticket once).
+    stored: AtomicU64,
     /// Set after a data connection delivered no ticket in time: this server issues none there,
     /// so later connections do not wait for one.
     gave_up: AtomicBool,
@@ -47,14 +49,28 @@ impl TicketCounter {
         self.received.load(Ordering::SeqCst)
     }
 
+    /// TLS 1.3 tickets left for data connections to resume with.
+    pub(crate) fn stored(&self) -> u64 {
+        self.stored.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn worth_waiting(&self) -> bool {
-        self.received() > 0 && !self.gave_up.load(Ordering::SeqCst)
+        self.received() > 0 && !self.gave_up()
     }
 
     pub(crate) fn give_up(&self) {
         self.gave_up.store(true, Ordering::SeqCst);
     }
+
+    /// Whether an upload's data connection was seen to deliver no ticket (ProFTPD issues none
+    /// there under TLS 1.3).
+    pub(crate) fn gave_up(&self) -> bool {
+        self.gave_up.load(Ordering::SeqCst)
+    }
 }
+
+/// rustls keeps at most this many TLS 1.3 tickets per server, dropping the oldest.
+const TICKETS_KEPT: u64 = 8;
 
 /// rustls's memory cache, counting the TLS 1.3 tickets stored in it.
 #[derive(Debug)]
@@ -86,11 +102,29 @@ impl ClientSessionStore for CountingStore {
 
     fn insert_tls13_ticket(&self, name: ServerName<'static>, value: Tls13ClientSessionValue) {
         self.counter.received.fetch_add(1, Ordering::SeqCst);
+        let _ = self
+            .counter
+            .stored
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some((n + 1).min(TICKETS_KEPT))
+            });
         self.inner.insert_tls13_ticket(name, value)
     }
 
     fn take_tls13_ticket(&self, name: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
-        self.inner.take_tls13_ticket(name)
+        let ticket = self.inner.take_tls13_ticket(name);
+        match ticket {
+            Some(_) => {
+                let _ = self
+                    .counter
+                    .stored
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                        Some(n.saturating_sub(1))
+                    });
+            }
+            None => self.counter.stored.store(0, Ordering::SeqCst),
+        }
+        ticket
     }
 }
 

@@ -92,6 +92,16 @@ impl Command {
         })
     }
 
+    /// The verb, as given.
+    pub fn verb(&self) -> &str {
+        let end = self
+            .wire
+            .iter()
+            .position(|&b| b == b' ' || b == b'\r')
+            .unwrap_or(0);
+        std::str::from_utf8(&self.wire[..end]).unwrap_or_default()
+    }
+
     /// The argument of a secret-bearing command (PASS, ACCT), to be masked in replies.
     pub(crate) fn secret(&self) -> Option<&[u8]> {
         if !self.secret {

@@ -21,6 +21,33 @@ pub fn parse_quoted_path(text: &str) -> Option<String> {
     None
 }
 
+/// The path in a reply to MKD of `requested`. RFC 959 doubles quotes inside the quoted path;
+/// some servers (Pure-FTPd) do not (`257 "say "hi"" : created`), which reads two ways. The
+/// reading whose path ends with the name that was asked for wins; otherwise RFC 959's.
+pub fn parse_mkd_path(text: &str, requested: &str) -> Option<String> {
+    let rfc = parse_quoted_path(text);
+    let wanted = requested.trim_end_matches('/');
+    let wanted = wanted.rsplit('/').next().unwrap_or(wanted);
+    let fits = |p: &String| p.trim_end_matches('/').ends_with(wanted);
+    if rfc.as_ref().is_some_and(fits) || wanted.is_empty() {
+        return rfc;
+    }
+    // Undoubled: from the first quote to the last quote that ends a word.
+    let start = text.find('"')? + 1;
+    let literal = text[start..]
+        .char_indices()
+        .filter(|&(i, c)| {
+            c == '"'
+                && text[start + i + 1..]
+                    .chars()
+                    .next()
+                    .is_none_or(char::is_whitespace)
+        })
+        .map(|(i, _)| text[start..start + i].to_string())
+        .find(fits);
+    literal.or(rfc)
+}
+
 /// The size announced in a 150/125 reply, as in `150 Opening BINARY mode data connection for
 /// a.bin (1234 bytes).`: the number in the last parenthesis followed by `bytes`.
 pub fn parse_announced_size(text: &str) -> Option<u64> {
@@ -47,6 +74,19 @@ mod tests {
         assert_eq!(parse_quoted_path("\"\"\"\"").as_deref(), Some("\""));
         assert_eq!(parse_quoted_path("no quotes"), None);
         assert_eq!(parse_quoted_path("\"unterminated"), None);
+        // Pure-FTPd does not double quotes; the name asked for settles the reading.
+        assert_eq!(
+            parse_mkd_path("\"say \"hi\"\" : The directory was created", "say \"hi\"").as_deref(),
+            Some("say \"hi\"")
+        );
+        assert_eq!(
+            parse_mkd_path("\"/a \"\"q\"\"\" created", "/a \"q\"").as_deref(),
+            Some("/a \"q\"")
+        );
+        assert_eq!(
+            parse_mkd_path("\"/x\" is your \"new\" directory", "/x").as_deref(),
+            Some("/x")
+        );
     }
 
     #[test]
