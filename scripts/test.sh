@@ -18,7 +18,7 @@ step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 
 step "cargo test (unit tests, real servers, scripted faults)"
-cargo test --all-targets 2>&1 | tee target/test-output.txt
+cargo test --all-targets --no-fail-fast 2>&1 | tee target/test-output.txt
 cargo test --doc
 
 step "fuzzing every target for ${FUZZ_SECONDS:-60}s (scripts/fuzz.sh)"
