@@ -792,6 +792,22 @@ ftp_result ftp_options_set_data_idle_timeout_ms(ftp_options *opts, uint32_t ms);
 ftp_result ftp_options_set_keepalive_ms(ftp_options *opts, uint32_t ms);
 
 /**
+ * Retries transient failures of `ftp_connect` (a refused connection, a failed TLS
+ * handshake, `421` at the greeting) and of `ftp_login`, and sets the policy of the
+ * production-layer calls of the session, as `ftp_set_retry_policy` does (same parameters
+ * and ranges). Without it, connecting and logging in fail at the first error.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_retry_policy(ftp_options *opts,
+                                        uint32_t max_attempts,
+                                        uint32_t initial_delay_ms,
+                                        uint32_t multiplier_percent,
+                                        uint32_t max_delay_ms,
+                                        uint32_t jitter_percent);
+
+/**
  * Passive data connections with `mode`: `FTP_PASSIVE_AUTO` (EPSV, then PASV; the default),
  * `FTP_PASSIVE_EPSV` or `FTP_PASSIVE_PASV`.
  *
@@ -1196,6 +1212,16 @@ ftp_result ftp_set_transfer_type(ftp_client *ftp, int32_t transfer_type);
  * `ftp` must be live; `out` writable.
  */
 ftp_result ftp_is_tls(ftp_client *ftp, bool *out);
+
+/**
+ * Writes whether the last TLS data connection resumed the control connection's TLS session
+ * to `*out` (servers such as vsftpd and ProFTPD refuse data connections that do not);
+ * `FTP_ERR_NOT_AVAILABLE` before the first TLS data connection of the session.
+ *
+ * # Safety
+ * `ftp` must be live; `out` writable.
+ */
+ftp_result ftp_last_data_tls_resumed(ftp_client *ftp, bool *out);
 
 /**
  * RETR `path` from byte `offset` (0 for the whole file), handing every block to `write_cb`

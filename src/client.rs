@@ -85,7 +85,21 @@ impl Client {
 
     /// Connects to `host` (a name, an IPv4 address, or an IPv6 address with or without
     /// brackets) and reads the welcome message.
+    /// With `options.retry` set, transient failures are retried with its backoff.
     pub fn connect_with(host: &str, port: u16, options: Options) -> Result<Client> {
+        match options.retry.clone() {
+            None => Client::connect_once(host, port, options),
+            Some(policy) => {
+                policy.validate()?;
+                let mut client =
+                    policy.run(|_| Client::connect_once(host, port, options.clone()))?;
+                client.retry.policy = policy;
+                Ok(client)
+            }
+        }
+    }
+
+    fn connect_once(host: &str, port: u16, options: Options) -> Result<Client> {
         if options.block_size == 0 {
             return Err(Error::InvalidArgument(
                 "block size must be at least 1".into(),
@@ -522,13 +536,22 @@ impl Client {
         self.login("anonymous", "anonymous@")
     }
 
-    /// Logs in, answering 332 with ACCT when the server asks for an account.
+    /// Logs in, answering 332 with ACCT when the server asks for an account. With
+    /// `Options::retry` set, a transient failure (a dropped connection, `421`) is retried on
+    /// a new connection.
     pub fn login_with_account(
         &mut self,
         user: &str,
         password: &str,
         account: Option<&str>,
     ) -> Result<Reply> {
+        if self.options.retry.is_some() {
+            return self.with_retry(|c, _| c.login_once(user, password, account));
+        }
+        self.login_once(user, password, account)
+    }
+
+    fn login_once(&mut self, user: &str, password: &str, account: Option<&str>) -> Result<Reply> {
         // Render every command first, so an invalid password is refused before USER goes out.
         let user_cmd = Command::with_arg("USER", user)?;
         let pass_cmd = Command::with_arg("PASS", password)?;

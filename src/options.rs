@@ -155,7 +155,7 @@ impl Default for TlsOptions {
 
 /// Everything that can be set before connecting. Fields are public; start from
 /// `Options::default()` and change what you need.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Options {
     /// Limit for opening the control connection (all resolved addresses together).
@@ -186,6 +186,11 @@ pub struct Options {
     /// and servers that drop an idle control connection keep it (as Commons Net and lftp do).
     /// Off by default.
     pub keepalive_interval: Option<Duration>,
+    /// Retry transient failures of connecting (a refused connection, a failed TLS handshake,
+    /// `421` at the greeting) and of logging in, with this policy, which the production layer
+    /// then uses too. `None` (the default): connect and login fail at the first error, and
+    /// the production layer uses `RetryPolicy::default()`.
+    pub retry: Option<crate::managed::RetryPolicy>,
 }
 
 impl Default for Options {
@@ -203,6 +208,7 @@ impl Default for Options {
             utf8: true,
             tls: TlsOptions::default(),
             keepalive_interval: None,
+            retry: None,
         }
     }
 }

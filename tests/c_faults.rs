@@ -300,3 +300,48 @@ fn echoed_password_is_masked_in_c_messages() {
     );
     server.finish();
 }
+
+/// Options carry a retry policy, so connecting and logging in retry from C: the first
+/// connection is refused with 421 at the greeting, the second with 421 at USER, the third
+/// logs in.
+#[test]
+fn connect_retries_with_the_options_policy() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut first, _) = listener.accept().unwrap();
+        first
+            .write_all(b"421 Too many connections, try later\r\n")
+            .unwrap();
+        drop(first);
+        let (mut second, _) = listener.accept().unwrap();
+        second.write_all(b"220 ready\r\n").unwrap();
+        let mut line = String::new();
+        let mut reader = std::io::BufReader::new(second.try_clone().unwrap());
+        std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+        assert!(line.starts_with("USER"), "{line}");
+        second
+            .write_all(b"421 Too many users, closing\r\n")
+            .unwrap();
+        drop(second);
+        let (second, _) = listener.accept().unwrap();
+        let mut reader = std::io::BufReader::new(second.try_clone().unwrap());
+        let mut writer = second;
+        let mut seen = Vec::new();
+        writer.write_all(b"220 ready\r\n").unwrap();
+        for answer in ["331 pw", "230 in", "211 none", "221 bye"] {
+            let mut line = String::new();
+            if std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            seen.push(line.split(' ').next().unwrap_or("").trim().to_string());
+            writer
+                .write_all(format!("{answer}\r\n").as_bytes())
+                .unwrap();
+        }
+        seen
+    });
+    let (rc, _, msg, _) = run(port, "connect_retry");
+    assert_eq!(rc, 0, "{msg}");
+    assert_eq!(server.join().unwrap(), ["USER", "PASS", "FEAT", "QUIT"]);
+}

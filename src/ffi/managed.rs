@@ -90,23 +90,37 @@ pub unsafe extern "C" fn ftp_set_retry_policy(
 ) -> ftp_result {
     let function = "ftp_set_retry_policy";
     fallible(function, || {
-        if max_attempts == 0 || multiplier_percent < 100 || jitter_percent > 100 {
-            return Err(FfiError::new(
-                FTP_ERR_INVALID_ARGUMENT,
-                format!("{function}: need max_attempts >= 1, multiplier_percent >= 100, jitter_percent <= 100"),
-            ));
-        }
+        let policy = retry_policy_from_c(
+            max_attempts,
+            initial_delay_ms,
+            multiplier_percent,
+            max_delay_ms,
+            jitter_percent,
+        )?;
         with_client(function, ftp, |c| {
-            c.set_retry_policy(RetryPolicy {
-                max_attempts,
-                initial_delay: Duration::from_millis(u64::from(initial_delay_ms)),
-                multiplier: f64::from(multiplier_percent) / 100.0,
-                max_delay: Duration::from_millis(u64::from(max_delay_ms)),
-                jitter: f64::from(jitter_percent) / 100.0,
-            });
+            c.set_retry_policy(policy);
             Ok(FTP_OK)
         })
     })
+}
+
+/// The C form of a retry policy (whole milliseconds and percentages), checked by the core.
+pub(crate) fn retry_policy_from_c(
+    max_attempts: u32,
+    initial_delay_ms: u32,
+    multiplier_percent: u32,
+    max_delay_ms: u32,
+    jitter_percent: u32,
+) -> FfiResult<RetryPolicy> {
+    let policy = RetryPolicy {
+        max_attempts,
+        initial_delay: Duration::from_millis(u64::from(initial_delay_ms)),
+        multiplier: f64::from(multiplier_percent) / 100.0,
+        max_delay: Duration::from_millis(u64::from(max_delay_ms)),
+        jitter: f64::from(jitter_percent) / 100.0,
+    };
+    policy.validate()?;
+    Ok(policy)
 }
 
 /// Sets (or with NULL removes) the callback told before each retry, with `userdata`.

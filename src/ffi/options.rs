@@ -171,6 +171,34 @@ pub unsafe extern "C" fn ftp_options_set_keepalive_ms(
     })
 }
 
+/// Retries transient failures of `ftp_connect` (a refused connection, a failed TLS
+/// handshake, `421` at the greeting) and of `ftp_login`, and sets the policy of the
+/// production-layer calls of the session, as `ftp_set_retry_policy` does (same parameters
+/// and ranges). Without it, connecting and logging in fail at the first error.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_retry_policy(
+    opts: *mut ftp_options,
+    max_attempts: u32,
+    initial_delay_ms: u32,
+    multiplier_percent: u32,
+    max_delay_ms: u32,
+    jitter_percent: u32,
+) -> ftp_result {
+    set("ftp_options_set_retry_policy", opts, |o| {
+        o.retry = Some(super::managed::retry_policy_from_c(
+            max_attempts,
+            initial_delay_ms,
+            multiplier_percent,
+            max_delay_ms,
+            jitter_percent,
+        )?);
+        Ok(())
+    })
+}
+
 /// Passive data connections with `mode`: `FTP_PASSIVE_AUTO` (EPSV, then PASV; the default),
 /// `FTP_PASSIVE_EPSV` or `FTP_PASSIVE_PASV`.
 ///

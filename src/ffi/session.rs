@@ -533,3 +533,28 @@ pub unsafe extern "C" fn ftp_is_tls(ftp: *mut ftp_client, out: *mut bool) -> ftp
         Ok(FTP_OK)
     })
 }
+
+/// Writes whether the last TLS data connection resumed the control connection's TLS session
+/// to `*out` (servers such as vsftpd and ProFTPD refuse data connections that do not);
+/// `FTP_ERR_NOT_AVAILABLE` before the first TLS data connection of the session.
+///
+/// # Safety
+/// `ftp` must be live; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_last_data_tls_resumed(
+    ftp: *mut ftp_client,
+    out: *mut bool,
+) -> ftp_result {
+    let function = "ftp_last_data_tls_resumed";
+    fallible(function, || {
+        arg_ptr(function, "out", out)?;
+        let resumed = with_client(function, ftp, |c| Ok(c.last_data_tls_resumed()))?;
+        *out = resumed.ok_or_else(|| {
+            FfiError::new(
+                FTP_ERR_NOT_AVAILABLE,
+                format!("{function}: no TLS data connection yet"),
+            )
+        })?;
+        Ok(FTP_OK)
+    })
+}

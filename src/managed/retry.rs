@@ -52,6 +52,43 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Checks the policy: at least one attempt, a multiplier of at least 1, jitter between 0
+    /// and 1, delays that are not negative.
+    pub fn validate(&self) -> Result<()> {
+        let ok = self.max_attempts >= 1
+            && self.multiplier.is_finite()
+            && self.multiplier >= 1.0
+            && (0.0..=1.0).contains(&self.jitter);
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(
+                "retry policy: need at least 1 attempt, a multiplier of at least 1 and a \
+                 jitter between 0 and 1"
+                    .into(),
+            ))
+        }
+    }
+
+    /// Runs `op` (told the attempt number, from 1) until it succeeds, fails for good, or the
+    /// attempts run out, sleeping the backoff in between. For operations before there is a
+    /// session to reconnect (connecting itself).
+    pub(crate) fn run<T>(&self, mut op: impl FnMut(u32) -> Result<T>) -> Result<T> {
+        let mut state = RetryState::default();
+        let mut attempt = 1;
+        loop {
+            match op(attempt) {
+                Ok(value) => return Ok(value),
+                Err(e) if !e.is_transient() || attempt >= self.max_attempts => return Err(e),
+                Err(_) => {
+                    let unit = state.unit_random();
+                    state.clock.sleep(self.delay(attempt, unit));
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
     /// A policy that never retries.
     pub fn none() -> RetryPolicy {
         RetryPolicy {

@@ -9,7 +9,8 @@
  * stor_tls (an endless upload, implicit TLS), quit_tls (QUIT by ftp_quote, then ftp_close),
  * stor_short (announces 1024 bytes, its source ends after 500), data_short (reads 500 bytes
  * of a RETR through the raw data stream, then closes it), login_secret (logs in with the
- * password hunter2-secret; prints the handle's message too).
+ * password hunter2-secret; prints the handle's message too), connect_retry (options carry a
+ * retry policy of 3 attempts, 50 ms apart; connects and logs in).
  *
  * SIGPIPE keeps its default action here on purpose: a write that raised it would kill this
  * program (exit by signal), which the tests check for.
@@ -83,6 +84,9 @@ int main(int argc, char **argv) {
     ftp_options_set_data_idle_timeout_ms(opts, 600);
     if (strcmp(op, "retr_pasv") == 0) {
         ftp_options_set_passive_mode(opts, FTP_PASSIVE_PASV);
+    }
+    if (strcmp(op, "connect_retry") == 0) {
+        ftp_options_set_retry_policy(opts, 3, 50, 100, 50, 0);
     }
     if (is_tls_op(op)) {
         ftp_options_set_tls(opts, FTP_TLS_IMPLICIT);
