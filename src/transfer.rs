@@ -508,6 +508,10 @@ impl Client {
             Some(reply) => reply,
             None => match self.read_final_reply(&conn.command) {
                 Ok(reply) => reply,
+                // A data stream cut without close_notify while the control connection died
+                // too is a lost server, which another attempt may find again; cut while the
+                // server carries on is its habit, and that error stands.
+                Err(lost) if is_truncation(&err) => return lost,
                 Err(_) => return err,
             },
         };
@@ -831,6 +835,10 @@ impl Client {
             conn: Some(conn),
         })
     }
+}
+
+fn is_truncation(err: &Error) -> bool {
+    matches!(err, Error::Tls { detail, .. } if detail.contains(crate::error::TRUNCATED_MARK))
 }
 
 /// Whether a reply read while keepalive NOOPs are outstanding is a NOOP's answer: 200, or a
