@@ -190,11 +190,11 @@ impl DataSocket {
         let Some(mut stream) = self.stream.take() else {
             return Ok(());
         };
-        // Closing (close_notify, our FIN) gets a fresh idle limit of its own.
-        stream.socket().set_limit(self.idle_timeout);
         if let Some(limit) = await_peer {
             stream.await_session_ticket(limit.min(TICKET_WAIT_LIMIT));
         }
+        // Closing (close_notify, our FIN) gets a fresh idle limit of its own.
+        stream.socket().set_limit(self.idle_timeout);
         let result = stream.shutdown_write();
         if let (Ok(()), Some(timeout)) = (&result, await_peer) {
             stream.await_peer_close(timeout);
