@@ -30,11 +30,10 @@ impl LineFormat {
     }
 
     fn parse(self, line: &[u8]) -> std::result::Result<Option<Entry>, String> {
-        let entry = match self {
+        match self {
             LineFormat::Mlsd => parse_mlsd_line(line).map(Some),
             LineFormat::List { now } => parse_list_line(line, now),
-        };
-        entry.map(|e| e.map(Entry::shrink))
+        }
     }
 }
 

@@ -39,13 +39,13 @@ impl ftp_entry {
     }
 
     fn c_fact(&self, name: &[u8]) -> Option<&CString> {
-        let facts = self.entry.facts();
-        let index = facts
-            .iter()
+        let index = self
+            .entry
+            .facts()
             .position(|(k, _)| k.as_bytes().eq_ignore_ascii_case(name))?;
         let values = self
             .fact_values
-            .get_or_init(|| facts.iter().map(|(_, v)| c_string_lossy(v)).collect());
+            .get_or_init(|| self.entry.facts().map(|(_, v)| c_string_lossy(v)).collect());
         values.get(index)
     }
 }

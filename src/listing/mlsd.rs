@@ -38,10 +38,10 @@ pub fn parse_mlsd_line(line: &[u8]) -> Result<Entry, String> {
             "modify" => entry.modified = Timestamp::parse_mdtm(value),
             _ => {}
         }
-        entry.facts.push((key, value.to_string()));
+        entry.facts.push(&key, value);
     }
     entry.kind = kind.unwrap_or(EntryKind::Other(String::new()));
-    Ok(entry)
+    Ok(entry.shrink())
 }
 
 fn kind_of(value: &str, entry: &mut Entry) -> EntryKind {
@@ -148,7 +148,7 @@ mod tests {
     fn no_facts_and_bad_lines() {
         let e = parse_mlsd_line(b" bare name").unwrap();
         assert_eq!(e.name(), "bare name");
-        assert!(e.facts().is_empty());
+        assert_eq!(e.facts().len(), 0);
         assert!(parse_mlsd_line(b"type=file;size=1;").is_err());
         assert!(parse_mlsd_line(b"type=file;size=1; ").is_err());
         assert!(parse_mlsd_line(b"typefile; x").is_err());

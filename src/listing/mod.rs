@@ -37,7 +37,7 @@ pub struct Entry {
     modified: Option<Timestamp>,
     link_target: Option<String>,
     /// Facts with lower-cased names, in the order the server gave them.
-    facts: Vec<(String, String)>,
+    facts: Facts,
     raw: Box<str>,
 }
 
@@ -54,14 +54,14 @@ impl Entry {
             size: None,
             modified: None,
             link_target: None,
-            facts: Vec::new(),
+            facts: Facts::default(),
             raw: String::from_utf8_lossy(raw).into(),
         }
     }
 
     /// Drops spare capacity once parsing is done.
     pub(crate) fn shrink(mut self) -> Entry {
-        self.facts.shrink_to_fit();
+        self.facts.shrink();
         self
     }
 
@@ -120,12 +120,12 @@ impl Entry {
         self.facts
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
-    /// All facts, names lower-cased.
-    pub fn facts(&self) -> &[(String, String)] {
-        &self.facts
+    /// All facts as (name, value), names lower-cased, in the server's order.
+    pub fn facts(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        self.facts.iter()
     }
 
     /// `perm` fact (MLSD).
@@ -149,6 +149,39 @@ impl Entry {
     /// The listing line this entry was parsed from.
     pub fn raw(&self) -> &str {
         &self.raw
+    }
+}
+
+/// An entry's facts in one string (`name`, `value`, `name`, `value`, ... back to back) and
+/// where each piece ends: two allocations however many facts, not two per fact.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Facts {
+    text: String,
+    /// End of each fact's name, then of its value, in `text`.
+    ends: Vec<(u32, u32)>,
+}
+
+impl Facts {
+    pub(crate) fn push(&mut self, name: &str, value: &str) {
+        self.text.push_str(name);
+        let name_end = self.text.len() as u32;
+        self.text.push_str(value);
+        self.ends.push((name_end, self.text.len() as u32));
+    }
+
+    fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        let mut start = 0usize;
+        self.ends.iter().map(move |&(name_end, end)| {
+            let (name_end, end) = (name_end as usize, end as usize);
+            let fact = (&self.text[start..name_end], &self.text[name_end..end]);
+            start = end;
+            fact
+        })
     }
 }
 

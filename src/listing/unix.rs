@@ -48,25 +48,23 @@ pub(super) fn parse(line: &[u8], now: Timestamp) -> Result<Entry, String> {
     entry.modified = Some(modified);
     entry.link_target = link_target;
     if let Some(mode) = mode_bits(perms) {
-        entry
-            .facts
-            .push(("unix.mode".into(), format!("{mode:04o}")));
+        entry.facts.push("unix.mode", &format!("{mode:04o}"));
     }
     // Between the permissions and the size: link count, owner and group, when present.
     let mut middle = &toks[1..date_at - 1];
     if let Some((_, first)) = middle.first() {
         if parse_u64(first).is_some() {
-            entry.facts.push(("unix.nlink".into(), lossy(first)));
+            entry.facts.push("unix.nlink", &lossy(first));
             middle = &middle[1..];
         }
     }
     if let Some((_, owner)) = middle.first() {
-        entry.facts.push(("unix.owner".into(), lossy(owner)));
+        entry.facts.push("unix.owner", &lossy(owner));
     }
     if let Some((_, group)) = middle.get(1) {
-        entry.facts.push(("unix.group".into(), lossy(group)));
+        entry.facts.push("unix.group", &lossy(group));
     }
-    Ok(entry)
+    Ok(entry.shrink())
 }
 
 fn kind_of(perms: &[u8]) -> Option<EntryKind> {
