@@ -604,3 +604,16 @@ fn sync_of_a_local_tree_deeper_than_the_bound_fails_before_uploading() {
     let transcript = server.finish();
     assert_eq!(count(&transcript, "STOR") + count(&transcript, "MKD"), 0);
 }
+
+#[test]
+fn download_replaces_a_symlinked_target_without_following_it() {
+    let server = Server::start(Kind::Pyftpdlib);
+    server.put_file("x", b"from the server");
+    let mut ftp = server.client(Mode::Epsv);
+    let (victim, dir) = victim_and_dir("target-symlink");
+    symlink(&victim, dir.join("x")).unwrap();
+    ftp.download_file("x", dir.join("x"), DownloadOptions::default())
+        .unwrap();
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    assert_regular_with(&dir.join("x"), b"from the server");
+}
