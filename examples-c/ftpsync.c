@@ -35,6 +35,8 @@ static int on_event(void *userdata, int32_t action, const char *path, uint64_t b
     }
     if (action == FTP_SYNC_FAILED) {
         printf(": %s (%s)", message, ftp_strerror(error));
+    } else if (message[0] != '\0') {
+        printf(": %s", message); /* why a path was skipped, when not up to date */
     }
     printf("\n");
     return 0;

@@ -177,8 +177,10 @@ typedef struct ftp_client ftp_client;
 typedef struct ftp_data ftp_data;
 
 /**
- * A directory listing as records (MLSD where offered, parsed LIST otherwise; no `.`/`..`).
- * Free with `ftp_dir_list_free`. Independent of its session once made.
+ * A directory listing as records (MLSD where offered, parsed LIST otherwise; no `.`/`..`),
+ * collected whole within the bounds `ftp_options_set_max_listing_entries` and
+ * `ftp_options_set_max_listing_bytes`. Free with `ftp_dir_list_free`. Independent of its
+ * session once made.
  */
 typedef struct ftp_dir_list ftp_dir_list;
 
@@ -230,7 +232,9 @@ typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t tot
  * Told of every path a sync or mirror handles: the action (`FTP_SYNC_*`), the path relative
  * to the synced directories (borrowed for the call), bytes transferred for it, files handled
  * so far and in all, and for `FTP_SYNC_FAILED` the error's code and message (else `FTP_OK`
- * and ""). Return 0 to go on; anything else stops the sync with `FTP_ERR_ABORTED`.
+ * and a message that is "" except for an `FTP_SYNC_SKIPPED` path that is not simply up to
+ * date, where it says why: a local symbolic link, a partial file). Return 0 to go on;
+ * anything else stops the sync with `FTP_ERR_ABORTED`.
  */
 typedef int (*ftp_sync_cb)(void *userdata,
                            int32_t action,
@@ -581,8 +585,12 @@ ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *
  * Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
  * renamed into place only when complete and the size matches. Transient failures are
  * retried, resuming with REST after checking the remote file did not change. With `resume`,
- * a partial file left by an earlier call is continued. Progress is cumulative (bytes of the
- * file so far, total or -1); `progress_cb` may be NULL. Borrows both paths.
+ * a partial file left by an earlier call is continued when it is a regular file of the
+ * effective user with no other link; anything else at that name (a symbolic link included)
+ * is removed, never followed or written through. A `local_path` whose name has the form
+ * `.NAME.ftpc-part` is refused (`FTP_ERR_INVALID_ARGUMENT`): such names are reserved for
+ * partial files. Progress is cumulative (bytes of the file so far, total or -1);
+ * `progress_cb` may be NULL. Borrows both paths.
  *
  * # Safety
  * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
@@ -647,8 +655,11 @@ ftp_result ftp_upload_fd(ftp_client *ftp,
 ftp_result ftp_ensure_directory(ftp_client *ftp, const char *path);
 
 /**
- * Lists `path` ("" for the current directory) into `*out`, with retries. Caller owns `*out`;
- * free with `ftp_dir_list_free`. Borrows `path`.
+ * Lists `path` ("" for the current directory) into `*out`, with retries. A listing over
+ * `ftp_options_set_max_listing_entries` or `ftp_options_set_max_listing_bytes`, or with a
+ * line that fails (longer than 64 KiB, not parsable), fails whole with `FTP_ERR_PROTOCOL`
+ * and `*out` is not written. Caller owns `*out`; free with `ftp_dir_list_free`. Borrows
+ * `path`.
  *
  * # Safety
  * `ftp` must be live; `path` NUL-terminated; `out` writable.
@@ -685,7 +696,10 @@ void ftp_dir_list_free(ftp_dir_list *list);
  * directories, uploads files missing or different in size or time, and with `delete` removes
  * remote files and directories not present locally. `dry_run` reports the plan and changes
  * nothing. Every path goes to `sync_cb` (may be NULL). A failed path does not stop the
- * others; the call then returns the first failure's code, its message counting them.
+ * others; the call then returns the first failure's code, its message counting them. Local
+ * symbolic links are never followed: each is `FTP_SYNC_SKIPPED` with a message saying so.
+ * The walk is bounded by `ftp_options_set_max_tree_depth`, `_max_tree_entries` and the
+ * listing bounds; a bound that is hit fails the call before anything is changed.
  *
  * # Safety
  * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
@@ -701,7 +715,12 @@ ftp_result ftp_sync_directory(ftp_client *ftp,
 /**
  * The reverse of `ftp_sync_directory`: makes `local_dir` hold what the remote directory
  * holds. Names from the server that are not one plain path component (`..`, absolute, with
- * separators or NUL) are refused as `FTP_SYNC_FAILED` and never written.
+ * separators or NUL), and names reserved for partial files (`.NAME.ftpc-part`), are refused
+ * as `FTP_SYNC_FAILED` and never written. Local symbolic links below `local_dir` are never
+ * followed, written through or replaced: where the server has that name, the path is
+ * `FTP_SYNC_FAILED`; with `delete`, a link the server lacks is removed (the link only). A
+ * directory whose MLSD `unique` fact repeats an ancestor's is `FTP_SYNC_FAILED` (a loop),
+ * not walked. Bounded like `ftp_sync_directory`.
  *
  * # Safety
  * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
@@ -717,7 +736,8 @@ ftp_result ftp_mirror_directory(ftp_client *ftp,
 /**
  * Creates options with the defaults: passive mode (EPSV, then PASV), plain FTP, binary
  * transfers, 64 KiB blocks, timeouts of 30 s (connect), 60 s (reply), 30 s (data connect),
- * 60 s (accept), 60 s (data idle).
+ * 60 s (accept), 60 s (data idle); collected listings of at most 100000 entries and 32 MiB,
+ * tree walks at most 64 levels deep and 1000000 listed entries.
  *
  * Returns NULL only if memory runs out. Caller owns the result; free with `ftp_options_free`.
  * The options are copied by `ftp_connect`, so they may be freed right after it.
@@ -973,6 +993,47 @@ ftp_result ftp_options_set_transfer_type(ftp_options *opts, int32_t transfer_typ
  * `opts` must be a live pointer from `ftp_options_new`.
  */
 ftp_result ftp_options_set_utf8(ftp_options *opts, bool enable);
+
+/**
+ * Most entries one collected listing may hold: `ftp_dir_list_open`, and each directory that
+ * `ftp_sync_directory` and `ftp_mirror_directory` list (default 100000; at least 1). A
+ * listing with more fails the whole call with `FTP_ERR_PROTOCOL` and a message naming this
+ * bound; nothing is done with part of a listing.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_max_listing_entries(ftp_options *opts, uint64_t max);
+
+/**
+ * Most bytes of listing lines (line endings not counted) one collected listing may hold
+ * (default 33554432, 32 MiB; at least 1); past that the call fails as for
+ * `ftp_options_set_max_listing_entries`.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_max_listing_bytes(ftp_options *opts, uint64_t max);
+
+/**
+ * How many directory levels below the directory named `ftp_sync_directory` and
+ * `ftp_mirror_directory` descend (default 64; at least 1). A deeper tree fails the call with
+ * `FTP_ERR_PROTOCOL` (`FTP_ERR_IO` for a local tree) before anything is changed.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_max_tree_depth(ftp_options *opts, uint32_t max);
+
+/**
+ * Most entries the server may list in all the directories of one `ftp_sync_directory` or
+ * `ftp_mirror_directory` (default 1000000; at least 1); past that the call fails with
+ * `FTP_ERR_PROTOCOL` before anything is changed.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_max_tree_entries(ftp_options *opts, uint64_t max);
 
 /**
  * Connects to `host` (a name, an IPv4 address or an IPv6 address) on `port` and reads the

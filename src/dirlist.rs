@@ -188,6 +188,12 @@ impl Listing<'_> {
             .next_listing_entry(&mut self.reader, self.format)
     }
 
+    /// Bytes of the listing's lines read so far (line endings not counted), while it is being
+    /// received; 0 once it is complete.
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.reader.as_ref().map_or(0, |r| r.line_bytes)
+    }
+
     /// Stops the listing early with ABOR, leaving the control connection usable.
     pub fn abort(mut self) -> Result<()> {
         match self.reader.take() {

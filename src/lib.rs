@@ -38,8 +38,8 @@ pub use dirlist::{Listing, MAX_LISTING_LINE};
 pub use error::{Error, Result, StopTransfer, TimeoutPhase};
 pub use listing::{Entry, EntryKind};
 pub use managed::{
-    safe_local_name, Clock, DownloadOptions, RetryEvent, RetryObserver, RetryPolicy, SyncAction,
-    SyncEvent, SyncOptions, SyncReport, SystemClock, UploadOptions,
+    is_partial_file_name, safe_local_name, Clock, DownloadOptions, RetryEvent, RetryObserver,
+    RetryPolicy, SyncAction, SyncEvent, SyncOptions, SyncReport, SystemClock, UploadOptions,
 };
 pub use options::{
     ActiveOptions, DataMode, DataProtection, Options, PassiveMode, TlsLevel, TlsOptions,

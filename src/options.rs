@@ -191,7 +191,33 @@ pub struct Options {
     /// then uses too. `None` (the default): connect and login fail at the first error, and
     /// the production layer uses `RetryPolicy::default()`.
     pub retry: Option<crate::managed::RetryPolicy>,
+    /// Most entries one collected listing may hold (`list_dir`, and each directory that sync,
+    /// mirror and `remove_tree` list). A listing with more fails the whole operation, which
+    /// never acts on part of a listing. Default 100,000. C: `ftp_options_set_max_listing_entries`.
+    pub max_listing_entries: u64,
+    /// Most bytes of listing lines (line endings not counted) one collected listing may hold;
+    /// past that it fails like `max_listing_entries`. Default 32 MiB. C:
+    /// `ftp_options_set_max_listing_bytes`.
+    pub max_listing_bytes: u64,
+    /// How many levels below the directory named a sync, mirror or `remove_tree` descends; a
+    /// directory deeper than that fails the whole operation before anything is changed
+    /// (`remove_tree` before it removes anything deeper). Default 64. C:
+    /// `ftp_options_set_max_tree_depth`.
+    pub max_tree_depth: u32,
+    /// Most entries the server may list in all the directories of one sync, mirror or
+    /// `remove_tree`; past that the operation fails, before anything is changed for sync and
+    /// mirror. Default 1,000,000. C: `ftp_options_set_max_tree_entries`.
+    pub max_tree_entries: u64,
 }
+
+/// Default of [`Options::max_listing_entries`].
+const DEFAULT_MAX_LISTING_ENTRIES: u64 = 100_000;
+/// Default of [`Options::max_listing_bytes`]: 32 MiB.
+const DEFAULT_MAX_LISTING_BYTES: u64 = 32 * 1024 * 1024;
+/// Default of [`Options::max_tree_depth`].
+const DEFAULT_MAX_TREE_DEPTH: u32 = 64;
+/// Default of [`Options::max_tree_entries`].
+const DEFAULT_MAX_TREE_ENTRIES: u64 = 1_000_000;
 
 impl Default for Options {
     fn default() -> Self {
@@ -209,6 +235,10 @@ impl Default for Options {
             tls: TlsOptions::default(),
             keepalive_interval: None,
             retry: None,
+            max_listing_entries: DEFAULT_MAX_LISTING_ENTRIES,
+            max_listing_bytes: DEFAULT_MAX_LISTING_BYTES,
+            max_tree_depth: DEFAULT_MAX_TREE_DEPTH,
+            max_tree_entries: DEFAULT_MAX_TREE_ENTRIES,
         }
     }
 }

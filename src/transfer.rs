@@ -876,6 +876,8 @@ pub(crate) struct LineReader {
     end: usize,
     max_line: usize,
     eof: bool,
+    /// Bytes of the lines returned so far, line endings not counted.
+    pub(crate) line_bytes: u64,
 }
 
 impl LineReader {
@@ -887,6 +889,7 @@ impl LineReader {
             end: 0,
             max_line,
             eof: false,
+            line_bytes: 0,
         }
     }
 
@@ -903,6 +906,7 @@ impl LineReader {
                 if let [rest @ .., b'\r'] = line {
                     line = rest;
                 }
+                self.line_bytes += line.len() as u64;
                 return Ok(Some(line));
             }
             scanned = self.end - self.start;
@@ -922,6 +926,7 @@ impl LineReader {
                 if let [rest @ .., b'\r'] = line {
                     line = rest;
                 }
+                self.line_bytes += line.len() as u64;
                 return Ok(Some(line));
             }
             // Make room: move the partial line to the front, grow if it fills the buffer.

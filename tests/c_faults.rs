@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::cert_dir;
 use common::cprog::{compile, Link};
-use common::scripted::Scripted;
+use common::scripted::{tree_server, Scripted, Tree};
 use common::tls_scripted::TlsScripted;
 
 const FTP_ERR_INVALID_ARGUMENT: i32 = -1;
@@ -31,12 +31,17 @@ fn client_binary() -> PathBuf {
 /// Runs the C client: (result code, reply code, message, seconds taken). The client keeps
 /// SIGPIPE's default action; dying by any signal fails the test.
 fn run(port: u16, op: &str) -> (i32, i32, String, Duration) {
+    run_with(port, op, &cert_dir().join("ca.pem"))
+}
+
+/// [`run`] with `arg` (a CA file or a local path) as the third argument.
+fn run_with(port: u16, op: &str, arg: &std::path::Path) -> (i32, i32, String, Duration) {
     let exe = client_binary();
     let started = Instant::now();
     let out = Command::new(exe)
         .arg(port.to_string())
         .arg(op)
-        .arg(cert_dir().join("ca.pem"))
+        .arg(arg)
         .output()
         .unwrap();
     let took = started.elapsed();
@@ -344,4 +349,62 @@ fn connect_retries_with_the_options_policy() {
     let (rc, _, msg, _) = run(port, "connect_retry");
     assert_eq!(rc, 0, "{msg}");
     assert_eq!(server.join().unwrap(), ["USER", "PASS", "FEAT", "QUIT"]);
+}
+
+/// `ftp_dir_list_open` of a listing over `ftp_options_set_max_listing_entries`: the call fails
+/// whole, naming the bound, and the session stays usable (the listing was aborted).
+#[test]
+fn dir_list_over_its_entry_bound() {
+    let server = tree_server(Tree {
+        list: Box::new(|_| {
+            Some(b"type=file; a\r\ntype=file; b\r\ntype=file; c\r\ntype=file; d\r\n".to_vec())
+        }),
+        file: Box::new(|_| None),
+    });
+    let (rc, _, msg, _) = run(server.port, "dir_list_bound");
+    assert_eq!(rc, FTP_ERR_PROTOCOL, "{msg}");
+    assert!(msg.contains("more than 3 entries"), "{msg}");
+    assert!(msg.contains("ftp_options_set_max_listing_entries"), "{msg}");
+    server.finish();
+}
+
+/// `ftp_mirror_directory` of a server whose every directory holds another: it stops at
+/// `ftp_options_set_max_tree_depth` and changes nothing.
+#[test]
+fn mirror_of_an_endless_tree() {
+    let server = tree_server(Tree {
+        list: Box::new(|_| Some(b"type=dir; d\r\n".to_vec())),
+        file: Box::new(|_| None),
+    });
+    let target = common::scratch_dir("c-endless").join("copy");
+    let (rc, _, msg, _) = run_with(server.port, "mirror_deep", &target);
+    assert_eq!(rc, FTP_ERR_PROTOCOL, "{msg}");
+    assert!(msg.contains("ftp_options_set_max_tree_depth"), "{msg}");
+    assert!(!target.exists());
+    let transcript = server.finish();
+    assert_eq!(
+        transcript.iter().filter(|c| c.starts_with("MLSD")).count(),
+        9
+    );
+}
+
+/// `ftp_download_file` where a symbolic link was planted at the partial file's name: the
+/// link's target is never written and the file lands as a regular file.
+#[test]
+fn download_file_never_follows_a_planted_partial_file() {
+    let server = tree_server(Tree {
+        list: Box::new(|_| None),
+        file: Box::new(|path| (path == "x").then(|| b"from the server".to_vec())),
+    });
+    let base = common::scratch_dir("c-partial-symlink");
+    let victim = base.join("victim.txt");
+    std::fs::write(&victim, b"precious").unwrap();
+    std::os::unix::fs::symlink(&victim, base.join(".x.ftpc-part")).unwrap();
+    let (rc, _, msg, _) = run_with(server.port, "download_file", &base.join("x"));
+    assert_eq!(rc, 0, "{msg}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    let meta = std::fs::symlink_metadata(base.join("x")).unwrap();
+    assert!(meta.file_type().is_file());
+    assert_eq!(std::fs::read(base.join("x")).unwrap(), b"from the server");
+    server.finish();
 }

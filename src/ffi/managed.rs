@@ -30,7 +30,9 @@ pub type ftp_retry_cb = Option<
 /// Told of every path a sync or mirror handles: the action (`FTP_SYNC_*`), the path relative
 /// to the synced directories (borrowed for the call), bytes transferred for it, files handled
 /// so far and in all, and for `FTP_SYNC_FAILED` the error's code and message (else `FTP_OK`
-/// and ""). Return 0 to go on; anything else stops the sync with `FTP_ERR_ABORTED`.
+/// and a message that is "" except for an `FTP_SYNC_SKIPPED` path that is not simply up to
+/// date, where it says why: a local symbolic link, a partial file). Return 0 to go on;
+/// anything else stops the sync with `FTP_ERR_ABORTED`.
 pub type ftp_sync_cb = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,
@@ -169,8 +171,12 @@ pub unsafe extern "C" fn ftp_set_retry_callback(
 /// Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
 /// renamed into place only when complete and the size matches. Transient failures are
 /// retried, resuming with REST after checking the remote file did not change. With `resume`,
-/// a partial file left by an earlier call is continued. Progress is cumulative (bytes of the
-/// file so far, total or -1); `progress_cb` may be NULL. Borrows both paths.
+/// a partial file left by an earlier call is continued when it is a regular file of the
+/// effective user with no other link; anything else at that name (a symbolic link included)
+/// is removed, never followed or written through. A `local_path` whose name has the form
+/// `.NAME.ftpc-part` is refused (`FTP_ERR_INVALID_ARGUMENT`): such names are reserved for
+/// partial files. Progress is cumulative (bytes of the file so far, total or -1);
+/// `progress_cb` may be NULL. Borrows both paths.
 ///
 /// # Safety
 /// `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
@@ -310,14 +316,19 @@ pub unsafe extern "C" fn ftp_ensure_directory(
     })
 }
 
-/// A directory listing as records (MLSD where offered, parsed LIST otherwise; no `.`/`..`).
-/// Free with `ftp_dir_list_free`. Independent of its session once made.
+/// A directory listing as records (MLSD where offered, parsed LIST otherwise; no `.`/`..`),
+/// collected whole within the bounds `ftp_options_set_max_listing_entries` and
+/// `ftp_options_set_max_listing_bytes`. Free with `ftp_dir_list_free`. Independent of its
+/// session once made.
 pub struct ftp_dir_list {
     entries: Vec<ftp_entry>,
 }
 
-/// Lists `path` ("" for the current directory) into `*out`, with retries. Caller owns `*out`;
-/// free with `ftp_dir_list_free`. Borrows `path`.
+/// Lists `path` ("" for the current directory) into `*out`, with retries. A listing over
+/// `ftp_options_set_max_listing_entries` or `ftp_options_set_max_listing_bytes`, or with a
+/// line that fails (longer than 64 KiB, not parsable), fails whole with `FTP_ERR_PROTOCOL`
+/// and `*out` is not written. Caller owns `*out`; free with `ftp_dir_list_free`. Borrows
+/// `path`.
 ///
 /// # Safety
 /// `ftp` must be live; `path` NUL-terminated; `out` writable.
@@ -407,9 +418,10 @@ fn sync_observer(
     cb.map(move |cb| {
         move |event: &crate::SyncEvent<'_>| {
             let path = c_string_lossy(event.path);
-            let (code, message) = match event.error {
-                Some(e) => (code_of(e), c_string_lossy(&e.to_string())),
-                None => (FTP_OK, CString::default()),
+            let (code, message) = match (event.error, event.note) {
+                (Some(e), _) => (code_of(e), c_string_lossy(&e.to_string())),
+                (None, Some(note)) => (FTP_OK, c_string_lossy(note)),
+                (None, None) => (FTP_OK, CString::default()),
             };
             // SAFETY: the caller vouches for `cb` and `userdata` for the call.
             let stop = unsafe {
@@ -452,7 +464,10 @@ fn sync_result(function: &str, report: SyncReport) -> FfiResult<ftp_result> {
 /// directories, uploads files missing or different in size or time, and with `delete` removes
 /// remote files and directories not present locally. `dry_run` reports the plan and changes
 /// nothing. Every path goes to `sync_cb` (may be NULL). A failed path does not stop the
-/// others; the call then returns the first failure's code, its message counting them.
+/// others; the call then returns the first failure's code, its message counting them. Local
+/// symbolic links are never followed: each is `FTP_SYNC_SKIPPED` with a message saying so.
+/// The walk is bounded by `ftp_options_set_max_tree_depth`, `_max_tree_entries` and the
+/// listing bounds; a bound that is hit fails the call before anything is changed.
 ///
 /// # Safety
 /// `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
@@ -487,7 +502,12 @@ pub unsafe extern "C" fn ftp_sync_directory(
 
 /// The reverse of `ftp_sync_directory`: makes `local_dir` hold what the remote directory
 /// holds. Names from the server that are not one plain path component (`..`, absolute, with
-/// separators or NUL) are refused as `FTP_SYNC_FAILED` and never written.
+/// separators or NUL), and names reserved for partial files (`.NAME.ftpc-part`), are refused
+/// as `FTP_SYNC_FAILED` and never written. Local symbolic links below `local_dir` are never
+/// followed, written through or replaced: where the server has that name, the path is
+/// `FTP_SYNC_FAILED`; with `delete`, a link the server lacks is removed (the link only). A
+/// directory whose MLSD `unique` fact repeats an ancestor's is `FTP_SYNC_FAILED` (a loop),
+/// not walked. Bounded like `ftp_sync_directory`.
 ///
 /// # Safety
 /// `ftp` must be live; the paths NUL-terminated; the callback valid for the call.

@@ -40,7 +40,8 @@ fn invalid(function: &str, what: String) -> FfiError {
 
 /// Creates options with the defaults: passive mode (EPSV, then PASV), plain FTP, binary
 /// transfers, 64 KiB blocks, timeouts of 30 s (connect), 60 s (reply), 30 s (data connect),
-/// 60 s (accept), 60 s (data idle).
+/// 60 s (accept), 60 s (data idle); collected listings of at most 100000 entries and 32 MiB,
+/// tree walks at most 64 levels deep and 1000000 listed entries.
 ///
 /// Returns NULL only if memory runs out. Caller owns the result; free with `ftp_options_free`.
 /// The options are copied by `ftp_connect`, so they may be freed right after it.
@@ -577,4 +578,84 @@ pub unsafe extern "C" fn ftp_options_set_utf8(opts: *mut ftp_options, enable: bo
         o.utf8 = enable;
         Ok(())
     })
+}
+
+/// Most entries one collected listing may hold: `ftp_dir_list_open`, and each directory that
+/// `ftp_sync_directory` and `ftp_mirror_directory` list (default 100000; at least 1). A
+/// listing with more fails the whole call with `FTP_ERR_PROTOCOL` and a message naming this
+/// bound; nothing is done with part of a listing.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_max_listing_entries(
+    opts: *mut ftp_options,
+    max: u64,
+) -> ftp_result {
+    let function = "ftp_options_set_max_listing_entries";
+    set(function, opts, |o| {
+        o.max_listing_entries = at_least_one(function, max)?;
+        Ok(())
+    })
+}
+
+/// Most bytes of listing lines (line endings not counted) one collected listing may hold
+/// (default 33554432, 32 MiB; at least 1); past that the call fails as for
+/// `ftp_options_set_max_listing_entries`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_max_listing_bytes(
+    opts: *mut ftp_options,
+    max: u64,
+) -> ftp_result {
+    let function = "ftp_options_set_max_listing_bytes";
+    set(function, opts, |o| {
+        o.max_listing_bytes = at_least_one(function, max)?;
+        Ok(())
+    })
+}
+
+/// How many directory levels below the directory named `ftp_sync_directory` and
+/// `ftp_mirror_directory` descend (default 64; at least 1). A deeper tree fails the call with
+/// `FTP_ERR_PROTOCOL` (`FTP_ERR_IO` for a local tree) before anything is changed.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_max_tree_depth(
+    opts: *mut ftp_options,
+    max: u32,
+) -> ftp_result {
+    let function = "ftp_options_set_max_tree_depth";
+    set(function, opts, |o| {
+        o.max_tree_depth = at_least_one(function, u64::from(max))? as u32;
+        Ok(())
+    })
+}
+
+/// Most entries the server may list in all the directories of one `ftp_sync_directory` or
+/// `ftp_mirror_directory` (default 1000000; at least 1); past that the call fails with
+/// `FTP_ERR_PROTOCOL` before anything is changed.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_max_tree_entries(
+    opts: *mut ftp_options,
+    max: u64,
+) -> ftp_result {
+    let function = "ftp_options_set_max_tree_entries";
+    set(function, opts, |o| {
+        o.max_tree_entries = at_least_one(function, max)?;
+        Ok(())
+    })
+}
+
+fn at_least_one(function: &str, value: u64) -> FfiResult<u64> {
+    if value == 0 {
+        return Err(invalid(function, "the bound must be at least 1".into()));
+    }
+    Ok(value)
 }

@@ -2,6 +2,7 @@
 //! remote file did not change, uploads continue from the size the server has, and neither
 //! reports a partial file as success.
 
+use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,10 @@ use crate::transfer::{ProgressFn, TransferOptions};
 /// Options of [`Client::download_file`].
 #[derive(Default)]
 pub struct DownloadOptions<'a> {
-    /// Continue a partial file left by an earlier, interrupted download of the same target.
+    /// Continue a partial file left by an earlier, interrupted download of the same target,
+    /// when it is a regular file of the effective user with no other link. Whatever else has
+    /// the partial file's name is removed (a symbolic link is never followed) and the download
+    /// starts over.
     pub resume: bool,
     /// Cumulative progress over all attempts: bytes of the file so far and its total size.
     pub progress: Option<&'a mut ProgressFn<'a>>,
@@ -33,13 +37,100 @@ pub struct UploadOptions<'a> {
 /// Size and modification time of a remote file; either may be unknown (no SIZE/MDTM).
 type RemoteStat = (Option<u64>, Option<Timestamp>);
 
-/// The partial file a download is written to: `.NAME.ftpc-part` beside the target.
-pub(crate) fn part_path(local: &Path) -> PathBuf {
-    let name = local
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "download".into());
-    local.with_file_name(format!(".{name}.ftpc-part"))
+/// What ends the name of every partial file: a download of `DIR/NAME` is written to
+/// `DIR/.NAME.ftpc-part`.
+const PART_SUFFIX: &str = ".ftpc-part";
+
+/// The partial file a download is written to: `.NAME.ftpc-part` beside the target (built
+/// from the name's bytes, so two names never share a partial file). `None` when `local` has
+/// no file name (`/`, `..`).
+pub(crate) fn part_path(local: &Path) -> Option<PathBuf> {
+    let name = local.file_name()?;
+    let mut part = OsString::from(".");
+    part.push(name);
+    part.push(PART_SUFFIX);
+    Some(local.with_file_name(part))
+}
+
+/// Whether `name` has the form of a partial file, `.NAME.ftpc-part`: such names are
+/// reserved, so a file being transferred never shares its name with another's partial file.
+pub fn is_partial_file_name(name: &[u8]) -> bool {
+    let suffix = PART_SUFFIX.as_bytes();
+    name.len() > suffix.len() + 1 && name.starts_with(b".") && name.ends_with(suffix)
+}
+
+#[cfg(unix)]
+fn name_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+    use std::os::unix::ffi::OsStrExt;
+    std::borrow::Cow::Borrowed(name.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn name_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+    std::borrow::Cow::Owned(name.to_string_lossy().into_owned().into_bytes())
+}
+
+/// Opens the partial file `part` without ever following a symbolic link. A fresh download
+/// removes whatever has the name (a link is removed, never followed) and creates a new file
+/// with `O_CREAT|O_EXCL|O_NOFOLLOW`. A resumed one reuses what is there only when it is a
+/// regular file of ours with no other name (owner is the effective user, one link);
+/// anything else is removed and a new file created.
+fn open_partial(part: &Path, resume: bool) -> std::io::Result<File> {
+    if resume {
+        if let Some(file) = open_own_partial(part)? {
+            return Ok(file);
+        }
+    }
+    match fs::symlink_metadata(part) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a directory has the partial file's name",
+            ))
+        }
+        Ok(_) => fs::remove_file(part)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    options.open(part)
+}
+
+/// The partial file `part` when it may be resumed, `None` when there is none or it is not
+/// ours to reuse.
+fn open_own_partial(part: &Path) -> std::io::Result<Option<File>> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK: a FIFO planted there must not hang the open.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK);
+    }
+    let file = match options.open(part) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // ELOOP (a symbolic link), a directory, a file we may not write: not ours.
+        Err(_) => return Ok(None),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() != 1 || meta.uid() != rustix::process::geteuid().as_raw() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(file))
 }
 
 /// The temporary remote name of an upload: `.NAME.ftpc-part` in the same directory.
@@ -76,16 +167,31 @@ impl Client {
         local: impl AsRef<Path>,
         options: DownloadOptions<'_>,
     ) -> Result<u64> {
-        let local = local.as_ref();
-        let part = part_path(local);
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .write(true)
-            .truncate(!options.resume)
-            .open(&part)
-            .map_err(|e| local_error("download", &part, e))?;
-        let size = match self.download_into(remote.as_ref(), &mut file, options.progress) {
+        self.download_file_timed(remote.as_ref(), local.as_ref(), options, None)
+    }
+
+    /// [`Client::download_file`], setting the file's modification time to `mtime` (when
+    /// given) on the open partial file before it is renamed into place, so no path is opened
+    /// again after the rename.
+    pub(crate) fn download_file_timed(
+        &mut self,
+        remote: &[u8],
+        local: &Path,
+        options: DownloadOptions<'_>,
+        mtime: Option<Timestamp>,
+    ) -> Result<u64> {
+        let refuse =
+            |why: &str| Error::InvalidArgument(format!("download to {}: {why}", local.display()));
+        let part = part_path(local).ok_or_else(|| refuse("the path has no file name"))?;
+        let name = local.file_name().map(name_bytes).unwrap_or_default();
+        if is_partial_file_name(&name) {
+            return Err(refuse(
+                "names of the form .NAME.ftpc-part are reserved for partial files",
+            ));
+        }
+        let mut file =
+            open_partial(&part, options.resume).map_err(|e| local_error("download", &part, e))?;
+        let size = match self.download_into(remote, &mut file, options.progress) {
             Ok(size) => size,
             Err(e) => {
                 // Keep what arrived for a later resume; an empty partial file helps nobody.
@@ -95,9 +201,14 @@ impl Client {
                 return Err(e);
             }
         };
+        if let Some(t) = mtime {
+            file.set_modified(t.to_system_time())
+                .map_err(|e| local_error("download: setting the time", &part, e))?;
+        }
         file.sync_all()
             .map_err(|e| local_error("download", &part, e))?;
         drop(file);
+        // rename() replaces the name `local`: a symbolic link there is replaced, not followed.
         fs::rename(&part, local).map_err(|e| local_error("download: renaming", local, e))?;
         Ok(size)
     }
@@ -276,9 +387,25 @@ mod tests {
     #[test]
     fn partial_names() {
         assert_eq!(
-            part_path(Path::new("/tmp/a/file.bin")),
+            part_path(Path::new("/tmp/a/file.bin")).unwrap(),
             Path::new("/tmp/a/.file.bin.ftpc-part")
         );
+        assert_eq!(part_path(Path::new("/")), None);
+        for reserved in [
+            &b".x.ftpc-part"[..],
+            b"..ftpc-part.ftpc-part",
+            b".a b.ftpc-part",
+        ] {
+            assert!(is_partial_file_name(reserved), "{reserved:?}");
+        }
+        for free in [
+            &b"x.ftpc-part"[..],
+            b"..ftpc-part",
+            b".x.ftpc-part2",
+            b".ftpc-part",
+        ] {
+            assert!(!is_partial_file_name(free), "{free:?}");
+        }
         assert_eq!(
             remote_part_name(b"dir/sub/x.txt"),
             b"dir/sub/.x.txt.ftpc-part"

@@ -8,7 +8,7 @@ mod names;
 mod retry;
 mod tree;
 
-pub use files::{DownloadOptions, UploadOptions};
+pub use files::{is_partial_file_name, DownloadOptions, UploadOptions};
 pub use names::safe_local_name;
 pub(crate) use retry::RetryState;
 pub use retry::{Clock, RetryEvent, RetryObserver, RetryPolicy, SystemClock};

@@ -3,14 +3,17 @@
  * prints its result: "rc=<ftp_result> reply=<code> msg=<message>". tests/c_faults.rs starts
  * the server for each case and checks the line and the commands the server received.
  *
- *   fault_client PORT OPERATION [CA_FILE]
+ *   fault_client PORT OPERATION [CA_FILE | LOCAL_PATH]
  *
  * OPERATION: login, retr_pasv, retr_epsv, retr_tls (implicit TLS, needs CA_FILE), inject,
  * stor_tls (an endless upload, implicit TLS), quit_tls (QUIT by ftp_quote, then ftp_close),
  * stor_short (announces 1024 bytes, its source ends after 500), data_short (reads 500 bytes
  * of a RETR through the raw data stream, then closes it), login_secret (logs in with the
  * password hunter2-secret; prints the handle's message too), connect_retry (options carry a
- * retry policy of 3 attempts, 50 ms apart; connects and logs in).
+ * retry policy of 3 attempts, 50 ms apart; connects and logs in),
+ * dir_list_bound (ftp_dir_list_open with at most 3 entries), mirror_deep (ftp_mirror_directory
+ * of "" into LOCAL_PATH, at most 8 levels deep), download_file (ftp_download_file of "x" to
+ * LOCAL_PATH).
  *
  * SIGPIPE keeps its default action here on purpose: a write that raised it would kill this
  * program (exit by signal), which the tests check for.
@@ -88,6 +91,17 @@ int main(int argc, char **argv) {
     if (strcmp(op, "connect_retry") == 0) {
         ftp_options_set_retry_policy(opts, 3, 50, 100, 50, 0);
     }
+    if (ftp_options_set_max_listing_entries(opts, 0) != FTP_ERR_INVALID_ARGUMENT ||
+        ftp_options_set_max_tree_depth(opts, 0) != FTP_ERR_INVALID_ARGUMENT) {
+        fprintf(stderr, "a bound of 0 was accepted\n");
+        return 1;
+    }
+    if (strcmp(op, "dir_list_bound") == 0) {
+        ftp_options_set_max_listing_entries(opts, 3);
+    }
+    if (strcmp(op, "mirror_deep") == 0) {
+        ftp_options_set_max_tree_depth(opts, 8);
+    }
     if (is_tls_op(op)) {
         ftp_options_set_tls(opts, FTP_TLS_IMPLICIT);
         ftp_options_set_tls_ca_file(opts, argc > 3 ? argv[3] : "");
@@ -118,6 +132,22 @@ int main(int argc, char **argv) {
             }
             if (rc == FTP_OK && strcmp(op, "data_short") == 0) {
                 rc = read_500_then_close(ftp);
+            }
+            const char *local = argc > 3 ? argv[3] : "";
+            if (rc == FTP_OK && strcmp(op, "dir_list_bound") == 0) {
+                ftp_dir_list *list = NULL;
+                rc = ftp_dir_list_open(ftp, "", &list);
+                if (rc != FTP_OK && list != NULL) {
+                    fprintf(stderr, "*out written on failure\n");
+                    return 1;
+                }
+                ftp_dir_list_free(list);
+            }
+            if (rc == FTP_OK && strcmp(op, "mirror_deep") == 0) {
+                rc = ftp_mirror_directory(ftp, "", local, true, false, NULL, NULL);
+            }
+            if (rc == FTP_OK && strcmp(op, "download_file") == 0) {
+                rc = ftp_download_file(ftp, "x", local, false, NULL, NULL);
             }
             if (rc == FTP_OK && strcmp(op, "quit_tls") == 0) {
                 int code = 0;

@@ -169,3 +169,81 @@ impl Session {
         }
     }
 }
+
+/// The MLSD body of a directory (`None`: 550), and the bytes of a file (`None`: 550). Paths
+/// are the arguments the client sent ("" for the current directory).
+pub struct Tree {
+    pub list: Answer,
+    pub file: Answer,
+}
+
+/// The bytes served for a path, or `None` for a 550.
+pub type Answer = Box<dyn Fn(&str) -> Option<Vec<u8>> + Send>;
+
+fn tree_epsv_listener(s: &mut Session) -> TcpListener {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    s.send(&format!("229 ok (|||{port}|)\r\n"));
+    listener
+}
+
+/// Serves `tree` with MLSD, MLST, SIZE, MDTM and RETR; MKD, RMD, DELE and STOR succeed (what
+/// is stored is thrown away).
+pub fn tree_server(tree: Tree) -> Scripted {
+    Scripted::start(move |s| {
+        s.send("220 scripted\r\n");
+        while let Some(line) = s.recv() {
+            let (verb, arg) = line.split_once(' ').unwrap_or((line.as_str(), ""));
+            match verb {
+                "USER" => s.send("331 pw\r\n"),
+                "PASS" => s.send("230 in\r\n"),
+                "FEAT" => s.send(
+                    "211-Features:\r\n MLST type*;size*;modify*;unique*;\r\n EPSV\r\n SIZE\r\n MDTM\r\n211 End\r\n",
+                ),
+                "TYPE" | "NOOP" => s.send("200 ok\r\n"),
+                "ABOR" => s.send("226 aborted\r\n"),
+                "PWD" => s.send("257 \"/\"\r\n"),
+                "MKD" | "RMD" | "DELE" | "CWD" => s.send("250 ok\r\n"),
+                "MLST" => match (tree.list)(arg) {
+                    Some(_) => s.send(&format!("250-facts\r\n type=dir; {arg}\r\n250 End\r\n")),
+                    None => s.send("550 no such directory\r\n"),
+                },
+                "SIZE" => match (tree.file)(arg) {
+                    Some(data) => s.send(&format!("213 {}\r\n", data.len())),
+                    None => s.send("550 no such file\r\n"),
+                },
+                "MDTM" => s.send("213 20240101000000\r\n"),
+                "EPSV" => {
+                    let listener = tree_epsv_listener(s);
+                    let next = s.recv().unwrap_or_default();
+                    let (verb, arg) = next.split_once(' ').unwrap_or((next.as_str(), ""));
+                    let body = match verb {
+                        "MLSD" => (tree.list)(arg),
+                        "RETR" => (tree.file)(arg),
+                        "STOR" => Some(Vec::new()),
+                        _ => None,
+                    };
+                    let Some(body) = body else {
+                        s.send("550 no\r\n");
+                        continue;
+                    };
+                    let (mut data, _) = listener.accept().unwrap();
+                    s.send("150 here\r\n");
+                    if verb == "STOR" {
+                        Session::drain(&mut data);
+                    } else {
+                        // The client may stop reading (a bound was hit): that is fine.
+                        let _ = data.write_all(&body);
+                    }
+                    drop(data);
+                    s.send("226 done\r\n");
+                }
+                "QUIT" => {
+                    s.send("221 bye\r\n");
+                    return;
+                }
+                _ => s.send("500 no\r\n"),
+            }
+        }
+    })
+}
