@@ -45,23 +45,47 @@ fn command_with_optional_path(verb: &str, path: Option<&[u8]>) -> Result<Command
 }
 
 impl Client {
-    /// NLST: names in a directory (the current one when `path` is `None`).
+    /// NLST: names in a directory (the current one when `path` is `None`), collected within
+    /// [`Options::max_listing_entries`](crate::Options::max_listing_entries) and
+    /// `max_listing_bytes`; past either the listing is aborted and the call fails.
     pub fn nlst(&mut self, path: Option<&[u8]>) -> Result<Vec<String>> {
-        let mut names = Vec::new();
-        self.list_lines_of("NLST", path, &mut |line| {
-            names.push(String::from_utf8_lossy(line).into_owned());
-            Flow::Continue
-        })?;
-        Ok(names)
+        self.collect_lines("NLST", path)
     }
 
-    /// LIST: the raw listing lines.
+    /// LIST: the raw listing lines, collected within the same bounds as [`Client::nlst`].
     pub fn list(&mut self, path: Option<&[u8]>) -> Result<Vec<String>> {
+        self.collect_lines("LIST", path)
+    }
+
+    fn collect_lines(&mut self, verb: &str, path: Option<&[u8]>) -> Result<Vec<String>> {
+        let (max_entries, max_bytes) = (
+            self.options.max_listing_entries,
+            self.options.max_listing_bytes,
+        );
         let mut lines = Vec::new();
-        self.list_lines(path, &mut |line| {
+        let mut bytes: u64 = 0;
+        let mut passed = None;
+        let result = self.list_lines_of(verb, path, &mut |line| {
+            bytes += line.len() as u64;
+            if lines.len() as u64 >= max_entries {
+                passed = Some("max_listing_entries");
+                return Flow::Stop;
+            }
+            if bytes > max_bytes {
+                passed = Some("max_listing_bytes");
+                return Flow::Stop;
+            }
             lines.push(String::from_utf8_lossy(line).into_owned());
             Flow::Continue
-        })?;
+        });
+        if let Some(option) = passed {
+            let what = match option {
+                "max_listing_entries" => format!("the listing has more than {max_entries} lines"),
+                _ => format!("the listing is more than {max_bytes} bytes"),
+            };
+            return Err(Error::bound(verb.to_string(), what, option, option));
+        }
+        result?;
         Ok(lines)
     }
 

@@ -148,6 +148,15 @@ impl Error {
         }
     }
 
+    /// A bound of the caller's options was passed (a listing too long, a tree too deep): a
+    /// protocol error that names the Rust option and the C setter.
+    pub(crate) fn bound(context: String, what: String, rust: &str, c: &str) -> Error {
+        Error::protocol(
+            context,
+            format!("{what}; the bound is Options::{rust} (C: ftp_options_set_{c})"),
+        )
+    }
+
     pub(crate) fn protocol(context: impl Into<String>, detail: impl Into<String>) -> Error {
         Error::Protocol {
             context: context.into(),

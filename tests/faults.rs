@@ -593,3 +593,38 @@ fn eprt_refused_falls_back_to_port_once() {
         ["USER", "PASS", "FEAT", "TYPE", "EPRT", "PORT", "RETR", "PORT", "RETR", "QUIT"]
     );
 }
+
+/// NLST collects names within the listing bounds: past them the listing is aborted and the
+/// call fails naming the bound, with the session usable.
+#[test]
+fn nlst_is_bounded() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        let listener = s.answer_epsv();
+        s.expect("NLST");
+        let (mut data, _) = listener.accept().unwrap();
+        s.send("150 names\r\n");
+        let mut names = String::new();
+        for i in 0..50 {
+            names.push_str(&format!("name-{i}\r\n"));
+        }
+        let _ = data.write_all(names.as_bytes());
+        drop(data);
+        s.send("226 done\r\n");
+        s.expect("ABOR");
+        s.send("225 nothing to abort\r\n");
+        s.expect("NOOP");
+        s.send("200 ok\r\n");
+        s.serve_until_quit();
+    });
+    let mut options = options();
+    options.max_listing_entries = 10;
+    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
+    ftp.login("u", "p").unwrap();
+    let err = ftp.nlst(None).unwrap_err();
+    assert!(err.to_string().contains("max_listing_entries"), "{err}");
+    ftp.quit().unwrap();
+    server.finish();
+}

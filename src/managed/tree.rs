@@ -207,10 +207,7 @@ fn check_local_parents(root: &Path, path: &Path) -> Result<()> {
 
 /// The error of a bound that was hit: it names the bound and the option that raises it.
 fn bound_error(context: String, what: String, rust: &str, c: &str) -> Error {
-    Error::protocol(
-        context,
-        format!("{what}; the bound is Options::{rust} (C: ftp_options_set_{c})"),
-    )
+    Error::bound(context, what, rust, c)
 }
 
 /// A collected listing: its entries without `.` and `..`, and the MLSD `unique` fact of the
