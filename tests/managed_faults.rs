@@ -308,3 +308,84 @@ fn sync_compares_by_server_side_hash() {
     );
     assert!(transcript.contains(&"HASH up/same.txt".to_string()));
 }
+
+/// A server whose `MLST a` resolves relative to `/` (not the working directory) and whose MKD
+/// of an existing directory answers `550 File not found`: ensure_directory of a relative path
+/// works on absolute paths and checks a refused MLST again with CWD.
+#[test]
+fn ensure_directory_on_a_server_with_odd_mlst_and_mkd() {
+    let server = Scripted::start(|s| {
+        s.send("220 odd server\r\n");
+        s.expect("USER");
+        s.send("331 pw\r\n");
+        s.expect("PASS");
+        s.send("230 in\r\n");
+        let mut dirs: Vec<String> = vec!["/".into(), "/home".into(), "/home/a".into()];
+        let mut cwd = "/home".to_string();
+        let resolve_wrong = |p: &str| {
+            if p.starts_with('/') {
+                p.to_string()
+            } else {
+                format!("/{p}")
+            }
+        };
+        while let Some(line) = s.recv() {
+            let (verb, arg) = line.split_once(' ').unwrap_or((&line, ""));
+            let cwd_join = |cwd: &str, p: &str| {
+                if p.starts_with('/') {
+                    p.to_string()
+                } else {
+                    format!("{}/{p}", cwd.trim_end_matches('/'))
+                }
+            };
+            match verb {
+                "FEAT" => s.send("211-Features:\r\n MLST type*;\r\n211 End\r\n"),
+                "PWD" => s.send(&format!("257 \"{cwd}\"\r\n")),
+                "MLST" => {
+                    // The bug: relative to / whatever the working directory.
+                    let p = resolve_wrong(arg);
+                    if dirs.contains(&p) {
+                        s.send(&format!("250-Listing\r\n type=dir; {p}\r\n250 End\r\n"));
+                    } else {
+                        s.send("550 No such file\r\n");
+                    }
+                }
+                "CWD" => {
+                    let p = cwd_join(&cwd, arg);
+                    if dirs.contains(&p) {
+                        cwd = p;
+                        s.send("250 ok\r\n");
+                    } else {
+                        s.send("550 No such directory\r\n");
+                    }
+                }
+                "MKD" => {
+                    let p = cwd_join(&cwd, arg);
+                    if dirs.contains(&p) {
+                        s.send("550 File not found\r\n");
+                    } else {
+                        dirs.push(p.clone());
+                        s.send(&format!("257 \"{p}\" created\r\n"));
+                    }
+                }
+                "QUIT" => {
+                    s.send("221 bye\r\n");
+                    break;
+                }
+                _ => s.send("502 not here\r\n"),
+            }
+        }
+        assert!(dirs.contains(&"/home/a/b/c".to_string()), "{dirs:?}");
+    });
+    let mut ftp = Client::connect_with(
+        "127.0.0.1",
+        server.port,
+        Options::default().with_timeout(Some(Duration::from_secs(5))),
+    )
+    .unwrap();
+    ftp.login("u", "p").unwrap();
+    ftp.ensure_directory("a/b/c").expect("ensure_directory");
+    ftp.ensure_directory("a/b/c").expect("again: it exists");
+    ftp.quit().unwrap();
+    server.finish();
+}

@@ -391,13 +391,17 @@ impl Client {
     }
 
     /// Whether `path` is a directory on the server: MLST where offered, else CWD there and back.
+    /// A refused MLST is checked again with CWD: some servers resolve `MLST a` relative to `/`
+    /// instead of the working directory.
     fn is_directory(&mut self, path: &[u8]) -> Result<bool> {
         if self.has_mlst()? {
-            return match self.mlst(Some(path)) {
-                Ok(entry) => Ok(entry.is_dir() || matches!(entry.kind(), EntryKind::CurrentDir)),
-                Err(e) if e.reply().is_some() => Ok(false),
-                Err(e) => Err(e),
-            };
+            match self.mlst(Some(path)) {
+                Ok(entry) => {
+                    return Ok(entry.is_dir() || matches!(entry.kind(), EntryKind::CurrentDir))
+                }
+                Err(e) if e.reply().is_some() => {}
+                Err(e) => return Err(e),
+            }
         }
         let here = self.pwd()?;
         match self.cwd(path) {
@@ -419,7 +423,24 @@ impl Client {
     }
 
     fn ensure_directory_once(&mut self, path: &[u8]) -> Result<()> {
-        if path.is_empty() || path == b"/" || self.is_directory(path)? {
+        if path.is_empty() || path == b"/" {
+            return Ok(());
+        }
+        // Absolute paths where the working directory is known: servers differ on what a
+        // relative MLST or MKD is relative to, and on what MKD answers for one that exists.
+        let absolute;
+        let path = if path.starts_with(b"/") {
+            path
+        } else {
+            match self.pwd() {
+                Ok(here) if here.starts_with('/') => {
+                    absolute = join_remote(here.as_bytes(), path);
+                    &absolute[..]
+                }
+                _ => path,
+            }
+        };
+        if self.is_directory(path)? {
             return Ok(());
         }
         let mut current: Vec<u8> = if path.starts_with(b"/") {
