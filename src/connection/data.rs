@@ -126,11 +126,15 @@ fn canonical(ip: IpAddr) -> IpAddr {
 const TICKET_WAIT_LIMIT: Duration = Duration::from_secs(1);
 
 /// An open data connection (or none, when the server completed the command without opening
-/// one). Each read or write call must make progress within the data idle timeout: it is a
-/// deadline for that call, however many packets or TLS records the call takes.
+/// one). The data idle timeout is a deadline, however many packets or TLS records a call
+/// takes: each read must deliver data within it, and each buffer written must be taken whole
+/// within it (a write that took only part of its buffer does not start a new one; a server
+/// that stops reading would otherwise stretch it while its kernel buffers fill).
 pub(crate) struct DataSocket {
     stream: Option<NetStream>,
     idle_timeout: Option<Duration>,
+    /// The last write took only part of its buffer: the deadline runs on for the rest.
+    write_unfinished: bool,
 }
 
 impl DataSocket {
@@ -138,6 +142,7 @@ impl DataSocket {
         Ok(DataSocket {
             stream: Some(NetStream::plain(stream)),
             idle_timeout,
+            write_unfinished: false,
         })
     }
 
@@ -149,10 +154,21 @@ impl DataSocket {
         Some(stream)
     }
 
+    /// The stream for a write: a fresh deadline, unless the last write left part of its
+    /// buffer, whose deadline still runs.
+    fn for_write(&mut self) -> Option<&mut NetStream> {
+        if self.write_unfinished {
+            self.stream.as_mut()
+        } else {
+            self.for_call()
+        }
+    }
+
     pub(crate) fn none() -> DataSocket {
         DataSocket {
             stream: None,
             idle_timeout: None,
+            write_unfinished: false,
         }
     }
 
@@ -172,6 +188,7 @@ impl DataSocket {
         Ok(DataSocket {
             stream: Some(stream),
             idle_timeout,
+            write_unfinished: false,
         })
     }
 
@@ -230,7 +247,9 @@ fn no_connection() -> io::Error {
 
 impl Write for DataSocket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.for_call().ok_or_else(no_connection)?.write(buf)
+        let n = self.for_write().ok_or_else(no_connection)?.write(buf)?;
+        self.write_unfinished = n < buf.len();
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -178,25 +178,39 @@ impl Read for NetStream {
     }
 }
 
+impl TlsStream {
+    /// Sends every encrypted byte rustls holds, reporting any failure (rustls's own
+    /// `Stream::write` ignores the failure of the send after buffering, so a peer that stopped
+    /// reading looked like progress).
+    fn send_pending(&mut self) -> io::Result<()> {
+        while self.stream.conn.wants_write() {
+            if self.stream.conn.write_tls(&mut self.stream.sock)? == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.send_pending()?;
+        let n = self.stream.conn.writer().write(buf)?;
+        self.send_pending()?;
+        Ok(n)
+    }
+}
+
 impl Write for NetStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             NetStream::Plain(s) => s.write(buf),
-            NetStream::Tls(s) => s.stream.write(buf),
-        }
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        match self {
-            NetStream::Plain(s) => s.write_all(buf),
-            NetStream::Tls(s) => s.stream.write_all(buf),
+            NetStream::Tls(s) => s.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
             NetStream::Plain(s) => s.flush(),
-            NetStream::Tls(s) => s.stream.flush(),
+            NetStream::Tls(s) => s.send_pending(),
         }
     }
 }
