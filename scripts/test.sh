@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it: installs the real test servers, checks formatting
-# and lints, then runs the unit tests and the tests against pyftpdlib and vsftpd.
+# and lints, then runs the unit tests and the tests against pyftpdlib, vsftpd, ProFTPD and
+# Pure-FTPd.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -208,6 +208,7 @@ fn api_test_args(server: &Server) -> Vec<String> {
         server.port.to_string(),
         USER.into(),
         PASSWORD.into(),
+        server.kind.label().into(),
     ]
 }
 
@@ -215,18 +216,43 @@ fn check_api_test(out: &str) {
     assert!(out.contains(" passed, 0 failed"), "{out}");
 }
 
+/// Runs tests/c/api_test.c against `kind`; a failure shows the failed checks and the server's
+/// logs.
+fn c_api_against(kind: Kind) {
+    let exe = build_api_test(Link::Shared, &format!("api_test_{}", kind.label()));
+    let server = Server::start(kind);
+    let out = run(Command::new(&exe).args(api_test_args(&server)));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains(" passed, 0 failed"),
+        "api_test against {}:\n{text}\n{}",
+        kind.label(),
+        server.log()
+    );
+}
+
 #[test]
 fn c_api_against_pyftpdlib() {
-    let exe = build_api_test(Link::Shared, "api_test_pyftpdlib");
-    let server = Server::start(Kind::Pyftpdlib);
-    check_api_test(&run_ok(Command::new(&exe).args(api_test_args(&server))));
+    c_api_against(Kind::Pyftpdlib);
 }
 
 #[test]
 fn c_api_against_vsftpd() {
-    let exe = build_api_test(Link::Shared, "api_test_vsftpd");
-    let server = Server::start(Kind::Vsftpd);
-    check_api_test(&run_ok(Command::new(&exe).args(api_test_args(&server))));
+    c_api_against(Kind::Vsftpd);
+}
+
+#[test]
+fn c_api_against_proftpd() {
+    c_api_against(Kind::Proftpd);
+}
+
+#[test]
+fn c_api_against_pureftpd() {
+    c_api_against(Kind::PureFtpd);
 }
 
 #[test]
@@ -264,7 +290,8 @@ fn c_api_under_valgrind() {
 }
 
 /// `make install` into a temporary prefix, then the examples built with pkg-config only,
-/// dynamically and statically, run against both servers (plain and explicit TLS).
+/// dynamically and statically, run against all four servers (plain and explicit TLS): the
+/// dynamic build against pyftpdlib and ProFTPD, the static one against vsftpd and Pure-FTPd.
 #[test]
 fn install_and_examples_with_pkg_config() {
     let prefix = common::scratch_dir("prefix");
@@ -289,6 +316,7 @@ fn install_and_examples_with_pkg_config() {
     let pc = fs::read_to_string(lib.join("pkgconfig/ftpc.pc")).unwrap();
     assert!(pc.contains("Libs.private:"), "{pc}");
 
+    let mut builds = Vec::new();
     for static_link in [false, true] {
         let build = out_dir().join(if static_link {
             "examples-static"
@@ -324,10 +352,22 @@ fn install_and_examples_with_pkg_config() {
         for tls in [false, true] {
             run_examples(&build, server_kind, tls);
         }
+        builds.push(build);
+    }
+    for (build, kind) in [(&builds[1], Kind::PureFtpd), (&builds[0], Kind::Proftpd)] {
+        for tls in [false, true] {
+            run_examples(build, kind, tls);
+        }
     }
 }
 
 fn run_examples(bin: &Path, kind: Kind, tls: bool) {
+    // Shown with a failure: which server and build the examples ran against.
+    eprintln!(
+        "examples in {} against {} (explicit TLS: {tls})",
+        bin.display(),
+        kind.label()
+    );
     let server = if tls {
         Server::start_tls(kind, common::Tls::Explicit, "server")
     } else {

@@ -1,5 +1,5 @@
 //! Text mode, resume, append, progress, stopping and aborting, and the raw data stream, against
-//! both real servers.
+//! all four real servers.
 
 mod common;
 
@@ -16,7 +16,7 @@ fn text_mode(kind: Kind) {
     let local = b"first line\nsecond\r\n\nlast line without newline";
     ftp.stor_lines("text.txt", &mut &local[..])
         .expect("stor_lines");
-    // Both servers store TYPE A uploads with their native (LF) line ends.
+    // Every server stores TYPE A uploads with its native (LF) line ends.
     assert_eq!(
         server.read_file("text.txt"),
         b"first line\nsecond\n\nlast line without newline"
@@ -374,4 +374,64 @@ fn progress_totals_pyftpdlib() {
 #[test]
 fn progress_totals_vsftpd() {
     progress_totals(Kind::Vsftpd);
+}
+
+#[test]
+fn text_mode_proftpd() {
+    text_mode(Kind::Proftpd);
+}
+
+#[test]
+fn text_mode_pureftpd() {
+    text_mode(Kind::PureFtpd);
+}
+
+#[test]
+fn resume_and_append_proftpd() {
+    resume_and_append(Kind::Proftpd, Mode::Pasv);
+}
+
+#[test]
+fn resume_and_append_pureftpd() {
+    resume_and_append(Kind::PureFtpd, Mode::Eprt);
+}
+
+#[test]
+fn stopping_and_abort_proftpd_epsv() {
+    stopping_and_abort(Kind::Proftpd, Mode::Epsv);
+}
+
+#[test]
+fn stopping_and_abort_proftpd_port() {
+    stopping_and_abort(Kind::Proftpd, Mode::Port);
+}
+
+#[test]
+fn stopping_and_abort_pureftpd_pasv() {
+    stopping_and_abort(Kind::PureFtpd, Mode::Pasv);
+}
+
+#[test]
+fn stopping_and_abort_pureftpd_eprt() {
+    stopping_and_abort(Kind::PureFtpd, Mode::Eprt);
+}
+
+#[test]
+fn data_stream_proftpd() {
+    data_stream(Kind::Proftpd, Mode::Epsv);
+}
+
+#[test]
+fn data_stream_pureftpd() {
+    data_stream(Kind::PureFtpd, Mode::Port);
+}
+
+#[test]
+fn progress_totals_proftpd() {
+    progress_totals(Kind::Proftpd);
+}
+
+#[test]
+fn progress_totals_pureftpd() {
+    progress_totals(Kind::PureFtpd);
 }

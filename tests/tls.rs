@@ -243,6 +243,43 @@ fn pureftpd_explicit_tls13() {
     );
 }
 
+/// Every server in every TLS mode it offers, TLS 1.2 and TLS 1.3: an upload and a download,
+/// each data connection resumed where the server resumes sessions.
+#[test]
+fn every_server_every_tls_mode() {
+    for kind in Kind::ALL {
+        for &tls in kind.tls_modes() {
+            let server = Server::start_tls(kind, tls, "server");
+            let level = match tls {
+                Tls::Implicit => TlsLevel::Implicit,
+                _ => TlsLevel::All,
+            };
+            for version in [TlsVersion::Tls12, TlsVersion::Tls13] {
+                let what = format!("{tls:?} {version:?}");
+                let mut options = server.tls_options(Mode::Epsv, level);
+                options.tls.min_version = Some(version);
+                options.tls.max_version = Some(version);
+                let mut ftp = server.check(
+                    ftpc::Client::connect_with(&server.host, server.port, options),
+                    &format!("connect, {what}"),
+                );
+                server.check(ftp.login(USER, PASSWORD), &format!("login, {what}"));
+                assert!(ftp.is_tls(), "{what}");
+                let data = pattern(300_000, 5);
+                let resumed = Some(kind.resumes_tls_sessions(version));
+                server.check(ftp.stor("m.bin", &mut &data[..]), &format!("STOR, {what}"));
+                assert_eq!(ftp.last_data_tls_resumed(), resumed, "{kind:?} STOR {what}");
+                assert!(ftp.is_data_protected(), "{what}");
+                let mut back = Vec::new();
+                server.check(ftp.retr("m.bin", &mut back), &format!("RETR, {what}"));
+                assert_eq!(ftp.last_data_tls_resumed(), resumed, "{kind:?} RETR {what}");
+                assert_eq!(sha256(&back), sha256(&data), "{kind:?} {what}");
+                server.check(ftp.quit(), &format!("QUIT, {what}"));
+            }
+        }
+    }
+}
+
 /// Twenty uploads in a row, then twenty downloads, on one session: every data connection
 /// must resume the control connection's TLS session (vsftpd and ProFTPD refuse one that
 /// does not), and every file arrives intact.
