@@ -406,19 +406,34 @@ impl Client {
         let abor = Command::bare("ABOR")?;
         let noop = Command::bare("NOOP")?;
         self.send_in_transfer(&abor)?;
-        self.send_in_transfer(&noop)?;
-        // The transfer's reply, ABOR's, the keepalive NOOPs' and our NOOP's: a few; more means
-        // a confused server. Our NOOP's 200 is the last 200 to come.
-        let mut noops_due = self.pending_noops + 1;
-        // One reply timeout for all of them, however the server paces them.
+        // One reply timeout for all of the replies, however the server paces them.
         let deadline = self.control.reply_deadline();
-        for _ in 0..6 + self.pending_noops {
-            let reply = self.read_reply_by("ABOR", &deadline)?;
-            if reply.code() == 200 {
-                noops_due -= 1;
-                if noops_due == 0 {
-                    self.pending_noops = 0;
-                    return Ok(());
+        let read_one = |client: &mut Client| -> Result<Option<Reply>> {
+            let reply = client.read_reply_by("ABOR", &deadline)?;
+            if client.pending_noops > 0 && answers_noop(reply.code()) {
+                client.note_keepalive_reply(&reply);
+                return Ok(None);
+            }
+            Ok(Some(reply))
+        };
+        // The first answer (the transfer's 426 or 226, or ABOR's 225) before our NOOP goes
+        // out: a server that reads ABOR and NOOP in one read may drop the NOOP (Pure-FTPd).
+        let mut answered = false;
+        for _ in 0..4 + self.pending_noops {
+            if read_one(self)?.is_some() {
+                answered = true;
+                break;
+            }
+        }
+        if answered {
+            // Then NOOP, whose 200 is the last reply: whether ABOR brought one reply or two,
+            // the control connection is in step once it has come.
+            self.send_in_transfer(&noop)?;
+            for _ in 0..4 + self.pending_noops {
+                if let Some(reply) = read_one(self)? {
+                    if reply.code() == 200 && self.pending_noops == 0 {
+                        return Ok(());
+                    }
                 }
             }
         }
