@@ -484,7 +484,8 @@ ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
 ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
 
 /**
- * Ends a listing and frees it: a listing not read to the end is aborted (ABOR), leaving the
+ * Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
+ * is read and dropped and a longer one aborted (ABOR), leaving the
  * session usable. Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
  *
  * # Safety

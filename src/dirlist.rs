@@ -8,6 +8,9 @@ use crate::listing::{parse_list_line, parse_mlsd_line, parse_mlst_reply, Entry};
 use crate::protocol::{Command, Timestamp};
 use crate::transfer::{line_error, Flow, LineReader};
 
+/// How much of a listing stopped early is read to its end rather than aborted.
+const LISTING_DRAIN_LIMIT: usize = 256 * 1024;
+
 /// Longest listing line accepted: a long path plus its facts fits many times over.
 pub const MAX_LISTING_LINE: usize = 64 * 1024;
 
@@ -104,6 +107,35 @@ impl Client {
         path: Option<&[u8]>,
         on_line: &mut dyn FnMut(&[u8]) -> Flow,
     ) -> Result<()> {
+        match path {
+            // Servers pass LIST's and NLST's argument to `ls`, which splits it at spaces and
+            // expands wildcards (Pure-FTPd lists nothing for `LIST sub dir`). Such a
+            // directory is listed from inside it; a path that is not one is sent as it is.
+            Some(p)
+                if p.iter()
+                    .any(|b| b.is_ascii_whitespace() || b"*?[".contains(b)) =>
+            {
+                let here = self.pwd()?;
+                match self.cwd(p) {
+                    Ok(_) => {
+                        let listed = self.list_lines_here(verb, None, on_line);
+                        let back = self.cwd(here.as_bytes());
+                        listed.and(back.map(drop))
+                    }
+                    Err(e) if e.reply().is_some() => self.list_lines_here(verb, path, on_line),
+                    Err(e) => Err(e),
+                }
+            }
+            _ => self.list_lines_here(verb, path, on_line),
+        }
+    }
+
+    fn list_lines_here(
+        &mut self,
+        verb: &str,
+        path: Option<&[u8]>,
+        on_line: &mut dyn FnMut(&[u8]) -> Flow,
+    ) -> Result<()> {
         let command = command_with_optional_path(verb, path)?;
         self.read_lines(&command, MAX_LISTING_LINE, &mut |line| {
             if line.is_empty() {
@@ -189,6 +221,24 @@ impl Client {
         }
     }
 
+    /// Ends a listing its reader stopped early. A short rest is read and dropped so the
+    /// listing ends as the server meant (Pure-FTPd sends the rest of an aborted listing at the
+    /// start of the next one); a long one is aborted with ABOR.
+    pub(crate) fn stop_listing(&mut self, reader: LineReader) -> Result<()> {
+        let mut conn = reader.conn;
+        let mut scratch = [0u8; 16 * 1024];
+        let mut drained = 0usize;
+        while drained <= LISTING_DRAIN_LIMIT {
+            match std::io::Read::read(&mut conn, &mut scratch) {
+                Ok(0) => return self.end_transfer(conn).map(drop),
+                Ok(n) => drained += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        self.abort_transfer(conn)
+    }
+
     /// MLST: facts about one path.
     pub fn mlst(&mut self, path: Option<&[u8]>) -> Result<Entry> {
         let command = command_with_optional_path("MLST", path)?;
@@ -218,10 +268,11 @@ impl Listing<'_> {
         self.reader.as_ref().map_or(0, |r| r.line_bytes)
     }
 
-    /// Stops the listing early with ABOR, leaving the control connection usable.
+    /// Stops the listing early, leaving the control connection usable: a short rest (up to
+    /// 256 KiB) is read and dropped, a longer listing is aborted with ABOR.
     pub fn abort(mut self) -> Result<()> {
         match self.reader.take() {
-            Some(reader) => self.client.abort_transfer(reader.conn),
+            Some(reader) => self.client.stop_listing(reader),
             None => Ok(()),
         }
     }
@@ -238,7 +289,7 @@ impl Iterator for Listing<'_> {
 impl Drop for Listing<'_> {
     fn drop(&mut self) {
         if let Some(reader) = self.reader.take() {
-            let _ = self.client.abort_transfer(reader.conn);
+            let _ = self.client.stop_listing(reader);
         }
     }
 }

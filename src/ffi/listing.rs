@@ -156,7 +156,8 @@ pub unsafe extern "C" fn ftp_mlsd_next(
     })
 }
 
-/// Ends a listing and frees it: a listing not read to the end is aborted (ABOR), leaving the
+/// Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
+/// is read and dropped and a longer one aborted (ABOR), leaving the
 /// session usable. Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
 ///
 /// # Safety
@@ -170,7 +171,7 @@ pub unsafe extern "C" fn ftp_mlsd_close(it: *mut ftp_mlsd) {
         let mut it = Box::from_raw(it);
         if let Some(reader) = it.reader.take() {
             if let Ok(mut state) = it.shared.lock("ftp_mlsd_close") {
-                let _ = state.run("ftp_mlsd_close", |c| Ok(c.abort_transfer(reader.conn)?));
+                let _ = state.run("ftp_mlsd_close", |c| Ok(c.stop_listing(reader)?));
             }
         }
     })
