@@ -280,7 +280,7 @@ fn every_server_every_tls_mode() {
     }
 }
 
-/// Twenty uploads in a row, then twenty downloads, on one session: every data connection
+/// Twenty uploads in a row, then twenty downloads, on one session, in each data mode: every data connection
 /// must resume the control connection's TLS session (vsftpd and ProFTPD refuse one that
 /// does not), and every file arrives intact.
 fn in_a_row(kind: Kind, tls: Tls, version: TlsVersion) {
@@ -289,40 +289,44 @@ fn in_a_row(kind: Kind, tls: Tls, version: TlsVersion) {
         Tls::Implicit => TlsLevel::Implicit,
         _ => TlsLevel::All,
     };
-    let mut options = server.tls_options(Mode::Epsv, level);
-    options.tls.min_version = Some(version);
-    options.tls.max_version = Some(version);
-    let mut ftp = server.client_with(options);
     let payloads: Vec<Vec<u8>> = (0..20)
         .map(|i| pattern(1000 + i * 37_501, i as u64 + 200))
         .collect();
-    let what = |op: &str, i: usize| format!("{op} #{} of 20 in a row, {version:?}", i + 1);
-    for (i, data) in payloads.iter().enumerate() {
-        let name = format!("row-{i}.bin");
-        server.check(ftp.stor(&name, &mut &data[..]), &what("STOR", i));
-        assert_eq!(
-            ftp.last_data_tls_resumed(),
-            Some(true),
-            "{}\n{}",
-            what("STOR", i),
-            server.log()
-        );
-        assert_eq!(sha256(&server.read_file(&name)), sha256(data), "{name}");
+    // Every data mode, each on a session of its own.
+    for mode in [Mode::Epsv, Mode::Pasv, Mode::Port, Mode::Eprt] {
+        let mut options = server.tls_options(mode, level);
+        options.tls.min_version = Some(version);
+        options.tls.max_version = Some(version);
+        let mut ftp = server.client_with(options);
+        let what =
+            |op: &str, i: usize| format!("{op} #{} of 20 in a row, {version:?}, {mode:?}", i + 1);
+        for (i, data) in payloads.iter().enumerate() {
+            let name = format!("row-{i}.bin");
+            server.check(ftp.stor(&name, &mut &data[..]), &what("STOR", i));
+            assert_eq!(
+                ftp.last_data_tls_resumed(),
+                Some(true),
+                "{}\n{}",
+                what("STOR", i),
+                server.log()
+            );
+            assert_eq!(sha256(&server.read_file(&name)), sha256(data), "{name}");
+        }
+        for (i, data) in payloads.iter().enumerate() {
+            let name = format!("row-{i}.bin");
+            let mut back = Vec::new();
+            server.check(ftp.retr(&name, &mut back), &what("RETR", i));
+            assert_eq!(
+                ftp.last_data_tls_resumed(),
+                Some(true),
+                "{}\n{}",
+                what("RETR", i),
+                server.log()
+            );
+            assert_eq!(sha256(&back), sha256(data), "{name}");
+        }
+        server.check(ftp.quit(), "QUIT");
     }
-    for (i, data) in payloads.iter().enumerate() {
-        let name = format!("row-{i}.bin");
-        let mut back = Vec::new();
-        server.check(ftp.retr(&name, &mut back), &what("RETR", i));
-        assert_eq!(
-            ftp.last_data_tls_resumed(),
-            Some(true),
-            "{}\n{}",
-            what("RETR", i),
-            server.log()
-        );
-        assert_eq!(sha256(&back), sha256(data), "{name}");
-    }
-    server.check(ftp.quit(), "QUIT");
 }
 
 macro_rules! in_a_row {
