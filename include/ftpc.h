@@ -166,7 +166,8 @@
 #define FTP_SYNC_FAILED 5
 
 /**
- * An FTP session. Create with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
+ * An FTP session, through the agent that owns its settings, credentials and retry. Create
+ * with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
  */
 typedef struct ftp_client ftp_client;
 

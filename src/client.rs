@@ -19,52 +19,72 @@ pub struct Client {
     pub(crate) options: Options,
     welcome: Reply,
     last_reply: Option<Reply>,
-    features: Option<Features>,
-    /// The passive command that works with this server, once known.
-    pub(crate) passive_choice: PassiveMode,
-    /// The TYPE the server is in, when known, so TYPE is only sent when it changes.
-    server_type: Option<TransferType>,
+    /// The type the caller chose for transfers (TYPE is sent lazily, when it changes).
     pub(crate) transfer_type: TransferType,
-    /// A data connection is open: the control connection belongs to it until it is finished.
-    pub(crate) data_open: bool,
     /// The TLS configuration of this session (its own session store), when TLS is in use.
     pub(crate) tls: Option<TlsContext>,
-    /// Whether PBSZ/PROT were negotiated, and whether data connections are protected.
-    protection_set: bool,
-    pub(crate) data_protected: bool,
-    /// Whether the last data connection's TLS handshake resumed the session.
-    pub(crate) last_data_resumed: Option<bool>,
-    /// Keepalive NOOPs sent during a transfer whose replies are still to be read.
-    pub(crate) pending_noops: u32,
-    /// The server refused a keepalive NOOP during a transfer: no more of them this session.
-    pub(crate) keepalive_refused: bool,
-    /// The server refused EPRT: active mode uses PORT for the rest of the session.
-    pub(crate) eprt_refused: bool,
+    /// What this control connection has negotiated; a new connection starts from `Default`.
+    pub(crate) state: Negotiated,
+    /// What was learnt of the server; a new session to it starts from these.
+    pub(crate) quirks: ServerQuirks,
     /// Secrets sent on this session (PASS and ACCT arguments, the caller's raw ones too):
     /// masked in every reply, so a server that echoes one cannot put it in a message.
     secrets: Vec<String>,
-    /// Why the control connection can no longer be used, once it cannot.
-    broken: Option<String>,
-    quit_sent: bool,
-    /// Where and how to connect again, for the retry layer.
-    host: String,
-    port: u16,
-    credentials: Option<Credentials>,
-    /// The working directory to restore after a reconnect: `None` until it has changed.
+    /// What the session knows of its working directory (to return to after a reconnect).
     pub(crate) cwd: CwdState,
-    /// Retry policy, clock and observer of the production layer.
-    pub(crate) retry: crate::managed::RetryState,
+}
+
+/// The state one control connection negotiates, all in one place: a new connection is
+/// `Negotiated::default()`.
+#[derive(Debug, Default)]
+pub(crate) struct Negotiated {
+    /// FEAT, asked once per connection.
+    pub(crate) features: Option<Features>,
+    /// The TYPE the server is in, when known, so TYPE is only sent when it changes.
+    pub(crate) server_type: Option<TransferType>,
+    /// Whether PBSZ/PROT were negotiated, and whether data connections are protected.
+    pub(crate) protection_set: bool,
+    pub(crate) data_protected: bool,
+    /// Whether the last data connection's TLS handshake resumed the session.
+    pub(crate) last_data_resumed: Option<bool>,
+    /// A data connection is open: the control connection belongs to it until it is finished.
+    pub(crate) data_open: bool,
+    /// Keepalive NOOPs sent during a transfer whose replies are still to be read.
+    pub(crate) pending_noops: u32,
+    /// The server refused a keepalive NOOP during a transfer: no more of them.
+    pub(crate) keepalive_refused: bool,
+    /// Why the control connection can no longer be used, once it cannot.
+    pub(crate) broken: Option<String>,
+    pub(crate) quit_sent: bool,
+}
+
+/// What a session learnt of its server, handed to the next session to the same server.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerQuirks {
+    /// The passive command that works with this server, once known.
+    pub(crate) passive_choice: PassiveMode,
+    /// The server refused EPRT: active mode uses PORT.
+    pub(crate) eprt_refused: bool,
+    /// The server issues no TLS 1.3 ticket on upload connections (no wait for one).
+    pub(crate) no_upload_tickets: bool,
+}
+
+impl ServerQuirks {
+    /// Nothing learnt yet: the passive mode the options ask for.
+    pub(crate) fn for_options(options: &Options) -> ServerQuirks {
+        ServerQuirks {
+            passive_choice: match &options.data_mode {
+                crate::options::DataMode::Passive(mode) => *mode,
+                crate::options::DataMode::Active(_) => PassiveMode::Auto,
+            },
+            eprt_refused: false,
+            no_upload_tickets: false,
+        }
+    }
 }
 
 /// How many distinct secrets a session masks in replies.
 const MAX_SECRETS: usize = 4;
-
-/// The login of a session, kept to log in again after a reconnect. Never shown anywhere.
-struct Credentials {
-    user: String,
-    password: String,
-    account: Option<String>,
-}
 
 /// What the client knows of the working directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,28 +105,49 @@ impl Client {
 
     /// Connects to `host` (a name, an IPv4 address, or an IPv6 address with or without
     /// brackets) and reads the welcome message.
-    /// With `options.retry` set, transient failures are retried with its backoff.
     pub fn connect_with(host: &str, port: u16, options: Options) -> Result<Client> {
-        match options.retry.clone() {
-            None => Client::connect_once(host, port, options),
-            Some(policy) => {
-                policy.validate()?;
-                let mut client =
-                    policy.run(|_| Client::connect_once(host, port, options.clone()))?;
-                client.retry.policy = policy;
-                Ok(client)
-            }
-        }
+        let quirks = ServerQuirks::for_options(&options);
+        Client::connect_as(host, port, options, quirks)
     }
 
-    fn connect_once(host: &str, port: u16, options: Options) -> Result<Client> {
+    /// Connects with what an earlier session learnt of the server.
+    pub(crate) fn connect_as(
+        host: &str,
+        port: u16,
+        options: Options,
+        quirks: ServerQuirks,
+    ) -> Result<Client> {
         if options.block_size == 0 {
             return Err(Error::InvalidArgument(
                 "block size must be at least 1".into(),
             ));
         }
         let (control, tls) = Client::open_control(host, port, &options)?;
-        Client::handshake(control, options, tls, host, port)
+        if let (Some(tls), true) = (&tls, quirks.no_upload_tickets) {
+            tls.tickets.give_up();
+        }
+        let mut client = Client {
+            control,
+            transfer_type: options.transfer_type,
+            options,
+            welcome: Reply::new(0, Vec::new()),
+            last_reply: None,
+            tls,
+            state: Negotiated::default(),
+            quirks,
+            secrets: Vec::new(),
+            cwd: CwdState::Initial,
+        };
+        client.greet()?;
+        Ok(client)
+    }
+
+    /// What this session learnt of its server, for the next session to it.
+    pub fn quirks(&self) -> ServerQuirks {
+        ServerQuirks {
+            no_upload_tickets: self.tls.as_ref().is_some_and(|t| t.tickets.gave_up()),
+            ..self.quirks
+        }
     }
 
     /// Opens the control connection (TLS from the first byte for implicit FTPS), with a fresh
@@ -136,41 +177,6 @@ impl Client {
         Ok((control, tls))
     }
 
-    /// Replaces a lost control connection: connects again, logs in with the same
-    /// credentials, and goes back to the working directory. TYPE and PROT are negotiated again
-    /// lazily, before the next transfer, as on any new session.
-    pub fn reconnect(&mut self) -> Result<()> {
-        self.control.shutdown();
-        let (control, tls) = Client::open_control(&self.host, self.port, &self.options)?;
-        self.control = control;
-        // What was learnt of the server's tickets holds for its next session too.
-        let no_upload_tickets = self.tls.as_ref().is_some_and(|t| t.tickets.gave_up());
-        if let (Some(tls), true) = (&tls, no_upload_tickets) {
-            tls.tickets.give_up();
-        }
-        self.tls = tls;
-        self.features = None;
-        self.server_type = None;
-        self.protection_set = false;
-        self.data_protected = false;
-        self.data_open = false;
-        self.pending_noops = 0;
-        self.keepalive_refused = false;
-        self.broken = None;
-        self.quit_sent = false;
-        self.greet()?;
-        if let Some(creds) = self.credentials.take() {
-            let result =
-                self.login_with_account(&creds.user, &creds.password, creds.account.as_deref());
-            self.credentials = Some(creds);
-            result?;
-        }
-        if let CwdState::Known(dir) = self.cwd.clone() {
-            self.expect_2xx(&Command::with_arg("CWD", dir)?)?;
-        }
-        Ok(())
-    }
-
     /// Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
     /// logs in with its user and password (anonymously when it has no user). `password` is
     /// used when the URL names a user but no password, so secrets need not sit in URLs. The
@@ -195,46 +201,6 @@ impl Client {
         Ok((client, url.path))
     }
 
-    fn handshake(
-        control: ControlChannel,
-        options: Options,
-        tls: Option<TlsContext>,
-        host: &str,
-        port: u16,
-    ) -> Result<Client> {
-        let mut client = Client {
-            control,
-            passive_choice: match &options.data_mode {
-                crate::options::DataMode::Passive(mode) => *mode,
-                crate::options::DataMode::Active(_) => PassiveMode::Auto,
-            },
-            transfer_type: options.transfer_type,
-            options,
-            welcome: Reply::new(0, Vec::new()),
-            last_reply: None,
-            features: None,
-            server_type: None,
-            data_open: false,
-            tls,
-            protection_set: false,
-            data_protected: false,
-            last_data_resumed: None,
-            pending_noops: 0,
-            keepalive_refused: false,
-            eprt_refused: false,
-            secrets: Vec::new(),
-            broken: None,
-            quit_sent: false,
-            host: host.to_string(),
-            port,
-            credentials: None,
-            cwd: CwdState::Initial,
-            retry: crate::managed::RetryState::default(),
-        };
-        client.greet()?;
-        Ok(client)
-    }
-
     /// Reads the welcome message and, for explicit FTPS, starts TLS.
     fn greet(&mut self) -> Result<()> {
         let client = self;
@@ -246,7 +212,7 @@ impl Client {
             welcome = client.read_reply_by("connect: welcome", &deadline)?;
         }
         if !welcome.is_completion() {
-            client.broken = Some("the server refused the connection".into());
+            client.state.broken = Some("the server refused the connection".into());
             return Err(Error::from_reply("connect", welcome));
         }
         client.welcome = welcome;
@@ -269,7 +235,7 @@ impl Client {
                 self.tls = None;
                 return Ok(());
             }
-            self.broken = Some("the server refused TLS".into());
+            self.state.broken = Some("the server refused TLS".into());
             return Err(Error::from_reply(command.shown(), reply));
         }
         let tls = self.tls.clone().expect("TLS context for explicit FTPS");
@@ -277,38 +243,25 @@ impl Client {
         self.poison_on(result)
     }
 
-    /// Before a data transfer: TYPE as wanted, and a TLS session that can still resume.
+    /// Before a data transfer: TYPE as wanted.
     pub(crate) fn prepare_data_transfer(&mut self, transfer_type: TransferType) -> Result<()> {
-        self.renew_spent_tls_session()?;
         self.ensure_type(transfer_type)
     }
 
-    /// A server that requires data connections to resume the control connection's TLS
-    /// session, but issues no TLS 1.3 ticket on upload connections (ProFTPD), leaves a session
-    /// only the tickets of its login handshake for uploads; rustls uses each ticket once and
-    /// cannot offer one twice. When they are spent, the session is renewed before the next
-    /// transfer: QUIT, a new control connection logged in again and back in the working
-    /// directory, with fresh tickets. SITE settings and the welcome message are then those of
-    /// the new connection.
-    fn renew_spent_tls_session(&mut self) -> Result<()> {
+    /// Whether this session can no longer resume its TLS session on data connections: the
+    /// server issues TLS 1.3 tickets (so resumption is how it works), requires them (data
+    /// connections under PROT P with reuse on), and none is left. rustls uses each ticket
+    /// once; ProFTPD issues none on upload connections, so a session's supply runs out and
+    /// only a new session brings more (see `Agent::data_session`).
+    pub fn tls_tickets_spent(&self) -> bool {
         let Some(tls) = self.tls.as_ref() else {
-            return Ok(());
+            return false;
         };
-        // Tickets were issued (so resumption is how this server works), and none is left.
-        let spent = tls.tickets.received() > 0 && tls.tickets.stored() == 0;
-        let protected = self.options.tls.data_protection == DataProtection::Private;
-        if !spent
-            || !protected
-            || !self.options.tls.session_reuse
-            || !self.control.is_tls13()
-            || self.credentials.is_none()
-        {
-            return Ok(());
-        }
-        self.ensure_ready()?;
-        // Ends the old session politely; its answer does not matter.
-        let _ = self.exchange(&Command::bare("QUIT")?);
-        self.reconnect()
+        tls.tickets.received() > 0
+            && tls.tickets.stored() == 0
+            && self.options.tls.data_protection == DataProtection::Private
+            && self.options.tls.session_reuse
+            && self.control.is_tls13()
     }
 
     /// Whether the control connection is protected by TLS.
@@ -319,18 +272,18 @@ impl Client {
     /// Whether data connections are protected by TLS (PROT P), once the first transfer has
     /// negotiated it.
     pub fn is_data_protected(&self) -> bool {
-        self.data_protected
+        self.state.data_protected
     }
 
     /// Whether the last TLS data connection resumed the control connection's TLS session;
     /// `None` when no TLS data connection was made yet.
     pub fn last_data_tls_resumed(&self) -> Option<bool> {
-        self.last_data_resumed
+        self.state.last_data_resumed
     }
 
     /// PBSZ 0 and PROT, once, before the first data connection of a TLS session.
     pub(crate) fn ensure_protection(&mut self) -> Result<()> {
-        if self.protection_set || self.tls.is_none() || !self.control.is_tls() {
+        if self.state.protection_set || self.tls.is_none() || !self.control.is_tls() {
             return Ok(());
         }
         self.expect(&Command::with_arg("PBSZ", "0")?, |c| c / 100 == 2)?;
@@ -338,7 +291,7 @@ impl Client {
         let prot = Command::with_arg("PROT", if want_private { "P" } else { "C" })?;
         let reply = self.exchange(&prot)?;
         let must_protect = matches!(self.options.tls.level, TlsLevel::All | TlsLevel::Implicit);
-        self.data_protected = if reply.is_completion() {
+        self.state.data_protected = if reply.is_completion() {
             want_private
         } else if want_private && !must_protect {
             // The control connection stays protected; data goes clear as the server insists.
@@ -347,7 +300,7 @@ impl Client {
         } else {
             return Err(Error::from_reply(prot.shown(), reply));
         };
-        self.protection_set = true;
+        self.state.protection_set = true;
         Ok(())
     }
 
@@ -373,23 +326,23 @@ impl Client {
 
     /// Whether the control connection is still usable.
     pub fn is_usable(&self) -> bool {
-        self.broken.is_none() && !self.quit_sent
+        self.state.broken.is_none() && !self.state.quit_sent
     }
 
     // ---- control connection plumbing ------------------------------------------------------
 
     pub(crate) fn ensure_ready(&self) -> Result<()> {
-        if let Some(why) = &self.broken {
+        if let Some(why) = &self.state.broken {
             return Err(Error::InvalidState(format!(
                 "the control connection is unusable ({why}); connect again"
             )));
         }
-        if self.quit_sent {
+        if self.state.quit_sent {
             return Err(Error::InvalidState(
                 "the session was ended with QUIT".into(),
             ));
         }
-        if self.data_open {
+        if self.state.data_open {
             return Err(Error::InvalidState(
                 "a data transfer is still open; finish or abort it first".into(),
             ));
@@ -407,14 +360,14 @@ impl Client {
                     | Error::Protocol { .. }
                     | Error::Tls { .. }
             ) {
-                self.broken = Some(e.to_string());
+                self.state.broken = Some(e.to_string());
             }
         }
         result
     }
 
     pub(crate) fn mark_broken(&mut self, why: String) {
-        self.broken = Some(why);
+        self.state.broken = Some(why);
     }
 
     pub(crate) fn read_reply(&mut self, context: &str) -> Result<Reply> {
@@ -433,7 +386,7 @@ impl Client {
         let reply = self.mask_secrets(reply);
         if reply.code() == 421 {
             // 421: the server is closing the control connection.
-            self.broken = Some(format!("the server closed the session: {reply}"));
+            self.state.broken = Some(format!("the server closed the session: {reply}"));
         }
         self.last_reply = Some(reply.clone());
         Ok(reply)
@@ -442,12 +395,12 @@ impl Client {
     /// Sends a command, first discarding replies that arrived unasked (a 421 among them
     /// ends the session with that error).
     pub(crate) fn send(&mut self, command: &Command) -> Result<()> {
-        if !self.data_open && self.pending_noops == 0 {
+        if !self.state.data_open && self.state.pending_noops == 0 {
             let unsolicited = self.control.take_unsolicited(command.shown());
             let (replies, closed) = self.poison_on(unsolicited)?;
             for reply in replies {
                 if reply.code() == 421 {
-                    self.broken = Some(format!("the server closed the session: {reply}"));
+                    self.state.broken = Some(format!("the server closed the session: {reply}"));
                     self.last_reply = Some(reply.clone());
                     return Err(Error::from_reply(command.shown(), reply));
                 }
@@ -460,7 +413,7 @@ impl Client {
                         "server closed the control connection",
                     ),
                 );
-                self.broken = Some(err.to_string());
+                self.state.broken = Some(err.to_string());
                 return Err(err);
             }
         }
@@ -536,22 +489,15 @@ impl Client {
         self.login("anonymous", "anonymous@")
     }
 
-    /// Logs in, answering 332 with ACCT when the server asks for an account. With
-    /// `Options::retry` set, a transient failure (a dropped connection, `421`) is retried on
-    /// a new connection.
+    /// Logs in, answering 332 with ACCT when the server asks for an account. The session
+    /// keeps no credentials (only the secrets it masks in replies); the agent keeps them to
+    /// log in again.
     pub fn login_with_account(
         &mut self,
         user: &str,
         password: &str,
         account: Option<&str>,
     ) -> Result<Reply> {
-        if self.options.retry.is_some() {
-            return self.with_retry(|c, _| c.login_once(user, password, account));
-        }
-        self.login_once(user, password, account)
-    }
-
-    fn login_once(&mut self, user: &str, password: &str, account: Option<&str>) -> Result<Reply> {
         // Render every command first, so an invalid password is refused before USER goes out.
         let user_cmd = Command::with_arg("USER", user)?;
         let pass_cmd = Command::with_arg("PASS", password)?;
@@ -575,11 +521,6 @@ impl Client {
         if !reply.is_completion() {
             return Err(Error::from_reply(last_cmd.shown(), reply));
         }
-        self.credentials = Some(Credentials {
-            user: user.to_string(),
-            password: password.to_string(),
-            account: account.map(str::to_string),
-        });
         self.after_login()?;
         Ok(reply)
     }
@@ -615,22 +556,26 @@ impl Client {
     /// The features from FEAT, asked once per session. A server without FEAT gives an empty
     /// set.
     pub fn features(&mut self) -> Result<&Features> {
-        if self.features.is_none() {
+        if self.state.features.is_none() {
             let reply = self.exchange(&Command::bare("FEAT")?)?;
             let features = if reply.code() == 211 {
                 Features::parse(&reply)
             } else {
                 Features::default()
             };
-            self.features = Some(features);
+            self.state.features = Some(features);
         }
-        Ok(self.features.as_ref().expect("features were just set"))
+        Ok(self
+            .state
+            .features
+            .as_ref()
+            .expect("features were just set"))
     }
 
     /// Sends QUIT, reads the answer and closes the connection.
     pub fn quit(mut self) -> Result<Reply> {
         let reply = self.expect_2xx(&Command::bare("QUIT")?);
-        self.quit_sent = true;
+        self.state.quit_sent = true;
         self.control.shutdown();
         reply
     }
@@ -670,7 +615,7 @@ impl Client {
     }
 
     pub(crate) fn ensure_type(&mut self, wanted: TransferType) -> Result<()> {
-        if self.server_type == Some(wanted) {
+        if self.state.server_type == Some(wanted) {
             return Ok(());
         }
         let arg = match wanted {
@@ -678,7 +623,7 @@ impl Client {
             TransferType::Ascii => "A",
         };
         self.expect_2xx(&Command::with_arg("TYPE", arg)?)?;
-        self.server_type = Some(wanted);
+        self.state.server_type = Some(wanted);
         Ok(())
     }
 
@@ -768,13 +713,31 @@ impl Client {
     }
 }
 
-impl Drop for Client {
-    fn drop(&mut self) {
-        if self.broken.is_none() && !self.quit_sent && !self.data_open {
+impl Client {
+    /// Asks PWD when the working directory changed since it was last known, so a new session
+    /// can go back to it.
+    pub(crate) fn learn_cwd(&mut self) -> Result<()> {
+        if self.cwd == CwdState::Changed && self.is_usable() {
+            self.pwd()?;
+        }
+        Ok(())
+    }
+
+    /// Ends the session without waiting: QUIT when it is still usable, then the connection
+    /// is shut down. It cannot be used afterwards.
+    pub(crate) fn close_quietly(&mut self) {
+        if self.state.broken.is_none() && !self.state.quit_sent && !self.state.data_open {
             if let Ok(quit) = Command::bare("QUIT") {
                 self.control.send_quietly(&quit);
             }
         }
+        self.state.quit_sent = true;
         self.control.shutdown();
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.close_quietly();
     }
 }

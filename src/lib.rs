@@ -19,6 +19,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+mod agent;
 mod client;
 mod connection;
 mod dirlist;
@@ -26,21 +27,21 @@ mod error;
 #[cfg(feature = "capi")]
 mod ffi;
 pub mod listing;
-mod managed;
 mod options;
 pub mod protocol;
 mod transfer;
 mod url;
 
-pub use client::Client;
+pub use agent::{
+    is_partial_file_name, safe_local_name, Agent, Clock, DownloadOptions, RetryEvent,
+    RetryObserver, RetryPolicy, SyncAction, SyncEvent, SyncOptions, SyncReport, SystemClock,
+    UploadOptions,
+};
+pub use client::{Client, ServerQuirks};
 pub use connection::tls::parse_pin;
 pub use dirlist::{Listing, MAX_LISTING_LINE};
 pub use error::{Error, Result, StopTransfer, TimeoutPhase};
 pub use listing::{Entry, EntryKind};
-pub use managed::{
-    is_partial_file_name, safe_local_name, Clock, DownloadOptions, RetryEvent, RetryObserver,
-    RetryPolicy, SyncAction, SyncEvent, SyncOptions, SyncReport, SystemClock, UploadOptions,
-};
 pub use options::{
     ActiveOptions, DataMode, DataProtection, Options, PassiveMode, TlsLevel, TlsOptions,
     TlsVersion, TransferType,

@@ -190,7 +190,7 @@ pub struct Options {
     /// `421` at the greeting) and of logging in, with this policy, which the production layer
     /// then uses too. `None` (the default): connect and login fail at the first error, and
     /// the production layer uses `RetryPolicy::default()`.
-    pub retry: Option<crate::managed::RetryPolicy>,
+    pub retry: Option<crate::agent::RetryPolicy>,
     /// Most entries one collected listing may hold (`list_dir`, and each directory that sync,
     /// mirror and `remove_tree` list). A listing with more fails the whole operation, which
     /// never acts on part of a listing. Default 100,000. C: `ftp_options_set_max_listing_entries`.

@@ -231,8 +231,8 @@ impl Client {
             }
             _ => return Err(Error::from_reply(&context, first)),
         };
-        self.data_open = true;
-        let socket = if self.data_protected {
+        self.state.data_open = true;
+        let socket = if self.state.data_protected {
             let tls = self
                 .tls
                 .clone()
@@ -258,7 +258,7 @@ impl Client {
         conn.allow_missing_close_notify = self.options.tls.allow_missing_close_notify;
         conn.tls_resumed = conn.socket.resumed();
         if conn.tls_resumed.is_some() {
-            self.last_data_resumed = conn.tls_resumed;
+            self.state.last_data_resumed = conn.tls_resumed;
         }
         Ok(conn)
     }
@@ -298,7 +298,7 @@ impl Client {
                     });
                 let addr = SocketAddr::new(shown_ip, listener.local_addr().port());
                 let port = port_argument(addr);
-                let try_eprt = active.use_eprt && !self.eprt_refused || port.is_none();
+                let try_eprt = active.use_eprt && !self.quirks.eprt_refused || port.is_none();
                 if try_eprt {
                     let eprt = Command::with_arg("EPRT", eprt_argument(addr))?;
                     let reply = self.exchange(&eprt)?;
@@ -306,7 +306,7 @@ impl Client {
                         (2, _) => return Ok(PendingData::Listening(listener)),
                         // Refused for good (500/502 not implemented): PORT, as EPSV falls
                         // back to PASV, and remembered. An IPv6 address has no PORT form.
-                        (5, Some(_)) => self.eprt_refused = true,
+                        (5, Some(_)) => self.quirks.eprt_refused = true,
                         _ => return Err(Error::from_reply(eprt.shown(), reply)),
                     }
                 }
@@ -325,7 +325,7 @@ impl Client {
         let mode = if ipv6 {
             PassiveMode::Epsv
         } else {
-            self.passive_choice
+            self.quirks.passive_choice
         };
         if mode != PassiveMode::Pasv {
             let command = Command::bare("EPSV")?;
@@ -337,11 +337,11 @@ impl Client {
             };
             match parsed {
                 Ok(port) => {
-                    self.passive_choice = PassiveMode::Epsv;
+                    self.quirks.passive_choice = PassiveMode::Epsv;
                     return Ok(SocketAddr::new(peer.ip(), port));
                 }
                 Err(e) if mode == PassiveMode::Auto && !matches!(e, Error::Temporary { .. }) => {
-                    self.passive_choice = PassiveMode::Pasv;
+                    self.quirks.passive_choice = PassiveMode::Pasv;
                 }
                 Err(e) => return Err(e),
             }
@@ -357,7 +357,7 @@ impl Client {
 
     /// Closes the data connection and reads the final reply, which must be 2xx.
     pub(crate) fn end_transfer(&mut self, mut conn: DataConnection) -> Result<Reply> {
-        self.data_open = false;
+        self.state.data_open = false;
         // After an upload under TLS: close_notify first (strict servers refuse the file
         // without it), then a bounded wait for the server's own close.
         let await_peer =
@@ -398,7 +398,7 @@ impl Client {
     /// replies up to a NOOP sent right after it, so the control connection is in step again
     /// whatever pair of replies (426+226, 226+225, or one) the server sends.
     pub(crate) fn abort_transfer(&mut self, mut conn: DataConnection) -> Result<()> {
-        self.data_open = false;
+        self.state.data_open = false;
         conn.socket.discard();
         if conn.final_reply.is_some() {
             return Ok(());
@@ -410,7 +410,7 @@ impl Client {
         let deadline = self.control.reply_deadline();
         let read_one = |client: &mut Client| -> Result<Option<Reply>> {
             let reply = client.read_reply_by("ABOR", &deadline)?;
-            if client.pending_noops > 0 && answers_noop(reply.code()) {
+            if client.state.pending_noops > 0 && answers_noop(reply.code()) {
                 client.note_keepalive_reply(&reply);
                 return Ok(None);
             }
@@ -419,7 +419,7 @@ impl Client {
         // The first answer (the transfer's 426 or 226, or ABOR's 225) before our NOOP goes
         // out: a server that reads ABOR and NOOP in one read may drop the NOOP (Pure-FTPd).
         let mut answered = false;
-        for _ in 0..4 + self.pending_noops {
+        for _ in 0..4 + self.state.pending_noops {
             if read_one(self)?.is_some() {
                 answered = true;
                 break;
@@ -429,9 +429,9 @@ impl Client {
             // Then NOOP, whose 200 is the last reply: whether ABOR brought one reply or two,
             // the control connection is in step once it has come.
             self.send_in_transfer(&noop)?;
-            for _ in 0..4 + self.pending_noops {
+            for _ in 0..4 + self.state.pending_noops {
                 if let Some(reply) = read_one(self)? {
-                    if reply.code() == 200 && self.pending_noops == 0 {
+                    if reply.code() == 200 && self.state.pending_noops == 0 {
                         return Ok(());
                     }
                 }
@@ -449,7 +449,7 @@ impl Client {
     fn read_final_reply(&mut self, context: &str) -> Result<Reply> {
         loop {
             let reply = self.read_reply(context)?;
-            if self.pending_noops > 0 && answers_noop(reply.code()) {
+            if self.state.pending_noops > 0 && answers_noop(reply.code()) {
                 self.note_keepalive_reply(&reply);
                 continue;
             }
@@ -459,7 +459,7 @@ impl Client {
     }
 
     fn drain_keepalive_replies(&mut self) -> Result<()> {
-        while self.pending_noops > 0 {
+        while self.state.pending_noops > 0 {
             let reply = self.read_reply("NOOP (keepalive)")?;
             self.note_keepalive_reply(&reply);
         }
@@ -468,9 +468,9 @@ impl Client {
 
     /// Counts one keepalive answer; a refusal stops keepalives for the rest of the session.
     fn note_keepalive_reply(&mut self, reply: &Reply) {
-        self.pending_noops -= 1;
+        self.state.pending_noops -= 1;
         if !reply.is_completion() {
-            self.keepalive_refused = true;
+            self.state.keepalive_refused = true;
         }
     }
 
@@ -485,10 +485,10 @@ impl Client {
         let Some(every) = self.options.keepalive_interval else {
             return Ok(());
         };
-        if self.keepalive_refused || last.elapsed() < every {
+        if self.state.keepalive_refused || last.elapsed() < every {
             return Ok(());
         }
-        while self.pending_noops > 0 && conn.final_reply.is_none() {
+        while self.state.pending_noops > 0 && conn.final_reply.is_none() {
             let polled = self.control.poll_reply("NOOP (keepalive)");
             let Some(reply) = self.poison_on(polled)? else {
                 break;
@@ -500,11 +500,11 @@ impl Client {
                 conn.final_reply = Some(reply);
             }
         }
-        if self.keepalive_refused || conn.final_reply.is_some() {
+        if self.state.keepalive_refused || conn.final_reply.is_some() {
             return Ok(());
         }
         self.send_in_transfer(&Command::bare("NOOP")?)?;
-        self.pending_noops += 1;
+        self.state.pending_noops += 1;
         *last = std::time::Instant::now();
         Ok(())
     }
@@ -513,7 +513,7 @@ impl Client {
     /// server's state unknown, so the session is given up; otherwise the final reply (which
     /// usually explains the failure, as `451 disk full`) is read and preferred.
     pub(crate) fn fail_transfer(&mut self, mut conn: DataConnection, err: Error) -> Error {
-        self.data_open = false;
+        self.state.data_open = false;
         conn.socket.discard();
         if matches!(err, Error::Timeout { .. }) {
             self.mark_broken(err.to_string());

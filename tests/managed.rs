@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::{pattern, sha256, Kind, Mode, Server, Tls};
 use ftpc::{
-    Client, DownloadOptions, Error, Flow, RetryPolicy, SyncAction, SyncOptions, TlsLevel,
+    Agent, DownloadOptions, Error, Flow, RetryPolicy, SyncAction, SyncOptions, TlsLevel,
     UploadOptions,
 };
 
@@ -36,19 +36,19 @@ fn start(kind: Kind, tls: bool) -> Server {
     }
 }
 
-fn client_for(server: &Server, tls: bool) -> Client {
+fn client_for(server: &Server, tls: bool) -> Agent {
     let options = if tls {
         server.tls_options(Mode::Epsv, TlsLevel::All)
     } else {
         server.options(Mode::Epsv)
     };
-    let mut ftp = server.client_with(options);
+    let mut ftp = server.agent_with(options);
     ftp.set_retry_policy(quick_retries());
     ftp
 }
 
 /// Records the retries a client makes.
-fn count_retries(ftp: &mut Client) -> Arc<Mutex<Vec<String>>> {
+fn count_retries(ftp: &mut Agent) -> Arc<Mutex<Vec<String>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     ftp.set_retry_observer(Some(Box::new(move |event| {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::scripted::{Scripted, Session};
-use ftpc::{Client, Clock, Error, Flow, Options, RetryPolicy, SyncAction, SyncOptions};
+use ftpc::{Agent, Clock, Error, Flow, Options, RetryPolicy, SyncAction, SyncOptions};
 
 /// Records every sleep instead of sleeping.
 #[derive(Clone, Default)]
@@ -63,7 +63,7 @@ fn options() -> Options {
 #[test]
 fn backoff_timings_with_an_injectable_clock() {
     let server = busy_list_server(3);
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = Agent::connect("127.0.0.1", server.port, options()).unwrap();
     ftp.login("u", "p").unwrap();
     let clock = FakeClock::default();
     ftp.set_retry_clock(Box::new(clock.clone()));
@@ -102,7 +102,7 @@ fn backoff_timings_with_an_injectable_clock() {
 #[test]
 fn attempts_run_out_and_a_veto_stops_retrying() {
     let server = busy_list_server(10);
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = Agent::connect("127.0.0.1", server.port, options()).unwrap();
     ftp.login("u", "p").unwrap();
     let clock = FakeClock::default();
     ftp.set_retry_clock(Box::new(clock.clone()));
@@ -173,7 +173,7 @@ fn mirror_refuses_malicious_names() {
             }
         }
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = Agent::connect("127.0.0.1", server.port, options()).unwrap();
     ftp.login("u", "p").unwrap();
     let base = common::scratch_dir("mirror-evil");
     let target = base.join("inside");
@@ -275,7 +275,7 @@ fn sync_compares_by_server_side_hash() {
     let local = common::scratch_dir("hash-sync");
     std::fs::write(local.join("same.txt"), b"hello").unwrap();
     std::fs::write(local.join("diff.txt"), b"world").unwrap();
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = Agent::connect("127.0.0.1", server.port, options()).unwrap();
     ftp.login("u", "p").unwrap();
     let mut events = Vec::new();
     let mut on_event = |e: &ftpc::SyncEvent<'_>| {
@@ -377,7 +377,7 @@ fn ensure_directory_on_a_server_with_odd_mlst_and_mkd() {
         }
         assert!(dirs.contains(&"/home/a/b/c".to_string()), "{dirs:?}");
     });
-    let mut ftp = Client::connect_with(
+    let mut ftp = Agent::connect(
         "127.0.0.1",
         server.port,
         Options::default().with_timeout(Some(Duration::from_secs(5))),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::scripted::{tree_server, Scripted, Tree};
 use common::{Kind, Mode, Server};
-use ftpc::{Client, DownloadOptions, Flow, Options, RetryPolicy, SyncAction, SyncOptions};
+use ftpc::{Agent, DownloadOptions, Flow, Options, RetryPolicy, SyncAction, SyncOptions};
 
 fn no_retries() -> RetryPolicy {
     RetryPolicy {
@@ -36,8 +36,8 @@ fn record(events: &mut Events) -> impl FnMut(&ftpc::SyncEvent<'_>) -> Flow + '_ 
     }
 }
 
-fn connect(server: &Scripted, options: Options) -> Client {
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
+fn connect(server: &Scripted, options: Options) -> Agent {
+    let mut ftp = Agent::connect("127.0.0.1", server.port, options).unwrap();
     ftp.login("u", "p").unwrap();
     ftp.set_retry_policy(no_retries());
     ftp
@@ -74,7 +74,7 @@ fn assert_regular_with(path: &Path, data: &[u8]) {
 fn download_never_writes_through_a_symlinked_partial_file() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
-    let mut ftp = server.client(Mode::Epsv);
+    let mut ftp = server.agent(Mode::Epsv);
     for resume in [false, true] {
         let (victim, dir) = victim_and_dir("partial-symlink");
         symlink(&victim, dir.join(".x.ftpc-part")).unwrap();
@@ -96,7 +96,7 @@ fn download_never_writes_through_a_symlinked_partial_file() {
 fn resume_never_reuses_a_partial_file_linked_elsewhere() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
-    let mut ftp = server.client(Mode::Epsv);
+    let mut ftp = server.agent(Mode::Epsv);
     let (victim, dir) = victim_and_dir("partial-hardlink");
     // A hard link: a regular file, but also someone else's name for it.
     fs::hard_link(&victim, dir.join(".x.ftpc-part")).unwrap();
@@ -117,7 +117,7 @@ fn resume_never_reuses_a_partial_file_linked_elsewhere() {
 fn resume_continues_its_own_partial_file() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
-    let mut ftp = server.client(Mode::Epsv);
+    let mut ftp = server.agent(Mode::Epsv);
     let dir = common::scratch_dir("partial-own");
     // What an interrupted download left: the first bytes of the same file.
     fs::write(dir.join(".x.ftpc-part"), b"from the").unwrap();
@@ -138,7 +138,7 @@ fn resume_continues_its_own_partial_file() {
 fn mirror_never_writes_through_a_symlinked_partial_file() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/x", b"from the server");
-    let mut ftp = server.client(Mode::Epsv);
+    let mut ftp = server.agent(Mode::Epsv);
     let (victim, dir) = victim_and_dir("mirror-partial-symlink");
     symlink(&victim, dir.join(".x.ftpc-part")).unwrap();
     let report = ftp
@@ -157,7 +157,7 @@ fn mirror_never_descends_through_a_local_symlink() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/sub/a.txt", b"remote a");
     server.put_file("src/top.txt", b"remote top");
-    let mut ftp = server.client(Mode::Epsv);
+    let mut ftp = server.agent(Mode::Epsv);
     let base = common::scratch_dir("mirror-symlink-dir");
     let outside = base.join("outside");
     fs::create_dir(&outside).unwrap();
@@ -199,7 +199,7 @@ fn mirror_never_descends_through_a_local_symlink() {
 fn mirror_never_replaces_a_local_file_symlink() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/f.txt", b"remote f");
-    let mut ftp = server.client(Mode::Epsv);
+    let mut ftp = server.agent(Mode::Epsv);
     let (victim, dir) = victim_and_dir("mirror-symlink-file");
     symlink(&victim, dir.join("f.txt")).unwrap();
     let mut events = Events::new();
@@ -224,7 +224,7 @@ fn mirror_never_replaces_a_local_file_symlink() {
 #[test]
 fn sync_never_follows_local_symlinks() {
     let server = Server::start(Kind::Pyftpdlib);
-    let mut ftp = server.client(Mode::Epsv);
+    let mut ftp = server.agent(Mode::Epsv);
     let base = common::scratch_dir("sync-symlinks");
     let outside = base.join("outside");
     fs::create_dir(&outside).unwrap();
@@ -264,7 +264,7 @@ fn mirror_refuses_server_names_reserved_for_partial_files() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/x", b"the file");
     server.put_file("src/.x.ftpc-part", b"a file named like our partial file");
-    let mut ftp = server.client(Mode::Epsv);
+    let mut ftp = server.agent(Mode::Epsv);
     let target = common::scratch_dir("mirror-collide").join("copy");
     let mut events = Events::new();
     let report = ftp
@@ -326,7 +326,7 @@ fn mirror_of_an_endless_tree_stops_at_the_depth_limit() {
     let port = server.port;
     let target = common::scratch_dir("endless-mirror").join("copy");
     let (result, created) = on_small_stack(move || {
-        let mut ftp = Client::connect_with("127.0.0.1", port, options()).unwrap();
+        let mut ftp = Agent::connect("127.0.0.1", port, options()).unwrap();
         ftp.login("u", "p").unwrap();
         ftp.set_retry_policy(no_retries());
         let result = ftp
@@ -353,7 +353,7 @@ fn remove_tree_and_sync_delete_of_an_endless_tree_stop_at_the_depth_limit() {
     let (removed, synced) = on_small_stack(move || {
         let mut options = options();
         options.max_tree_depth = 10;
-        let mut ftp = Client::connect_with("127.0.0.1", port, options).unwrap();
+        let mut ftp = Agent::connect("127.0.0.1", port, options).unwrap();
         ftp.login("u", "p").unwrap();
         ftp.set_retry_policy(no_retries());
         let removed = ftp.remove_tree("top").map_err(|e| e.to_string());
@@ -475,7 +475,7 @@ fn list_dir_is_bounded_in_entries() {
         "{message}"
     );
     // The session is still usable.
-    ftp.noop().unwrap();
+    ftp.session().noop().unwrap();
     ftp.quit().unwrap();
     server.finish();
 }
@@ -609,7 +609,7 @@ fn sync_of_a_local_tree_deeper_than_the_bound_fails_before_uploading() {
 fn download_replaces_a_symlinked_target_without_following_it() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
-    let mut ftp = server.client(Mode::Epsv);
+    let mut ftp = server.agent(Mode::Epsv);
     let (victim, dir) = victim_and_dir("target-symlink");
     symlink(&victim, dir.join("x")).unwrap();
     ftp.download_file("x", dir.join("x"), DownloadOptions::default())

@@ -17,8 +17,8 @@ fn many_transfers(kind: Kind, tls: Tls, level: TlsLevel, version: TlsVersion, mo
     let mut options = server.tls_options(mode, level);
     options.tls.min_version = Some(version);
     options.tls.max_version = Some(version);
-    let mut ftp = server.client_with(options);
-    assert!(ftp.is_tls());
+    let mut ftp = server.agent_with(options);
+    assert!(ftp.session_ref().is_tls());
     let resumed = Some(kind.resumes_tls_sessions(version));
     let payloads: Vec<Vec<u8>> = (0..4)
         .map(|i| pattern([0, 1, 777_777, 3 * 1024 * 1024 + 5][i], i as u64 + 40))
@@ -28,9 +28,12 @@ fn many_transfers(kind: Kind, tls: Tls, level: TlsLevel, version: TlsVersion, mo
         for (i, data) in payloads.iter().enumerate() {
             let name = format!("f{round}-{i}.bin");
             let what = format!("STOR #{data_connections} {name} over {version:?}");
-            server.check(ftp.stor(&name, &mut &data[..]), &what);
+            server.check(
+                ftp.data_session().unwrap().stor(&name, &mut &data[..]),
+                &what,
+            );
             assert_eq!(
-                ftp.last_data_tls_resumed(),
+                ftp.session_ref().last_data_tls_resumed(),
                 resumed,
                 "{what}\n{}",
                 server.log()
@@ -39,9 +42,9 @@ fn many_transfers(kind: Kind, tls: Tls, level: TlsLevel, version: TlsVersion, mo
             assert_eq!(sha256(&server.read_file(&name)), sha256(data));
             let mut back = Vec::new();
             let what = format!("RETR #{data_connections} {name} over {version:?}");
-            server.check(ftp.retr(&name, &mut back), &what);
+            server.check(ftp.data_session().unwrap().retr(&name, &mut back), &what);
             assert_eq!(
-                ftp.last_data_tls_resumed(),
+                ftp.session_ref().last_data_tls_resumed(),
                 resumed,
                 "{what}\n{}",
                 server.log()
@@ -50,20 +53,27 @@ fn many_transfers(kind: Kind, tls: Tls, level: TlsLevel, version: TlsVersion, mo
             assert_eq!(sha256(&back), sha256(data), "{name}");
         }
         let entries: Vec<Entry> = if kind.has_mlsd() {
-            ftp.mlsd(None).unwrap().collect::<Result<_, _>>().unwrap()
+            ftp.data_session()
+                .unwrap()
+                .mlsd(None)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
         } else {
-            ftp.list_entries(None)
+            ftp.data_session()
+                .unwrap()
+                .list_entries(None)
                 .unwrap()
                 .collect::<Result<_, _>>()
                 .unwrap()
         };
         data_connections += 1;
-        assert_eq!(ftp.last_data_tls_resumed(), resumed);
+        assert_eq!(ftp.session_ref().last_data_tls_resumed(), resumed);
         let files = entries.iter().filter(|e| e.is_file()).count();
         assert_eq!(files, 4 * (round + 1));
     }
     assert!(data_connections >= 10);
-    assert!(ftp.is_data_protected());
+    assert!(ftp.session_ref().is_data_protected());
     ftp.quit().expect("QUIT over TLS");
 }
 
@@ -260,19 +270,33 @@ fn every_server_every_tls_mode() {
                 options.tls.min_version = Some(version);
                 options.tls.max_version = Some(version);
                 let mut ftp = server.check(
-                    ftpc::Client::connect_with(&server.host, server.port, options),
+                    ftpc::Agent::connect(&server.host, server.port, options),
                     &format!("connect, {what}"),
                 );
                 server.check(ftp.login(USER, PASSWORD), &format!("login, {what}"));
-                assert!(ftp.is_tls(), "{what}");
+                assert!(ftp.session_ref().is_tls(), "{what}");
                 let data = pattern(300_000, 5);
                 let resumed = Some(kind.resumes_tls_sessions(version));
-                server.check(ftp.stor("m.bin", &mut &data[..]), &format!("STOR, {what}"));
-                assert_eq!(ftp.last_data_tls_resumed(), resumed, "{kind:?} STOR {what}");
-                assert!(ftp.is_data_protected(), "{what}");
+                server.check(
+                    ftp.data_session().unwrap().stor("m.bin", &mut &data[..]),
+                    &format!("STOR, {what}"),
+                );
+                assert_eq!(
+                    ftp.session_ref().last_data_tls_resumed(),
+                    resumed,
+                    "{kind:?} STOR {what}"
+                );
+                assert!(ftp.session_ref().is_data_protected(), "{what}");
                 let mut back = Vec::new();
-                server.check(ftp.retr("m.bin", &mut back), &format!("RETR, {what}"));
-                assert_eq!(ftp.last_data_tls_resumed(), resumed, "{kind:?} RETR {what}");
+                server.check(
+                    ftp.data_session().unwrap().retr("m.bin", &mut back),
+                    &format!("RETR, {what}"),
+                );
+                assert_eq!(
+                    ftp.session_ref().last_data_tls_resumed(),
+                    resumed,
+                    "{kind:?} RETR {what}"
+                );
                 assert_eq!(sha256(&back), sha256(&data), "{kind:?} {what}");
                 server.check(ftp.quit(), &format!("QUIT, {what}"));
             }
@@ -297,14 +321,17 @@ fn in_a_row(kind: Kind, tls: Tls, version: TlsVersion) {
         let mut options = server.tls_options(mode, level);
         options.tls.min_version = Some(version);
         options.tls.max_version = Some(version);
-        let mut ftp = server.client_with(options);
+        let mut ftp = server.agent_with(options);
         let what =
             |op: &str, i: usize| format!("{op} #{} of 20 in a row, {version:?}, {mode:?}", i + 1);
         for (i, data) in payloads.iter().enumerate() {
             let name = format!("row-{i}.bin");
-            server.check(ftp.stor(&name, &mut &data[..]), &what("STOR", i));
+            server.check(
+                ftp.data_session().unwrap().stor(&name, &mut &data[..]),
+                &what("STOR", i),
+            );
             assert_eq!(
-                ftp.last_data_tls_resumed(),
+                ftp.session_ref().last_data_tls_resumed(),
                 Some(true),
                 "{}\n{}",
                 what("STOR", i),
@@ -315,9 +342,12 @@ fn in_a_row(kind: Kind, tls: Tls, version: TlsVersion) {
         for (i, data) in payloads.iter().enumerate() {
             let name = format!("row-{i}.bin");
             let mut back = Vec::new();
-            server.check(ftp.retr(&name, &mut back), &what("RETR", i));
+            server.check(
+                ftp.data_session().unwrap().retr(&name, &mut back),
+                &what("RETR", i),
+            );
             assert_eq!(
-                ftp.last_data_tls_resumed(),
+                ftp.session_ref().last_data_tls_resumed(),
                 Some(true),
                 "{}\n{}",
                 what("RETR", i),

@@ -38,7 +38,7 @@ pub unsafe extern "C" fn ftp_data_open(
         let command = arg_bytes(function, "command", command)?;
         arg_ptr(function, "out", out)?;
         let shared = shared(function, ftp)?.clone();
-        let (conn, idle_limit) = shared.call(function, |c| {
+        let (conn, idle_limit) = shared.call_data(function, |c| {
             let conn = c.begin_raw_transfer(command, offset)?;
             Ok((conn, c.options().data_idle_timeout))
         })?;

@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use super::boundary::{arg_ptr, c_string_lossy, ErrorRecord, FfiError, FfiResult};
 use super::codes::*;
-use crate::Client;
+use crate::{Agent, Client};
 
-/// An FTP session. Create with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
+/// An FTP session, through the agent that owns its settings, credentials and retry. Create
+/// with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
 pub struct ftp_client {
     pub(crate) shared: Arc<Shared>,
 }
@@ -20,7 +21,7 @@ pub(crate) struct Shared {
 
 pub(crate) struct State {
     /// `None` once `ftp_close` ended the session while a child handle still held it.
-    pub(crate) client: Option<Client>,
+    pub(crate) agent: Option<Agent>,
     pub(crate) error: ErrorRecord,
     pub(crate) welcome: CString,
     pub(crate) reply_code: i32,
@@ -28,12 +29,12 @@ pub(crate) struct State {
 }
 
 impl Shared {
-    pub(crate) fn new(client: Client) -> Arc<Shared> {
-        let welcome = c_string_lossy(&client.welcome().text());
-        let reply_code = i32::from(client.welcome().code());
+    pub(crate) fn new(agent: Agent) -> Arc<Shared> {
+        let welcome = c_string_lossy(&agent.session_ref().welcome().text());
+        let reply_code = i32::from(agent.session_ref().welcome().code());
         Arc::new(Shared {
             state: Mutex::new(State {
-                client: Some(client),
+                agent: Some(agent),
                 error: ErrorRecord::default(),
                 reply_text: welcome.clone(),
                 welcome,
@@ -65,6 +66,24 @@ impl Shared {
         function: &str,
         body: impl FnOnce(&mut Client) -> FfiResult<R>,
     ) -> FfiResult<R> {
+        self.call_agent(function, |agent| body(agent.session()))
+    }
+
+    /// Runs `body` with the session for a data transfer (see `Agent::data_session`).
+    pub(crate) fn call_data<R>(
+        &self,
+        function: &str,
+        body: impl FnOnce(&mut Client) -> FfiResult<R>,
+    ) -> FfiResult<R> {
+        self.call_agent(function, |agent| body(agent.data_session()?))
+    }
+
+    /// Runs `body` with the agent, recording the outcome and the last reply on the handle.
+    pub(crate) fn call_agent<R>(
+        &self,
+        function: &str,
+        body: impl FnOnce(&mut Agent) -> FfiResult<R>,
+    ) -> FfiResult<R> {
         let mut state = self.lock(function)?;
         state.run(function, body)
     }
@@ -74,10 +93,10 @@ impl State {
     pub(crate) fn run<R>(
         &mut self,
         function: &str,
-        body: impl FnOnce(&mut Client) -> FfiResult<R>,
+        body: impl FnOnce(&mut Agent) -> FfiResult<R>,
     ) -> FfiResult<R> {
-        let result = match self.client.as_mut() {
-            Some(client) => body(client),
+        let result = match self.agent.as_mut() {
+            Some(agent) => body(agent),
             None => Err(FfiError::new(
                 FTP_ERR_INVALID_STATE,
                 format!("{function}: the session was closed with ftp_close"),
@@ -92,7 +111,11 @@ impl State {
             Ok(_) => self.error.clear(),
             Err(err) => self.error.set(err),
         }
-        if let Some(reply) = self.client.as_ref().and_then(Client::last_reply) {
+        if let Some(reply) = self
+            .agent
+            .as_ref()
+            .and_then(|a| a.session_ref().last_reply())
+        {
             self.reply_code = i32::from(reply.code());
             self.reply_text = c_string_lossy(&reply.text());
         }
@@ -111,7 +134,7 @@ pub(crate) unsafe fn shared<'a>(
     Ok(&(*ftp).shared)
 }
 
-/// Runs `body` with the client behind `ftp`.
+/// Runs `body` with the session behind `ftp`.
 ///
 /// # Safety
 /// As [`shared`].
@@ -121,4 +144,28 @@ pub(crate) unsafe fn with_client<R>(
     body: impl FnOnce(&mut Client) -> FfiResult<R>,
 ) -> FfiResult<R> {
     shared(function, ftp)?.call(function, body)
+}
+
+/// Runs `body` with the session behind `ftp`, ready for a data transfer.
+///
+/// # Safety
+/// As [`shared`].
+pub(crate) unsafe fn with_data_session<R>(
+    function: &str,
+    ftp: *const ftp_client,
+    body: impl FnOnce(&mut Client) -> FfiResult<R>,
+) -> FfiResult<R> {
+    shared(function, ftp)?.call_data(function, body)
+}
+
+/// Runs `body` with the agent behind `ftp` (retry, reconnect, whole-file operations).
+///
+/// # Safety
+/// As [`shared`].
+pub(crate) unsafe fn with_agent<R>(
+    function: &str,
+    ftp: *const ftp_client,
+    body: impl FnOnce(&mut Agent) -> FfiResult<R>,
+) -> FfiResult<R> {
+    shared(function, ftp)?.call_agent(function, body)
 }

@@ -72,7 +72,7 @@ unsafe fn open(
         let path = arg_bytes(function, "path", path)?;
         arg_ptr(function, "out", out)?;
         let shared = shared(function, ftp)?.clone();
-        let reader = shared.call(function, |c| {
+        let reader = shared.call_data(function, |c| {
             let path = (!path.is_empty()).then_some(path);
             Ok(c.begin_listing(verb, path)?)
         })?;
@@ -171,7 +171,9 @@ pub unsafe extern "C" fn ftp_mlsd_close(it: *mut ftp_mlsd) {
         let mut it = Box::from_raw(it);
         if let Some(reader) = it.reader.take() {
             if let Ok(mut state) = it.shared.lock("ftp_mlsd_close") {
-                let _ = state.run("ftp_mlsd_close", |c| Ok(c.stop_listing(reader)?));
+                let _ = state.run("ftp_mlsd_close", |c| {
+                    Ok(c.session().stop_listing(reader)?)
+                });
             }
         }
     })

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::boundary::*;
 use super::codes::*;
-use super::handle::{ftp_client, with_client};
+use super::handle::{ftp_client, with_agent};
 use super::listing::ftp_entry;
 use super::transfer::{borrowed_file, ftp_progress_cb, progress_fn};
 use crate::{
@@ -99,7 +99,7 @@ pub unsafe extern "C" fn ftp_set_retry_policy(
             max_delay_ms,
             jitter_percent,
         )?;
-        with_client(function, ftp, |c| {
+        with_agent(function, ftp, |c| {
             c.set_retry_policy(policy);
             Ok(FTP_OK)
         })
@@ -137,7 +137,7 @@ pub unsafe extern "C" fn ftp_set_retry_callback(
 ) -> ftp_result {
     let function = "ftp_set_retry_callback";
     fallible(function, || {
-        with_client(function, ftp, |c| {
+        with_agent(function, ftp, |c| {
             let observer = retry_cb.map(|cb| {
                 let user = UserPtr(userdata);
                 Box::new(move |event: &crate::RetryEvent<'_>| {
@@ -193,7 +193,7 @@ pub unsafe extern "C" fn ftp_download_file(
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
         let local = arg_str(function, "local_path", local_path)?;
-        with_client(function, ftp, |c| {
+        with_agent(function, ftp, |c| {
             let mut progress = progress_fn(progress_cb, userdata);
             let options = DownloadOptions {
                 resume,
@@ -223,7 +223,7 @@ pub unsafe extern "C" fn ftp_download_fd(
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
         let mut file = borrowed_file(function, fd)?;
-        with_client(function, ftp, |c| {
+        with_agent(function, ftp, |c| {
             let mut progress = progress_fn(progress_cb, userdata);
             c.download_into(
                 remote,
@@ -255,7 +255,7 @@ pub unsafe extern "C" fn ftp_upload_file(
     fallible(function, || {
         let local = arg_str(function, "local_path", local_path)?;
         let remote = arg_bytes(function, "remote", remote)?;
-        with_client(function, ftp, |c| {
+        with_agent(function, ftp, |c| {
             let mut progress = progress_fn(progress_cb, userdata);
             let options = UploadOptions {
                 temporary_name,
@@ -284,7 +284,7 @@ pub unsafe extern "C" fn ftp_upload_fd(
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
         let mut file = borrowed_file(function, fd)?;
-        with_client(function, ftp, |c| {
+        with_agent(function, ftp, |c| {
             let mut progress = progress_fn(progress_cb, userdata);
             c.upload_from(
                 &mut file,
@@ -309,7 +309,7 @@ pub unsafe extern "C" fn ftp_ensure_directory(
     let function = "ftp_ensure_directory";
     fallible(function, || {
         let path = arg_bytes(function, "path", path)?;
-        with_client(function, ftp, |c| {
+        with_agent(function, ftp, |c| {
             c.ensure_directory(path)?;
             Ok(FTP_OK)
         })
@@ -342,7 +342,7 @@ pub unsafe extern "C" fn ftp_dir_list_open(
     fallible(function, || {
         let path = arg_bytes(function, "path", path)?;
         arg_ptr(function, "out", out)?;
-        let entries: Vec<Entry> = with_client(function, ftp, |c| Ok(c.list_dir(path)?))?;
+        let entries: Vec<Entry> = with_agent(function, ftp, |c| Ok(c.list_dir(path)?))?;
         *out = Box::into_raw(Box::new(ftp_dir_list {
             entries: entries.into_iter().map(ftp_entry::new).collect(),
         }));
@@ -485,7 +485,7 @@ pub unsafe extern "C" fn ftp_sync_directory(
     fallible(function, || {
         let local = arg_str(function, "local_dir", local_dir)?;
         let remote = arg_bytes(function, "remote_dir", remote_dir)?;
-        let report = with_client(function, ftp, |c| {
+        let report = with_agent(function, ftp, |c| {
             let mut observer = sync_observer(sync_cb, userdata);
             let options = SyncOptions {
                 delete,
@@ -525,7 +525,7 @@ pub unsafe extern "C" fn ftp_mirror_directory(
     fallible(function, || {
         let remote = arg_bytes(function, "remote_dir", remote_dir)?;
         let local = arg_str(function, "local_dir", local_dir)?;
-        let report = with_client(function, ftp, |c| {
+        let report = with_agent(function, ftp, |c| {
             let mut observer = sync_observer(sync_cb, userdata);
             let options = SyncOptions {
                 delete,

@@ -5,9 +5,9 @@ use std::ffi::{c_char, c_int};
 
 use super::boundary::*;
 use super::codes::*;
-use super::handle::{ftp_client, shared, with_client, Shared};
+use super::handle::{ftp_client, shared, with_agent, with_client, Shared};
 use super::options::{ftp_options, transfer_type_of};
-use crate::{Client, Options, Timestamp};
+use crate::{Agent, Client, Options, Timestamp};
 
 static EMPTY: &[u8] = b"\0";
 
@@ -23,9 +23,9 @@ unsafe fn options_or_default(opts: *const ftp_options) -> Options {
     }
 }
 
-fn into_handle(client: Client) -> *mut ftp_client {
+fn into_handle(agent: Agent) -> *mut ftp_client {
     Box::into_raw(Box::new(ftp_client {
-        shared: Shared::new(client),
+        shared: Shared::new(agent),
     }))
 }
 
@@ -47,8 +47,8 @@ pub unsafe extern "C" fn ftp_connect(
     fallible(function, || {
         let host = arg_str(function, "host", host)?;
         arg_ptr(function, "out", out)?;
-        let client = Client::connect_with(host, port, options_or_default(opts))?;
-        *out = into_handle(client);
+        let agent = Agent::connect(host, port, options_or_default(opts))?;
+        *out = into_handle(agent);
         Ok(FTP_OK)
     })
 }
@@ -79,9 +79,9 @@ pub unsafe extern "C" fn ftp_connect_url(
         arg_ptr(function, "out", out)?;
         arg_ptr(function, "out_path", out_path)?;
         let password = (!password.is_empty()).then_some(password);
-        let (client, path) = Client::connect_url(url, password, options_or_default(opts))?;
+        let (agent, path) = Agent::connect_url(url, password, options_or_default(opts))?;
         let path = owned_c_string(function, &path)?;
-        *out = into_handle(client);
+        *out = into_handle(agent);
         *out_path = path;
         Ok(FTP_OK)
     })
@@ -105,9 +105,9 @@ pub unsafe extern "C" fn ftp_login(
         let user = arg_str(function, "user", user)?;
         let password = arg_str(function, "password", password)?;
         let account = arg_str(function, "account", account)?;
-        with_client(function, ftp, |c| {
+        with_agent(function, ftp, |a| {
             let account = (!account.is_empty()).then_some(account);
-            c.login_with_account(user, password, account)?;
+            a.login_with_account(user, password, account)?;
             Ok(FTP_OK)
         })
     })
@@ -127,12 +127,12 @@ pub unsafe extern "C" fn ftp_close(ftp: *mut ftp_client) {
             return;
         }
         let handle = Box::from_raw(ftp);
-        let client = match handle.shared.lock("ftp_close") {
-            Ok(mut state) => state.client.take(),
+        let agent = match handle.shared.lock("ftp_close") {
+            Ok(mut state) => state.agent.take(),
             Err(_) => None,
         };
-        if let Some(client) = client {
-            let _ = client.quit();
+        if let Some(agent) = agent {
+            let _ = agent.quit();
         }
     })
 }

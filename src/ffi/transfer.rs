@@ -8,7 +8,7 @@ use std::os::fd::FromRawFd;
 
 use super::boundary::*;
 use super::codes::*;
-use super::handle::{ftp_client, with_client};
+use super::handle::{ftp_client, with_data_session};
 use crate::{Client, Flow, StopTransfer, TransferOptions};
 
 /// Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
@@ -130,7 +130,7 @@ pub unsafe extern "C" fn ftp_retr(
     fallible(function, || {
         let path = arg_bytes(function, "path", path)?;
         let write_cb = write_cb.ok_or_else(|| FfiError::null(function, "write_cb"))?;
-        with_client(function, ftp, |c| {
+        with_data_session(function, ftp, |c| {
             let mut progress = progress_fn(progress_cb, userdata);
             let options = TransferOptions {
                 offset,
@@ -169,7 +169,7 @@ unsafe fn upload(
     fallible(function, || {
         let path = arg_bytes(function, "path", path)?;
         let read_cb = read_cb.ok_or_else(|| FfiError::null(function, "read_cb"))?;
-        with_client(function, ftp, |c| {
+        with_data_session(function, ftp, |c| {
             let mut source = CallbackSource {
                 cb: read_cb,
                 userdata,
@@ -273,7 +273,7 @@ pub unsafe extern "C" fn ftp_retr_lines(
     fallible(function, || {
         let command = arg_bytes(function, "command", command)?;
         let cb = line_cb.ok_or_else(|| FfiError::null(function, "line_cb"))?;
-        with_client(function, ftp, |c| {
+        with_data_session(function, ftp, |c| {
             c.retr_lines(command, &mut line_sink(cb, userdata))?;
             Ok(FTP_OK)
         })
@@ -296,7 +296,7 @@ pub unsafe extern "C" fn ftp_stor_lines(
     fallible(function, || {
         let path = arg_bytes(function, "path", path)?;
         let read_cb = read_cb.ok_or_else(|| FfiError::null(function, "read_cb"))?;
-        with_client(function, ftp, |c| {
+        with_data_session(function, ftp, |c| {
             let mut source = io::BufReader::new(CallbackSource {
                 cb: read_cb,
                 userdata,
@@ -318,7 +318,7 @@ unsafe fn list_with(
     fallible(function, || {
         let path = arg_bytes(function, "path", path)?;
         let cb = line_cb.ok_or_else(|| FfiError::null(function, "line_cb"))?;
-        with_client(function, ftp, |c| {
+        with_data_session(function, ftp, |c| {
             let path = (!path.is_empty()).then_some(path);
             let mut sink = line_sink(cb, userdata);
             if verb == "LIST" {
@@ -398,7 +398,7 @@ pub unsafe extern "C" fn ftp_retr_file(
         } else {
             0
         };
-        with_client(function, ftp, |c| {
+        with_data_session(function, ftp, |c| {
             retr_into(c, remote, offset, &mut file, progress_cb, userdata)
         })?;
         file.sync_all().map_err(io_err)?;
@@ -444,7 +444,7 @@ pub unsafe extern "C" fn ftp_stor_file(
         let io_err = |e| FfiError::from(crate::Error::io(format!("{function}: {local}"), e));
         let mut file = File::open(local).map_err(io_err)?;
         let size = file.metadata().map_err(io_err)?.len();
-        with_client(function, ftp, |c| {
+        with_data_session(function, ftp, |c| {
             stor_from(c, remote, Some(size), &mut file, progress_cb, userdata)
         })
     })
@@ -485,7 +485,7 @@ pub unsafe extern "C" fn ftp_retr_fd(
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
         let mut file = borrowed_file(function, fd)?;
-        with_client(function, ftp, |c| {
+        with_data_session(function, ftp, |c| {
             retr_into(c, remote, 0, &mut *file, progress_cb, userdata)
         })
     })
@@ -509,7 +509,7 @@ pub unsafe extern "C" fn ftp_stor_fd(
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
         let mut file = borrowed_file(function, fd)?;
-        with_client(function, ftp, |c| {
+        with_data_session(function, ftp, |c| {
             stor_from(
                 c,
                 remote,

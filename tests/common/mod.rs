@@ -13,7 +13,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ftpc::{ActiveOptions, Client, DataMode, Options, PassiveMode};
+use ftpc::{ActiveOptions, Agent, Client, DataMode, Options, PassiveMode};
 use sha2::{Digest, Sha256};
 
 pub const USER: &str = "ftpctest";
@@ -350,6 +350,19 @@ impl Server {
     /// Connects and logs in.
     pub fn client(&self, mode: Mode) -> Client {
         self.client_with(self.options(mode))
+    }
+
+    /// An agent in `mode`, logged in.
+    pub fn agent(&self, mode: Mode) -> Agent {
+        self.agent_with(self.options(mode))
+    }
+
+    /// An agent (settings, credentials, retry above one session), logged in.
+    pub fn agent_with(&self, options: Options) -> Agent {
+        let mut agent =
+            Agent::connect(&self.host, self.port, options).expect("connect to test server");
+        agent.login(USER, PASSWORD).expect("login");
+        agent
     }
 
     pub fn client_with(&self, options: Options) -> Client {

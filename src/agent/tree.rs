@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::files::{is_partial_file_name, DownloadOptions, UploadOptions};
 use super::names::safe_local_name;
+use super::Agent;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::listing::{Entry, EntryKind};
@@ -226,10 +227,10 @@ struct Walk {
 }
 
 impl Walk {
-    fn new(client: &Client, operation: &'static str) -> Walk {
+    fn new(agent: &Agent, operation: &'static str) -> Walk {
         Walk {
-            max_depth: client.options.max_tree_depth,
-            max_entries: client.options.max_tree_entries,
+            max_depth: agent.options.max_tree_depth,
+            max_entries: agent.options.max_tree_entries,
             entries: 0,
             operation,
         }
@@ -321,7 +322,7 @@ fn mtime_of(meta: &fs::Metadata) -> Timestamp {
         .unwrap_or_else(|_| Timestamp::from_unix_seconds(0))
 }
 
-impl Client {
+impl Agent {
     /// A directory as structured records: MLSD where the server has it, parsed LIST otherwise,
     /// without `.` and `..`. Retried on transient failures.
     ///
@@ -337,81 +338,7 @@ impl Client {
     /// [`Client::list_dir`] with the listed directory's own `unique` fact.
     pub(crate) fn collect_listing(&mut self, path: &[u8]) -> Result<Collected> {
         // A bound that was hit is not retried: the same listing would hit it again.
-        self.with_retry(|client, _| client.list_dir_once(path))?
-    }
-
-    pub(crate) fn has_mlst(&mut self) -> Result<bool> {
-        Ok(self.features()?.has("MLST"))
-    }
-
-    /// One attempt at a listing: the outer error is the listing's failure (retried when
-    /// transient), the inner one a bound that was hit (never retried).
-    fn list_dir_once(&mut self, path: &[u8]) -> Result<Result<Collected>> {
-        let max_entries = self.options.max_listing_entries;
-        let max_bytes = self.options.max_listing_bytes;
-        let shown = String::from_utf8_lossy(path).into_owned();
-        let context = || format!("listing {shown:?}");
-        let path = (!path.is_empty()).then_some(path);
-        let mut listing = if self.has_mlst()? {
-            self.mlsd(path)?
-        } else {
-            self.list_entries(path)?
-        };
-        let mut collected = Collected {
-            entries: Vec::new(),
-            unique: None,
-        };
-        // Dropping the listing on a bound aborts it (ABOR); the session stays usable.
-        while let Some(entry) = listing.next_entry()? {
-            if listing.bytes_read() > max_bytes {
-                return Ok(Err(bound_error(
-                    context(),
-                    format!("the listing is more than {max_bytes} bytes"),
-                    "max_listing_bytes",
-                    "max_listing_bytes",
-                )));
-            }
-            if entry.is_self_or_parent() {
-                if matches!(entry.kind(), EntryKind::CurrentDir) {
-                    collected.unique = entry.unique().map(str::to_owned);
-                }
-                continue;
-            }
-            if collected.entries.len() as u64 >= max_entries {
-                return Ok(Err(bound_error(
-                    context(),
-                    format!("the listing has more than {max_entries} entries"),
-                    "max_listing_entries",
-                    "max_listing_entries",
-                )));
-            }
-            collected.entries.push(entry);
-        }
-        Ok(Ok(collected))
-    }
-
-    /// Whether `path` is a directory on the server: MLST where offered, else CWD there and back.
-    /// A refused MLST is checked again with CWD: some servers resolve `MLST a` relative to `/`
-    /// instead of the working directory.
-    fn is_directory(&mut self, path: &[u8]) -> Result<bool> {
-        if self.has_mlst()? {
-            match self.mlst(Some(path)) {
-                Ok(entry) => {
-                    return Ok(entry.is_dir() || matches!(entry.kind(), EntryKind::CurrentDir))
-                }
-                Err(e) if e.reply().is_some() => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let here = self.pwd()?;
-        match self.cwd(path) {
-            Ok(_) => {
-                self.cwd(here.as_bytes())?;
-                Ok(true)
-            }
-            Err(e) if e.reply().is_some() => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.with_retry(|client, _| list_dir_once(client, path))?
     }
 
     /// `mkdir -p`: creates each missing component of `path`. A refusal of MKD is success when
@@ -419,48 +346,7 @@ impl Client {
     /// text), so a directory another client creates at the same moment is fine.
     pub fn ensure_directory(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
         let path = path.as_ref();
-        self.with_retry(|client, _| client.ensure_directory_once(path))
-    }
-
-    fn ensure_directory_once(&mut self, path: &[u8]) -> Result<()> {
-        if path.is_empty() || path == b"/" {
-            return Ok(());
-        }
-        // Absolute paths where the working directory is known: servers differ on what a
-        // relative MLST or MKD is relative to, and on what MKD answers for one that exists.
-        let absolute;
-        let path = if path.starts_with(b"/") {
-            path
-        } else {
-            match self.pwd() {
-                Ok(here) if here.starts_with('/') => {
-                    absolute = join_remote(here.as_bytes(), path);
-                    &absolute[..]
-                }
-                _ => path,
-            }
-        };
-        if self.is_directory(path)? {
-            return Ok(());
-        }
-        let mut current: Vec<u8> = if path.starts_with(b"/") {
-            b"/".to_vec()
-        } else {
-            Vec::new()
-        };
-        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
-            current = join_remote(&current, part);
-            match self.mkd(&current) {
-                Ok(_) => {}
-                Err(e) if e.reply().is_some() => {
-                    if !self.is_directory(&current)? {
-                        return Err(e);
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
+        self.with_retry(|client, _| ensure_directory_once(client, path))
     }
 
     /// Makes the remote directory `remote_dir` (recursively) hold what the local directory
@@ -486,7 +372,7 @@ impl Client {
         let local_dir = local_dir.as_ref();
         let remote_dir = remote_dir.as_ref();
         let mut steps = Vec::new();
-        let exists = self.with_retry(|c, _| c.is_directory(remote_dir))?;
+        let exists = self.with_retry(|c, _| is_directory(c, remote_dir))?;
         if !exists {
             steps.push(Step::RemoteDir {
                 remote: remote_dir.to_vec(),
@@ -494,9 +380,9 @@ impl Client {
             });
         }
         let compare = Compare {
-            mfmt: self.features()?.has("MFMT"),
-            from_mlsd: self.has_mlst()?,
-            hash: self.select_sha256_hash()?,
+            mfmt: self.session.features()?.has("MFMT"),
+            from_mlsd: has_mlst(&mut self.session)?,
+            hash: self.session.select_sha256_hash()?,
         };
         self.plan_upload(local_dir, remote_dir, exists, &options, compare, &mut steps)?;
         self.run_steps(steps, options, compare.mfmt, None)
@@ -694,7 +580,8 @@ impl Client {
         let remote_mtime = if compare.from_mlsd {
             entry.modified()
         } else {
-            self.with_retry(|c, _| c.remote_stat(remote_path))?.1
+            self.with_retry(|c, _| super::files::remote_stat(c, remote_path))?
+                .1
         };
         Ok(match remote_mtime {
             None => true,
@@ -933,7 +820,7 @@ impl Client {
                             .inspect(|_| {
                                 if mfmt {
                                     // Best effort: the size check already passed.
-                                    let _ = self.mfmt(&remote, mtime);
+                                    let _ = self.session.mfmt(&remote, mtime);
                                 }
                             })
                     };
@@ -1079,4 +966,117 @@ impl Client {
         }
         Ok(())
     }
+}
+
+pub(crate) fn has_mlst(session: &mut Client) -> Result<bool> {
+    Ok(session.features()?.has("MLST"))
+}
+
+/// One attempt at a listing: the outer error is the listing's failure (retried when
+/// transient), the inner one a bound that was hit (never retried).
+pub(crate) fn list_dir_once(session: &mut Client, path: &[u8]) -> Result<Result<Collected>> {
+    let max_entries = session.options.max_listing_entries;
+    let max_bytes = session.options.max_listing_bytes;
+    let shown = String::from_utf8_lossy(path).into_owned();
+    let context = || format!("listing {shown:?}");
+    let path = (!path.is_empty()).then_some(path);
+    let mut listing = if has_mlst(session)? {
+        session.mlsd(path)?
+    } else {
+        session.list_entries(path)?
+    };
+    let mut collected = Collected {
+        entries: Vec::new(),
+        unique: None,
+    };
+    // Dropping the listing on a bound aborts it (ABOR); the session stays usable.
+    while let Some(entry) = listing.next_entry()? {
+        if listing.bytes_read() > max_bytes {
+            return Ok(Err(bound_error(
+                context(),
+                format!("the listing is more than {max_bytes} bytes"),
+                "max_listing_bytes",
+                "max_listing_bytes",
+            )));
+        }
+        if entry.is_self_or_parent() {
+            if matches!(entry.kind(), EntryKind::CurrentDir) {
+                collected.unique = entry.unique().map(str::to_owned);
+            }
+            continue;
+        }
+        if collected.entries.len() as u64 >= max_entries {
+            return Ok(Err(bound_error(
+                context(),
+                format!("the listing has more than {max_entries} entries"),
+                "max_listing_entries",
+                "max_listing_entries",
+            )));
+        }
+        collected.entries.push(entry);
+    }
+    Ok(Ok(collected))
+}
+
+/// Whether `path` is a directory on the server: MLST where offered, else CWD there and back.
+/// A refused MLST is checked again with CWD: some servers resolve `MLST a` relative to `/`
+/// instead of the working directory.
+pub(crate) fn is_directory(session: &mut Client, path: &[u8]) -> Result<bool> {
+    if has_mlst(session)? {
+        match session.mlst(Some(path)) {
+            Ok(entry) => return Ok(entry.is_dir() || matches!(entry.kind(), EntryKind::CurrentDir)),
+            Err(e) if e.reply().is_some() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let here = session.pwd()?;
+    match session.cwd(path) {
+        Ok(_) => {
+            session.cwd(here.as_bytes())?;
+            Ok(true)
+        }
+        Err(e) if e.reply().is_some() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) fn ensure_directory_once(session: &mut Client, path: &[u8]) -> Result<()> {
+    if path.is_empty() || path == b"/" {
+        return Ok(());
+    }
+    // Absolute paths where the working directory is known: servers differ on what a
+    // relative MLST or MKD is relative to, and on what MKD answers for one that exists.
+    let absolute;
+    let path = if path.starts_with(b"/") {
+        path
+    } else {
+        match session.pwd() {
+            Ok(here) if here.starts_with('/') => {
+                absolute = join_remote(here.as_bytes(), path);
+                &absolute[..]
+            }
+            _ => path,
+        }
+    };
+    if is_directory(session, path)? {
+        return Ok(());
+    }
+    let mut current: Vec<u8> = if path.starts_with(b"/") {
+        b"/".to_vec()
+    } else {
+        Vec::new()
+    };
+    for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+        current = join_remote(&current, part);
+        match session.mkd(&current) {
+            Ok(_) => {}
+            Err(e) if e.reply().is_some() => {
+                if !is_directory(session, &current)? {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

@@ -4,7 +4,6 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::client::{Client, CwdState};
 use crate::error::{Error, Result};
 use crate::transfer::Flow;
 
@@ -154,75 +153,11 @@ impl fmt::Debug for RetryState {
 
 impl RetryState {
     /// A number in [0, 1) (xorshift; jitter needs no better).
-    fn unit_random(&mut self) -> f64 {
+    pub(crate) fn unit_random(&mut self) -> f64 {
         self.rng ^= self.rng << 13;
         self.rng ^= self.rng >> 7;
         self.rng ^= self.rng << 17;
         (self.rng >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-impl Client {
-    /// The retry policy of the production-layer operations (`download_file`, `upload_file`,
-    /// `list_dir`, `ensure_directory`, `sync_directory`, `mirror_directory`).
-    pub fn set_retry_policy(&mut self, policy: RetryPolicy) {
-        self.retry.policy = policy;
-    }
-
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry.policy
-    }
-
-    /// The clock backoff waits on (for tests; the default sleeps).
-    pub fn set_retry_clock(&mut self, clock: Box<dyn Clock>) {
-        self.retry.clock = clock;
-    }
-
-    /// Called before every retry with the attempt, the error and the delay; may veto it.
-    pub fn set_retry_observer(&mut self, observer: Option<RetryObserver>) {
-        self.retry.observer = observer;
-    }
-
-    /// Runs `op` until it succeeds, fails for good, or the attempts run out. Before each
-    /// attempt after a lost control connection it reconnects (login and working directory
-    /// included); `op` gets the attempt number, from 1.
-    pub(crate) fn with_retry<T>(
-        &mut self,
-        mut op: impl FnMut(&mut Client, u32) -> Result<T>,
-    ) -> Result<T> {
-        if self.cwd == CwdState::Changed && self.is_usable() {
-            // Learn where we are now, to come back here after a reconnect.
-            self.pwd()?;
-        }
-        let mut attempt = 1;
-        loop {
-            let result = if self.is_usable() {
-                op(self, attempt)
-            } else {
-                self.reconnect().and_then(|()| op(self, attempt))
-            };
-            let error = match result {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            if !error.is_transient() || attempt >= self.retry.policy.max_attempts {
-                return Err(error);
-            }
-            let unit = self.retry.unit_random();
-            let delay = self.retry.policy.delay(attempt, unit);
-            if let Some(observer) = self.retry.observer.as_mut() {
-                let event = RetryEvent {
-                    attempt,
-                    error: &error,
-                    delay,
-                };
-                if observer(&event) == Flow::Stop {
-                    return Err(error);
-                }
-            }
-            self.retry.clock.sleep(delay);
-            attempt += 1;
-        }
     }
 }
 

@@ -7,12 +7,13 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use super::Agent;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::protocol::Timestamp;
 use crate::transfer::{ProgressFn, TransferOptions};
 
-/// Options of [`Client::download_file`].
+/// Options of [`Agent::download_file`].
 #[derive(Default)]
 pub struct DownloadOptions<'a> {
     /// Continue a partial file left by an earlier, interrupted download of the same target,
@@ -24,7 +25,7 @@ pub struct DownloadOptions<'a> {
     pub progress: Option<&'a mut ProgressFn<'a>>,
 }
 
-/// Options of [`Client::upload_file`].
+/// Options of [`Agent::upload_file`].
 #[derive(Default)]
 pub struct UploadOptions<'a> {
     /// Upload to a temporary name beside the target and rename it into place on success, so
@@ -147,15 +148,15 @@ fn local_error(context: &str, path: &Path, err: std::io::Error) -> Error {
     Error::io(format!("{context}: {}", path.display()), err)
 }
 
-impl Client {
-    /// SIZE and MDTM of a remote file, each `None` when the server cannot tell (a 5xx
-    /// reply); transient failures are errors.
-    pub(crate) fn remote_stat(&mut self, path: &[u8]) -> Result<RemoteStat> {
-        let size = known(self.size(path))?;
-        let mtime = known(self.mdtm(path))?;
-        Ok((size, mtime))
-    }
+/// SIZE and MDTM of a remote file, each `None` when the server cannot tell (a 5xx reply);
+/// transient failures are errors.
+pub(crate) fn remote_stat(session: &mut Client, path: &[u8]) -> Result<RemoteStat> {
+    let size = known(session.size(path))?;
+    let mtime = known(session.mdtm(path))?;
+    Ok((size, mtime))
+}
 
+impl Agent {
     /// Downloads `remote` to the local path `local`: into a partial file beside it, renamed
     /// into place only when the transfer completed and the size matches the server's. On a
     /// transient failure it resumes with REST from what it already has, after checking that
@@ -170,7 +171,7 @@ impl Client {
         self.download_file_timed(remote.as_ref(), local.as_ref(), options, None)
     }
 
-    /// [`Client::download_file`], setting the file's modification time to `mtime` (when
+    /// [`Agent::download_file`], setting the file's modification time to `mtime` (when
     /// given) on the open partial file before it is renamed into place, so no path is opened
     /// again after the rename.
     pub(crate) fn download_file_timed(
@@ -228,7 +229,7 @@ impl Client {
         let mut baseline: Option<RemoteStat> = None;
         let mut expected = None;
         self.with_retry(|client, _attempt| {
-            let stat = client.remote_stat(remote)?;
+            let stat = remote_stat(client, remote)?;
             let changed = baseline.is_some_and(|b| b != stat);
             let longer_than_remote = stat.0.is_some_and(|size| have > size);
             if changed || longer_than_remote {
@@ -294,7 +295,7 @@ impl Client {
     }
 
     /// Uploads all of `file` (from its start) to `remote` with resume on failure; see
-    /// [`Client::upload_file`].
+    /// [`Agent::upload_file`].
     pub fn upload_from(
         &mut self,
         file: &mut File,
@@ -308,7 +309,7 @@ impl Client {
             // After a failure, continue from what the server kept.
             let mut offset = 0;
             if attempt > 1 {
-                if let (Some(kept), _) = client.remote_stat(remote)? {
+                if let (Some(kept), _) = remote_stat(client, remote)? {
                     if kept <= size {
                         offset = kept;
                     }
@@ -341,7 +342,7 @@ impl Client {
                 }
             };
             result?;
-            match client.remote_stat(remote)?.0 {
+            match remote_stat(client, remote)?.0 {
                 Some(stored) if stored != size => Err(Error::protocol(
                     context.clone(),
                     format!("the server has {stored} bytes after the upload, not {size}"),
