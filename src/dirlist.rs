@@ -107,26 +107,37 @@ impl Client {
         path: Option<&[u8]>,
         on_line: &mut dyn FnMut(&[u8]) -> Flow,
     ) -> Result<()> {
-        match path {
-            // Servers pass LIST's and NLST's argument to `ls`, which splits it at spaces and
-            // expands wildcards (Pure-FTPd lists nothing for `LIST sub dir`). Such a
-            // directory is listed from inside it; a path that is not one is sent as it is.
-            Some(p)
-                if p.iter()
-                    .any(|b| b.is_ascii_whitespace() || b"*?[".contains(b)) =>
-            {
-                let here = self.pwd()?;
-                match self.cwd(p) {
-                    Ok(_) => {
-                        let listed = self.list_lines_here(verb, None, on_line);
-                        let back = self.cwd(here.as_bytes());
-                        listed.and(back.map(drop))
-                    }
-                    Err(e) if e.reply().is_some() => self.list_lines_here(verb, path, on_line),
-                    Err(e) => Err(e),
-                }
+        match self.enter_to_list(verb, path)? {
+            Some(back) => {
+                let listed = self.list_lines_here(verb, None, on_line);
+                let returned = self.cwd(back.as_bytes());
+                listed.and(returned.map(drop))
             }
-            _ => self.list_lines_here(verb, path, on_line),
+            None => self.list_lines_here(verb, path, on_line),
+        }
+    }
+
+    /// Servers pass LIST's and NLST's argument to `ls`, which splits it at spaces and expands
+    /// wildcards (Pure-FTPd lists nothing for `LIST sub dir`). Such a directory is listed
+    /// from inside it: this goes there and returns the directory to go back to, or `None`
+    /// when the path is to be sent as it is (no such characters, MLSD, or not a directory).
+    fn enter_to_list(&mut self, verb: &str, path: Option<&[u8]>) -> Result<Option<String>> {
+        let Some(p) = path else {
+            return Ok(None);
+        };
+        let ls_style = verb.eq_ignore_ascii_case("LIST") || verb.eq_ignore_ascii_case("NLST");
+        if !ls_style
+            || !p
+                .iter()
+                .any(|b| b.is_ascii_whitespace() || b"*?[".contains(b))
+        {
+            return Ok(None);
+        }
+        let here = self.pwd()?;
+        match self.cwd(p) {
+            Ok(_) => Ok(Some(here)),
+            Err(e) if e.reply().is_some() => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -174,11 +185,34 @@ impl Client {
 
     /// Starts a listing command; its entries are read with [`Client::next_listing_entry`].
     pub(crate) fn begin_listing(&mut self, verb: &str, path: Option<&[u8]>) -> Result<LineReader> {
-        let command = command_with_optional_path(verb, path)?;
-        let transfer_type = self.transfer_type;
-        self.prepare_data_transfer(transfer_type)?;
-        let conn = self.begin_transfer(&command, 0)?;
-        Ok(LineReader::new(conn, MAX_LISTING_LINE))
+        let return_to = self.enter_to_list(verb, path)?;
+        let path = if return_to.is_some() { None } else { path };
+        let begun = command_with_optional_path(verb, path).and_then(|command| {
+            let transfer_type = self.transfer_type;
+            self.prepare_data_transfer(transfer_type)?;
+            self.begin_transfer(&command, 0)
+        });
+        let conn = match begun {
+            Ok(conn) => conn,
+            Err(e) => {
+                if let Some(back) = return_to {
+                    let _ = self.cwd(back.as_bytes());
+                }
+                return Err(e);
+            }
+        };
+        let mut reader = LineReader::new(conn, MAX_LISTING_LINE);
+        reader.return_to = return_to;
+        Ok(reader)
+    }
+
+    /// After a listing ended: back to where it was asked from, if it was taken from inside
+    /// its directory.
+    fn leave_listing(&mut self, return_to: Option<String>) -> Result<()> {
+        match return_to {
+            Some(back) if self.is_usable() => self.cwd(back.as_bytes()).map(drop),
+            _ => Ok(()),
+        }
     }
 
     /// The next entry of a listing begun with [`Client::begin_listing`]: `Ok(None)` when it is
@@ -198,13 +232,16 @@ impl Client {
                 Ok(None) => {
                     let done = reader.take().expect("reader is present");
                     self.end_transfer(done.conn)?;
+                    self.leave_listing(done.return_to)?;
                     return Ok(None);
                 }
                 Err(e) => {
                     let failed = reader.take().expect("reader is present");
                     let context = failed.conn.command.clone();
                     let err = line_error(&context, e, self.options.data_idle_timeout);
-                    return Err(self.fail_transfer(failed.conn, err));
+                    let err = self.fail_transfer(failed.conn, err);
+                    let _ = self.leave_listing(failed.return_to);
+                    return Err(err);
                 }
             };
             if line.is_empty() {
@@ -225,18 +262,29 @@ impl Client {
     /// listing ends as the server meant (Pure-FTPd sends the rest of an aborted listing at the
     /// start of the next one); a long one is aborted with ABOR.
     pub(crate) fn stop_listing(&mut self, reader: LineReader) -> Result<()> {
+        let return_to = reader.return_to;
         let mut conn = reader.conn;
         let mut scratch = [0u8; 16 * 1024];
         let mut drained = 0usize;
+        let mut at_end = false;
         while drained <= LISTING_DRAIN_LIMIT {
             match std::io::Read::read(&mut conn, &mut scratch) {
-                Ok(0) => return self.end_transfer(conn).map(drop),
+                Ok(0) => {
+                    at_end = true;
+                    break;
+                }
                 Ok(n) => drained += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => break,
             }
         }
-        self.abort_transfer(conn)
+        let ended = if at_end {
+            self.end_transfer(conn).map(drop)
+        } else {
+            self.abort_transfer(conn)
+        };
+        let left = self.leave_listing(return_to);
+        ended.and(left)
     }
 
     /// MLST: facts about one path.

@@ -399,7 +399,7 @@ impl Client {
     /// whatever pair of replies (426+226, 226+225, or one) the server sends.
     pub(crate) fn abort_transfer(&mut self, mut conn: DataConnection) -> Result<()> {
         self.state.data_open = false;
-        conn.socket.discard();
+        conn.socket.discard(conn.sending);
         if conn.final_reply.is_some() {
             return Ok(());
         }
@@ -514,7 +514,7 @@ impl Client {
     /// usually explains the failure, as `451 disk full`) is read and preferred.
     pub(crate) fn fail_transfer(&mut self, mut conn: DataConnection, err: Error) -> Error {
         self.state.data_open = false;
-        conn.socket.discard();
+        conn.socket.discard(conn.sending);
         if matches!(err, Error::Timeout { .. }) {
             self.mark_broken(err.to_string());
             return err;
@@ -893,6 +893,8 @@ pub(crate) struct LineReader {
     eof: bool,
     /// Bytes of the lines returned so far, line endings not counted.
     pub(crate) line_bytes: u64,
+    /// A listing taken from inside its directory: where to go back to when it ends.
+    pub(crate) return_to: Option<String>,
 }
 
 impl LineReader {
@@ -905,6 +907,7 @@ impl LineReader {
             max_line,
             eof: false,
             line_bytes: 0,
+            return_to: None,
         }
     }
 

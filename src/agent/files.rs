@@ -258,8 +258,9 @@ impl Agent {
             // A server may report success for less than the file (it changed under it, or it
             // lost track): that attempt failed, and the next one finds out why.
             match expected {
-                Some(size) if have != size => Err(Error::protocol(
-                    context.clone(),
+                // An I/O error, so retry makes the next attempt.
+                Some(size) if have != size => Err(short_file(
+                    &context,
                     format!("downloaded {have} bytes but the server reports {size}"),
                 )),
                 _ => Ok(()),
@@ -343,8 +344,8 @@ impl Agent {
             };
             result?;
             match remote_stat(client, remote)?.0 {
-                Some(stored) if stored != size => Err(Error::protocol(
-                    context.clone(),
+                Some(stored) if stored != size => Err(short_file(
+                    &context,
                     format!("the server has {stored} bytes after the upload, not {size}"),
                 )),
                 _ => Ok(()),
@@ -352,6 +353,15 @@ impl Agent {
         })?;
         Ok(size)
     }
+}
+
+/// A transfer the server called complete that left a file of the wrong size: transient (the
+/// file may have changed under it, or the connection was cut), so another attempt is made.
+fn short_file(context: &str, detail: String) -> Error {
+    Error::io(
+        context.to_string(),
+        std::io::Error::new(std::io::ErrorKind::UnexpectedEof, detail),
+    )
 }
 
 /// `Some(value)`, or `None` when the server answered 5xx (it cannot tell).

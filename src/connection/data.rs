@@ -219,12 +219,15 @@ impl DataSocket {
         result
     }
 
-    /// Drops the connection at once, without any closing exchange (for ABOR). It is reset
-    /// rather than closed, so a server cannot take an aborted upload's end for the end of the
-    /// file.
-    pub(crate) fn discard(&mut self) {
+    /// Drops the connection at once, without any closing exchange (for ABOR). An upload's
+    /// is reset rather than closed (`reset`), so a server cannot take its end for the end of
+    /// the file; a download's is closed, since a reset can reach the server before it has
+    /// accepted the connection, and pyftpdlib then sends the aborted file on the next one.
+    pub(crate) fn discard(&mut self, reset: bool) {
         if let Some(stream) = self.stream.take() {
-            let _ = socket2::SockRef::from(stream.tcp()).set_linger(Some(Duration::ZERO));
+            if reset {
+                let _ = socket2::SockRef::from(stream.tcp()).set_linger(Some(Duration::ZERO));
+            }
         }
     }
 }
