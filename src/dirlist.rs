@@ -148,7 +148,8 @@ impl Client {
         on_line: &mut dyn FnMut(&[u8]) -> Flow,
     ) -> Result<()> {
         let command = command_with_optional_path(verb, path)?;
-        self.read_lines(&command, MAX_LISTING_LINE, &mut |line| {
+        let transfer_type = self.transfer_type;
+        self.read_lines(&command, transfer_type, MAX_LISTING_LINE, &mut |line| {
             if line.is_empty() {
                 Flow::Continue
             } else {

@@ -659,7 +659,12 @@ impl Client {
         options: TransferOptions<'_>,
         src: &mut dyn Read,
     ) -> Result<u64> {
-        self.upload(&Command::with_arg("STOR", path)?, options, src)
+        self.upload(
+            &Command::with_arg("STOR", path)?,
+            self.transfer_type,
+            options,
+            src,
+        )
     }
 
     /// APPE from a reader: appends to the remote file.
@@ -674,16 +679,21 @@ impl Client {
         options: TransferOptions<'_>,
         src: &mut dyn Read,
     ) -> Result<u64> {
-        self.upload(&Command::with_arg("APPE", path)?, options, src)
+        self.upload(
+            &Command::with_arg("APPE", path)?,
+            self.transfer_type,
+            options,
+            src,
+        )
     }
 
     fn upload(
         &mut self,
         command: &Command,
+        transfer_type: TransferType,
         options: TransferOptions<'_>,
         src: &mut dyn Read,
     ) -> Result<u64> {
-        let transfer_type = self.transfer_type;
         self.prepare_data_transfer(transfer_type)?;
         let offset = options.offset;
         let total = options.total;
@@ -771,31 +781,29 @@ impl Client {
         on_line: &mut dyn FnMut(&[u8]) -> Flow,
     ) -> Result<()> {
         let command = Command::raw(command_line)?;
-        let previous = self.transfer_type;
-        self.transfer_type = TransferType::Ascii;
-        let result = self.read_lines(&command, MAX_TEXT_LINE, on_line);
-        self.transfer_type = previous;
-        result
+        self.read_lines(&command, TransferType::Ascii, MAX_TEXT_LINE, on_line)
     }
 
     /// Stores lines from `src` in TYPE A, sending each line end as CRLF (ftplib's
     /// `storlines`).
     pub fn stor_lines(&mut self, path: impl AsRef<[u8]>, src: &mut dyn BufRead) -> Result<u64> {
-        let previous = self.transfer_type;
-        self.transfer_type = TransferType::Ascii;
-        let result = self.stor_with(path, TransferOptions::default(), src);
-        self.transfer_type = previous;
-        result
+        let command = Command::with_arg("STOR", path)?;
+        self.upload(
+            &command,
+            TransferType::Ascii,
+            TransferOptions::default(),
+            src,
+        )
     }
 
-    /// Reads the data of `command` line by line (in the current transfer type).
+    /// Reads the data of `command` line by line, in `transfer_type`.
     pub(crate) fn read_lines(
         &mut self,
         command: &Command,
+        transfer_type: TransferType,
         max_line: usize,
         on_line: &mut dyn FnMut(&[u8]) -> Flow,
     ) -> Result<()> {
-        let transfer_type = self.transfer_type;
         self.prepare_data_transfer(transfer_type)?;
         let conn = self.begin_transfer(command, 0)?;
         let mut lines = LineReader::new(conn, max_line);
