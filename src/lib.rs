@@ -1,8 +1,11 @@
 //! ftpc: an FTP and FTPS client.
 //!
-//! The Rust API is a blocking [`Client`] in the spirit of Python's ftplib, with the parts
-//! libcurl adds (phase timeouts, EPSV/PASV fallback, resumable transfers). The protocol layer
-//! ([`protocol`], [`listing`]) is sans-IO and usable on its own.
+//! The Rust API is a blocking [`Client`] in the spirit of Python's ftplib: exactly one
+//! session, with the parts libcurl adds (phase timeouts, EPSV/PASV fallback, resumable
+//! transfers). [`Agent`] sits above it: it owns the options, the credentials and the retry
+//! policy, opens sessions when it needs them, and carries out whole-file transfers, listings,
+//! sync and mirror. The protocol layer ([`protocol`], [`listing`]) is sans-IO and usable on
+//! its own.
 //!
 //! ```no_run
 //! use ftpc::{Client, Options};
