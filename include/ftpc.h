@@ -166,6 +166,11 @@
 #define FTP_SYNC_FAILED 5
 
 /**
+ * The largest [`Options::block_size`]: one transfer buffer is this big.
+ */
+#define MAX_BLOCK_SIZE ((64 * 1024) * 1024)
+
+/**
  * An FTP session, through the agent that owns its settings, credentials and retry. Create
  * with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
  */
@@ -973,7 +978,7 @@ ftp_result ftp_options_set_tls_versions(ftp_options *opts, int32_t min, int32_t 
 ftp_result ftp_options_set_tls_ccc(ftp_options *opts, bool enable);
 
 /**
- * Bytes per read or write on data connections (default 65536; at least 1).
+ * Bytes per read or write on data connections (default 65536; 1 byte to 64 MiB).
  *
  * # Safety
  * `opts` must be a live pointer from `ftp_options_new`.

@@ -117,11 +117,7 @@ impl Client {
         options: Options,
         quirks: ServerQuirks,
     ) -> Result<Client> {
-        if options.block_size == 0 {
-            return Err(Error::InvalidArgument(
-                "block size must be at least 1".into(),
-            ));
-        }
+        options.validate()?;
         let (control, tls) = Client::open_control(host, port, &options)?;
         if let (Some(tls), true) = (&tls, quirks.no_upload_tickets) {
             tls.tickets.give_up();

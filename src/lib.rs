@@ -47,7 +47,7 @@ pub use error::{Error, Result, StopTransfer, TimeoutPhase};
 pub use listing::{Entry, EntryKind};
 pub use options::{
     ActiveOptions, DataMode, DataProtection, Options, PassiveMode, TlsLevel, TlsOptions,
-    TlsVersion, TransferType,
+    TlsVersion, TransferType, MAX_BLOCK_SIZE,
 };
 pub use protocol::{Features, Reply, Timestamp};
 pub use transfer::{DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};

@@ -174,7 +174,7 @@ pub struct Options {
     /// Off by default, as in curl and ftplib since CVE-2020-8284: a hostile server could
     /// otherwise aim the client at another host.
     pub trust_pasv_address: bool,
-    /// Bytes per read or write on the data connection.
+    /// Bytes per read or write on the data connection: 1 byte to [`MAX_BLOCK_SIZE`].
     pub block_size: usize,
     /// The initial transfer type.
     pub transfer_type: TransferType,
@@ -243,7 +243,23 @@ impl Default for Options {
     }
 }
 
+/// The largest [`Options::block_size`]: one transfer buffer is this big.
+pub const MAX_BLOCK_SIZE: usize = 64 * 1024 * 1024;
+
 impl Options {
+    /// Checks the values that have a valid range (connecting checks them too).
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.block_size == 0 || self.block_size > MAX_BLOCK_SIZE {
+            return Err(crate::Error::InvalidArgument(
+                "block size must be 1 byte to 64 MiB".into(),
+            ));
+        }
+        if let Some(policy) = &self.retry {
+            policy.validate()?;
+        }
+        Ok(())
+    }
+
     /// Sets every timeout to the same value, as ftplib's single `timeout` does.
     pub fn with_timeout(mut self, timeout: Option<Duration>) -> Options {
         self.connect_timeout = timeout;

@@ -522,7 +522,7 @@ pub unsafe extern "C" fn ftp_options_set_tls_ccc(
     })
 }
 
-/// Bytes per read or write on data connections (default 65536; at least 1).
+/// Bytes per read or write on data connections (default 65536; 1 byte to 64 MiB).
 ///
 /// # Safety
 /// `opts` must be a live pointer from `ftp_options_new`.
@@ -533,13 +533,10 @@ pub unsafe extern "C" fn ftp_options_set_block_size(
 ) -> ftp_result {
     let function = "ftp_options_set_block_size";
     set(function, opts, |o| {
-        if bytes == 0 || bytes > 64 * 1024 * 1024 {
-            return Err(invalid(
-                function,
-                "block size must be 1 byte to 64 MiB".into(),
-            ));
-        }
-        o.block_size = bytes;
+        let mut checked = o.clone();
+        checked.block_size = bytes;
+        checked.validate()?;
+        *o = checked;
         Ok(())
     })
 }
