@@ -166,11 +166,6 @@
 #define FTP_SYNC_FAILED 5
 
 /**
- * The largest [`Options::block_size`]: one transfer buffer is this big.
- */
-#define MAX_BLOCK_SIZE ((64 * 1024) * 1024)
-
-/**
  * An FTP session, through the agent that owns its settings, credentials and retry. Create
  * with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
  */

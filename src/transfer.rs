@@ -254,7 +254,8 @@ impl Client {
         // (servers announce the whole file's size, or what is left: either is accepted).
         conn.complete_at = expected_size;
         conn.resumed_from = offset;
-        conn.binary = self.transfer_type == TransferType::Binary;
+        // The type the server is in for this transfer (text mode passes its own).
+        conn.binary = self.state.server_type == Some(TransferType::Binary);
         conn.allow_missing_close_notify = self.options.tls.allow_missing_close_notify;
         conn.tls_resumed = conn.socket.resumed();
         if conn.tls_resumed.is_some() {
