@@ -51,8 +51,12 @@ def free_port(host):
 
 
 def port_is_free(host, port):
+    """Whether a server could listen on `port`: connections that linger in TIME_WAIT after a
+    transfer do not count (servers listen with SO_REUSEADDR), or a busy test run would soon
+    find every passive range taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
             return True
