@@ -3,13 +3,16 @@
 //! more. The header `include/ftpc.h` is generated from these files by cbindgen (build.rs).
 #![allow(unsafe_code, non_camel_case_types, clippy::missing_safety_doc)]
 
-mod boundary;
+// In the order a reader meets the API, which is the order of the generated header: the
+// library and its errors, options, the session and its commands, transfers, raw data
+// streams, listings, the production layer.
 mod codes;
-mod data;
-mod handle;
 mod info;
-mod listing;
-mod managed;
 mod options;
 mod session;
 mod transfer;
+mod data;
+mod listing;
+mod managed;
+mod boundary;
+mod handle;
