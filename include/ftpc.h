@@ -8,7 +8,9 @@
  * - Every fallible call clears the calling thread's error on entry and sets it on failure
  *   (ftp_last_error_code, ftp_last_reply_code, ftp_last_error_message). The same is kept on
  *   the handle (ftp_errcode, ftp_errmsg) for bindings that cannot rely on thread-locals.
- * - NULL for any required pointer argument gives FTP_ERR_INVALID_ARGUMENT naming it.
+ * - NULL for any required pointer argument gives FTP_ERR_INVALID_ARGUMENT naming it. NULL for
+ *   an optional string (a path to list, an account, a URL call's password) means absent, as
+ *   "" does.
  * - Out-parameters are written only on success. Strings the library returns through them are
  *   freed with ftp_string_free, never free(). Every _free and _close function accepts NULL.
  * - Input strings are borrowed for the call (or copied where a doc says so).
@@ -211,11 +213,16 @@ typedef struct ftp_options ftp_options;
 typedef int32_t ftp_result;
 
 /**
- * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
- * continue; anything else stops the transfer (ABOR is sent, the session stays usable) and
- * the call returns `FTP_ERR_ABORTED`.
+ * Told before each retry: the attempt that failed (from 1), its result code, the server's
+ * reply code (0 when none), the message (borrowed for the call) and the wait before the next
+ * attempt. Return 0 to retry; anything else vetoes it and the operation fails with that error.
  */
-typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
+typedef int (*ftp_retry_cb)(void *userdata,
+                            uint32_t attempt,
+                            ftp_result error,
+                            int reply_code,
+                            const char *message,
+                            uint32_t delay_ms);
 
 /**
  * Told the bytes transferred so far and the total (-1 when unknown) after every block; for
@@ -223,6 +230,30 @@ typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
  * else stops the transfer and the call returns `FTP_ERR_ABORTED`.
  */
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
+
+/**
+ * Told of every path a sync or mirror handles: the action (`FTP_SYNC_*`), the path relative
+ * to the synced directories (borrowed for the call), bytes transferred for it, files handled
+ * so far and in all, and for `FTP_SYNC_FAILED` the error's code and message (else `FTP_OK`
+ * and a message that is "" except for an `FTP_SYNC_SKIPPED` path that is not simply up to
+ * date, where it says why: a local symbolic link, a partial file). Return 0 to go on;
+ * anything else stops the sync with `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_sync_cb)(void *userdata,
+                           int32_t action,
+                           const char *path,
+                           uint64_t bytes,
+                           uint64_t files_done,
+                           uint64_t files_total,
+                           ftp_result error,
+                           const char *message);
+
+/**
+ * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
+ * continue; anything else stops the transfer (ABOR is sent, the session stays usable) and
+ * the call returns `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
 
 /**
  * Supplies data to upload: write at most `capacity` bytes to `buffer` and their count to
@@ -241,35 +272,6 @@ typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, siz
  * transfer and the call returns `FTP_ERR_ABORTED`.
  */
 typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
-
-/**
- * Told before each retry: the attempt that failed (from 1), its result code, the server's
- * reply code (0 when none), the message (borrowed for the call) and the wait before the next
- * attempt. Return 0 to retry; anything else vetoes it and the operation fails with that error.
- */
-typedef int (*ftp_retry_cb)(void *userdata,
-                            uint32_t attempt,
-                            ftp_result error,
-                            int reply_code,
-                            const char *message,
-                            uint32_t delay_ms);
-
-/**
- * Told of every path a sync or mirror handles: the action (`FTP_SYNC_*`), the path relative
- * to the synced directories (borrowed for the call), bytes transferred for it, files handled
- * so far and in all, and for `FTP_SYNC_FAILED` the error's code and message (else `FTP_OK`
- * and a message that is "" except for an `FTP_SYNC_SKIPPED` path that is not simply up to
- * date, where it says why: a local symbolic link, a partial file). Return 0 to go on;
- * anything else stops the sync with `FTP_ERR_ABORTED`.
- */
-typedef int (*ftp_sync_cb)(void *userdata,
-                           int32_t action,
-                           const char *path,
-                           uint64_t bytes,
-                           uint64_t files_done,
-                           uint64_t files_total,
-                           ftp_result error,
-                           const char *message);
 
 /**
  * Success.
@@ -352,6 +354,64 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Sends `command` (for example "RETR a.bin", "STOR b.bin", "LIST") over a new data
+ * connection, after REST `offset` when not 0, and writes the open stream to `*out`. Caller
+ * owns `*out`; end it with `ftp_data_close` or `ftp_data_abort`. Until then other calls on
+ * `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `command`.
+ *
+ * # Safety
+ * `ftp` must be live; `command` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_data_open(ftp_client *ftp, const char *command, uint64_t offset, ftp_data **out);
+
+/**
+ * Writes the size the server announced for this transfer (its 150 reply) to `*out`;
+ * `FTP_ERR_NOT_AVAILABLE` when it announced none.
+ *
+ * # Safety
+ * `data` must be live; `out` writable.
+ */
+ftp_result ftp_data_expected_size(ftp_data *data, uint64_t *out);
+
+/**
+ * Reads up to `capacity` bytes into `buffer` and writes the count to `*out_len`; 0 means
+ * the end of the data.
+ *
+ * # Safety
+ * `data` must be live; `buffer` writable for `capacity` bytes; `out_len` writable.
+ */
+ftp_result ftp_data_read(ftp_data *data, uint8_t *buffer, size_t capacity, size_t *out_len);
+
+/**
+ * Writes all `len` bytes of `buffer` to the stream.
+ *
+ * # Safety
+ * `data` must be live; `buffer` readable for `len` bytes.
+ */
+ftp_result ftp_data_write(ftp_data *data, const uint8_t *buffer, size_t len);
+
+/**
+ * Closes the stream (sending TLS close_notify after an upload), reads the server's final
+ * reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
+ * size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer
+ * were: to stop reading early on purpose, use `ftp_data_abort`). Consumes `data` in every
+ * case; NULL is a no-op.
+ *
+ * # Safety
+ * `data` must be NULL or from `ftp_data_open`, not used afterwards.
+ */
+ftp_result ftp_data_close(ftp_data *data);
+
+/**
+ * Stops the transfer with ABOR, drains the replies so the session stays usable, and frees
+ * the stream. Consumes `data` in every case; NULL is a no-op.
+ *
+ * # Safety
+ * `data` must be NULL or from `ftp_data_open`, not used afterwards.
+ */
+ftp_result ftp_data_abort(ftp_data *data);
+
+/**
  * The result code of the calling thread's last failed call (`FTP_OK` if its last fallible
  * call succeeded). Every fallible call clears it on entry.
  */
@@ -395,6 +455,288 @@ const char *ftp_version(void);
  * `FTPC_VERSION_NUMBER` of the header it was built with.
  */
 uint32_t ftp_version_number(void);
+
+/**
+ * Starts an MLSD listing of `path` (NULL or "" for the current directory); lines are parsed as they
+ * arrive, never buffered whole. Caller owns `*out`; free with `ftp_mlsd_close`. Until then
+ * other calls on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_mlsd_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
+
+/**
+ * Starts a LIST listing of `path` (NULL or "" for the current directory) parsed into entries
+ * (Unix and DOS/IIS formats), for servers
+ * without MLSD. Stepped and freed like an MLSD listing.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
+
+/**
+ * Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
+ * the next `ftp_mlsd_next` or `ftp_mlsd_close` on `it`), or `FTP_DONE` at the end (the
+ * server's final reply was 2xx), or an error. A line that does not parse is an
+ * `FTP_ERR_PROTOCOL` for that line only: calling again goes on with the next line.
+ *
+ * # Safety
+ * `it` must be live; `out` writable.
+ */
+ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
+
+/**
+ * Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
+ * is read and dropped and a longer one aborted (ABOR), leaving the
+ * session usable. Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
+ *
+ * # Safety
+ * `it` must be NULL or from `ftp_mlsd_open`/`ftp_list_open`, not used afterwards.
+ */
+void ftp_mlsd_close(ftp_mlsd *it);
+
+/**
+ * MLST: facts about one path (NULL or "" for the current directory). Caller owns `*out`; free with
+ * `ftp_entry_free`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_mlst(ftp_client *ftp, const char *path, ftp_entry **out);
+
+/**
+ * Frees an entry from `ftp_mlst`. Consumes `entry`; NULL is a no-op. Never pass an entry
+ * borrowed from `ftp_mlsd_next`.
+ *
+ * # Safety
+ * `entry` must be NULL or from `ftp_mlst`, not used afterwards.
+ */
+void ftp_entry_free(ftp_entry *entry);
+
+/**
+ * The entry's name, exactly as the server sent it (a NUL in it is shown as U+FFFD).
+ * Borrowed from `entry`. Never NULL ("" for a NULL entry).
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+const char *ftp_entry_name(const ftp_entry *entry);
+
+/**
+ * The entry's type: `FTP_ENTRY_FILE`, `_DIR`, `_CURRENT_DIR`, `_PARENT_DIR`, `_LINK` or
+ * `_OTHER` (`FTP_ENTRY_OTHER` for a NULL entry).
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+int32_t ftp_entry_type(const ftp_entry *entry);
+
+/**
+ * Writes the entry's size to `*out`; `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
+ *
+ * # Safety
+ * `entry` must be live; `out` writable.
+ */
+ftp_result ftp_entry_size(const ftp_entry *entry, uint64_t *out);
+
+/**
+ * Writes the entry's modification time (seconds since 1970 UTC) to `*out`;
+ * `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
+ *
+ * # Safety
+ * `entry` must be live; `out` writable.
+ */
+ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
+
+/**
+ * Any fact by name, case-insensitively (`perm`, `unique`, `unix.mode`, ...; for LIST entries
+ * `unix.mode`, `unix.owner`, `unix.group`, `unix.nlink`). Borrowed from `entry`; NULL when the
+ * entry has no such fact.
+ *
+ * # Safety
+ * `entry` must be NULL or live; `name` NULL or NUL-terminated.
+ */
+const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
+
+/**
+ * Sets the retry policy of the production-layer calls (`ftp_download_file`,
+ * `ftp_upload_file`, `ftp_dir_list`, `ftp_ensure_directory`, `ftp_sync_directory`,
+ * `ftp_mirror_directory`): at most `max_attempts` attempts (1 never retries), waiting
+ * `initial_delay_ms`, then `multiplier_percent`/100 times longer each time (200 doubles), at
+ * most `max_delay_ms`, varied by up to `jitter_percent` either way. Defaults: 4, 500, 200,
+ * 30000, 20.
+ *
+ * # Safety
+ * `ftp` must be live.
+ */
+ftp_result ftp_set_retry_policy(ftp_client *ftp,
+                                uint32_t max_attempts,
+                                uint32_t initial_delay_ms,
+                                uint32_t multiplier_percent,
+                                uint32_t max_delay_ms,
+                                uint32_t jitter_percent);
+
+/**
+ * Sets (or with NULL removes) the callback told before each retry, with `userdata`.
+ *
+ * # Safety
+ * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
+ */
+ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *userdata);
+
+/**
+ * Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
+ * renamed into place only when complete and the size matches. Transient failures are
+ * retried, resuming with REST after checking the remote file did not change. With `resume`,
+ * a partial file left by an earlier call is continued when it is a regular file of the
+ * effective user with no other link; anything else at that name (a symbolic link included)
+ * is removed, never followed or written through. A `local_path` whose name has the form
+ * `.NAME.ftpc-part` is refused (`FTP_ERR_INVALID_ARGUMENT`): such names are reserved for
+ * partial files. Progress is cumulative (bytes of the file so far, total or -1);
+ * `progress_cb` may be NULL. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_download_file(ftp_client *ftp,
+                             const char *remote,
+                             const char *local_path,
+                             bool resume,
+                             ftp_progress_cb progress_cb,
+                             void *userdata);
+
+/**
+ * Downloads `remote` into the open regular file `fd` (readable and writable; not closed),
+ * continuing after the bytes it already holds, with the retries of `ftp_download_file`.
+ * Truncate `fd` first for a fresh download.
+ *
+ * # Safety
+ * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
+ */
+ftp_result ftp_download_fd(ftp_client *ftp,
+                           const char *remote,
+                           int fd,
+                           ftp_progress_cb progress_cb,
+                           void *userdata);
+
+/**
+ * Uploads `local_path` to `remote`, retrying transient failures by continuing from the size
+ * the server kept (REST+STOR or APPE), and checking the remote size at the end. With
+ * `temporary_name`, uploads to `.NAME.ftpc-part` and renames on success so readers never see
+ * a partial file. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_upload_file(ftp_client *ftp,
+                           const char *local_path,
+                           const char *remote,
+                           bool temporary_name,
+                           ftp_progress_cb progress_cb,
+                           void *userdata);
+
+/**
+ * Uploads the whole open regular file `fd` (from its start; not closed) to `remote`, with
+ * the retries of `ftp_upload_file`.
+ *
+ * # Safety
+ * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
+ */
+ftp_result ftp_upload_fd(ftp_client *ftp,
+                         int fd,
+                         const char *remote,
+                         ftp_progress_cb progress_cb,
+                         void *userdata);
+
+/**
+ * `mkdir -p`: creates each missing directory of `path`; a directory that exists (or that
+ * another client creates at the same time) is success. Borrows `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated.
+ */
+ftp_result ftp_ensure_directory(ftp_client *ftp, const char *path);
+
+/**
+ * Lists `path` (NULL or "" for the current directory) into `*out`, with retries. A listing over
+ * `ftp_options_set_max_listing_entries` or `ftp_options_set_max_listing_bytes`, or with a
+ * line that fails (longer than 64 KiB, not parsable), fails whole with `FTP_ERR_PROTOCOL`
+ * and `*out` is not written. Caller owns `*out`; free with `ftp_dir_list_free`. Borrows
+ * `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_dir_list_open(ftp_client *ftp, const char *path, ftp_dir_list **out);
+
+/**
+ * The number of entries in `list` (0 for NULL).
+ *
+ * # Safety
+ * `list` must be NULL or live.
+ */
+size_t ftp_dir_list_count(const ftp_dir_list *list);
+
+/**
+ * Entry `index` of `list`, borrowed from it (valid until `ftp_dir_list_free`); NULL when
+ * `index` is out of range.
+ *
+ * # Safety
+ * `list` must be NULL or live.
+ */
+const ftp_entry *ftp_dir_list_entry(const ftp_dir_list *list, size_t index);
+
+/**
+ * Frees a listing. Consumes `list`; NULL is a no-op.
+ *
+ * # Safety
+ * `list` must be NULL or from `ftp_dir_list_open`, not used afterwards.
+ */
+void ftp_dir_list_free(ftp_dir_list *list);
+
+/**
+ * Makes the remote directory `remote_dir` hold what `local_dir` holds, recursively: creates
+ * directories, uploads files missing or different in size or time, and with `delete` removes
+ * remote files and directories not present locally. `dry_run` reports the plan and changes
+ * nothing. Every path goes to `sync_cb` (may be NULL). A failed path does not stop the
+ * others; the call then returns the first failure's code, its message counting them. Local
+ * symbolic links are never followed: each is `FTP_SYNC_SKIPPED` with a message saying so.
+ * The walk is bounded by `ftp_options_set_max_tree_depth`, `_max_tree_entries` and the
+ * listing bounds; a bound that is hit fails the call before anything is changed.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_sync_directory(ftp_client *ftp,
+                              const char *local_dir,
+                              const char *remote_dir,
+                              bool delete_,
+                              bool dry_run,
+                              ftp_sync_cb sync_cb,
+                              void *userdata);
+
+/**
+ * The reverse of `ftp_sync_directory`: makes `local_dir` hold what the remote directory
+ * holds. Names from the server that are not one plain path component (`..`, absolute, with
+ * separators or NUL), and names reserved for partial files (`.NAME.ftpc-part`), are refused
+ * as `FTP_SYNC_FAILED` and never written. Local symbolic links below `local_dir` are never
+ * followed, written through or replaced: where the server has that name, the path is
+ * `FTP_SYNC_FAILED`; with `delete`, a link the server lacks is removed (the link only). A
+ * directory whose MLSD `unique` fact repeats an ancestor's is `FTP_SYNC_FAILED` (a loop),
+ * not walked. Bounded like `ftp_sync_directory`.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_mirror_directory(ftp_client *ftp,
+                                const char *remote_dir,
+                                const char *local_dir,
+                                bool delete_,
+                                bool dry_run,
+                                ftp_sync_cb sync_cb,
+                                void *userdata);
 
 /**
  * Creates options with the defaults: passive mode (EPSV, then PASV), plain FTP, binary
@@ -712,7 +1054,7 @@ ftp_result ftp_connect(const char *host, uint16_t port, const ftp_options *opts,
 /**
  * Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
  * logs in with its user and password (anonymously without a user). `password` is used when
- * the URL names a user but no password (pass "" otherwise); it is borrowed for the call and
+ * the URL names a user but no password (NULL or "" otherwise); it is borrowed for the call and
  * never appears in any message. `opts` may be NULL; the scheme's TLS level replaces the one
  * in `opts`. On success writes a new handle to `*out`
  * (free with `ftp_close`) and the URL's decoded path to `*out_path` (free with
@@ -729,7 +1071,7 @@ ftp_result ftp_connect_url(const char *url,
                            char **out_path);
 
 /**
- * Logs in with USER and PASS (and ACCT when `account` is not "" and the server asks), then
+ * Logs in with USER and PASS (and ACCT when `account` is not NULL or "" and the server asks), then
  * reads FEAT and turns on UTF-8 where offered. Borrows the strings for the call; the password
  * never appears in any message.
  *
@@ -1016,7 +1358,7 @@ ftp_result ftp_retr_lines(ftp_client *ftp,
 ftp_result ftp_stor_lines(ftp_client *ftp, const char *path, ftp_read_cb read_cb, void *userdata);
 
 /**
- * LIST: hands each raw listing line of `path` ("" for the current directory) to `line_cb`.
+ * LIST: hands each raw listing line of `path` (NULL or "" for the current directory) to `line_cb`.
  *
  * # Safety
  * `ftp` must be live; `path` NUL-terminated; the callback valid for the call.
@@ -1024,7 +1366,7 @@ ftp_result ftp_stor_lines(ftp_client *ftp, const char *path, ftp_read_cb read_cb
 ftp_result ftp_list(ftp_client *ftp, const char *path, ftp_line_cb line_cb, void *userdata);
 
 /**
- * NLST: hands each name in `path` ("" for the current directory) to `line_cb`.
+ * NLST: hands each name in `path` (NULL or "" for the current directory) to `line_cb`.
  *
  * # Safety
  * `ftp` must be live; `path` NUL-terminated; the callback valid for the call.
@@ -1085,345 +1427,6 @@ ftp_result ftp_stor_fd(ftp_client *ftp,
                        int64_t total,
                        ftp_progress_cb progress_cb,
                        void *userdata);
-
-/**
- * Sends `command` (for example "RETR a.bin", "STOR b.bin", "LIST") over a new data
- * connection, after REST `offset` when not 0, and writes the open stream to `*out`. Caller
- * owns `*out`; end it with `ftp_data_close` or `ftp_data_abort`. Until then other calls on
- * `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `command`.
- *
- * # Safety
- * `ftp` must be live; `command` NUL-terminated; `out` writable.
- */
-ftp_result ftp_data_open(ftp_client *ftp, const char *command, uint64_t offset, ftp_data **out);
-
-/**
- * Writes the size the server announced for this transfer (its 150 reply) to `*out`;
- * `FTP_ERR_NOT_AVAILABLE` when it announced none.
- *
- * # Safety
- * `data` must be live; `out` writable.
- */
-ftp_result ftp_data_expected_size(ftp_data *data, uint64_t *out);
-
-/**
- * Reads up to `capacity` bytes into `buffer` and writes the count to `*out_len`; 0 means
- * the end of the data.
- *
- * # Safety
- * `data` must be live; `buffer` writable for `capacity` bytes; `out_len` writable.
- */
-ftp_result ftp_data_read(ftp_data *data, uint8_t *buffer, size_t capacity, size_t *out_len);
-
-/**
- * Writes all `len` bytes of `buffer` to the stream.
- *
- * # Safety
- * `data` must be live; `buffer` readable for `len` bytes.
- */
-ftp_result ftp_data_write(ftp_data *data, const uint8_t *buffer, size_t len);
-
-/**
- * Closes the stream (sending TLS close_notify after an upload), reads the server's final
- * reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
- * size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer
- * were: to stop reading early on purpose, use `ftp_data_abort`). Consumes `data` in every
- * case; NULL is a no-op.
- *
- * # Safety
- * `data` must be NULL or from `ftp_data_open`, not used afterwards.
- */
-ftp_result ftp_data_close(ftp_data *data);
-
-/**
- * Stops the transfer with ABOR, drains the replies so the session stays usable, and frees
- * the stream. Consumes `data` in every case; NULL is a no-op.
- *
- * # Safety
- * `data` must be NULL or from `ftp_data_open`, not used afterwards.
- */
-ftp_result ftp_data_abort(ftp_data *data);
-
-/**
- * Starts an MLSD listing of `path` ("" for the current directory); lines are parsed as they
- * arrive, never buffered whole. Caller owns `*out`; free with `ftp_mlsd_close`. Until then
- * other calls on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
- */
-ftp_result ftp_mlsd_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
-
-/**
- * Starts a LIST listing of `path` parsed into entries (Unix and DOS/IIS formats), for servers
- * without MLSD. Stepped and freed like an MLSD listing.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
- */
-ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
-
-/**
- * Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
- * the next `ftp_mlsd_next` or `ftp_mlsd_close` on `it`), or `FTP_DONE` at the end (the
- * server's final reply was 2xx), or an error. A line that does not parse is an
- * `FTP_ERR_PROTOCOL` for that line only: calling again goes on with the next line.
- *
- * # Safety
- * `it` must be live; `out` writable.
- */
-ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
-
-/**
- * Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
- * is read and dropped and a longer one aborted (ABOR), leaving the
- * session usable. Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
- *
- * # Safety
- * `it` must be NULL or from `ftp_mlsd_open`/`ftp_list_open`, not used afterwards.
- */
-void ftp_mlsd_close(ftp_mlsd *it);
-
-/**
- * MLST: facts about one path ("" for the current directory). Caller owns `*out`; free with
- * `ftp_entry_free`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
- */
-ftp_result ftp_mlst(ftp_client *ftp, const char *path, ftp_entry **out);
-
-/**
- * Frees an entry from `ftp_mlst`. Consumes `entry`; NULL is a no-op. Never pass an entry
- * borrowed from `ftp_mlsd_next`.
- *
- * # Safety
- * `entry` must be NULL or from `ftp_mlst`, not used afterwards.
- */
-void ftp_entry_free(ftp_entry *entry);
-
-/**
- * The entry's name, exactly as the server sent it (a NUL in it is shown as U+FFFD).
- * Borrowed from `entry`. Never NULL ("" for a NULL entry).
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-const char *ftp_entry_name(const ftp_entry *entry);
-
-/**
- * The entry's type: `FTP_ENTRY_FILE`, `_DIR`, `_CURRENT_DIR`, `_PARENT_DIR`, `_LINK` or
- * `_OTHER` (`FTP_ENTRY_OTHER` for a NULL entry).
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-int32_t ftp_entry_type(const ftp_entry *entry);
-
-/**
- * Writes the entry's size to `*out`; `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
- *
- * # Safety
- * `entry` must be live; `out` writable.
- */
-ftp_result ftp_entry_size(const ftp_entry *entry, uint64_t *out);
-
-/**
- * Writes the entry's modification time (seconds since 1970 UTC) to `*out`;
- * `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
- *
- * # Safety
- * `entry` must be live; `out` writable.
- */
-ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
-
-/**
- * Any fact by name, case-insensitively (`perm`, `unique`, `unix.mode`, ...; for LIST entries
- * `unix.mode`, `unix.owner`, `unix.group`, `unix.nlink`). Borrowed from `entry`; NULL when the
- * entry has no such fact.
- *
- * # Safety
- * `entry` must be NULL or live; `name` NULL or NUL-terminated.
- */
-const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
-
-/**
- * Sets the retry policy of the production-layer calls (`ftp_download_file`,
- * `ftp_upload_file`, `ftp_dir_list`, `ftp_ensure_directory`, `ftp_sync_directory`,
- * `ftp_mirror_directory`): at most `max_attempts` attempts (1 never retries), waiting
- * `initial_delay_ms`, then `multiplier_percent`/100 times longer each time (200 doubles), at
- * most `max_delay_ms`, varied by up to `jitter_percent` either way. Defaults: 4, 500, 200,
- * 30000, 20.
- *
- * # Safety
- * `ftp` must be live.
- */
-ftp_result ftp_set_retry_policy(ftp_client *ftp,
-                                uint32_t max_attempts,
-                                uint32_t initial_delay_ms,
-                                uint32_t multiplier_percent,
-                                uint32_t max_delay_ms,
-                                uint32_t jitter_percent);
-
-/**
- * Sets (or with NULL removes) the callback told before each retry, with `userdata`.
- *
- * # Safety
- * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
- */
-ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *userdata);
-
-/**
- * Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
- * renamed into place only when complete and the size matches. Transient failures are
- * retried, resuming with REST after checking the remote file did not change. With `resume`,
- * a partial file left by an earlier call is continued when it is a regular file of the
- * effective user with no other link; anything else at that name (a symbolic link included)
- * is removed, never followed or written through. A `local_path` whose name has the form
- * `.NAME.ftpc-part` is refused (`FTP_ERR_INVALID_ARGUMENT`): such names are reserved for
- * partial files. Progress is cumulative (bytes of the file so far, total or -1);
- * `progress_cb` may be NULL. Borrows both paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_download_file(ftp_client *ftp,
-                             const char *remote,
-                             const char *local_path,
-                             bool resume,
-                             ftp_progress_cb progress_cb,
-                             void *userdata);
-
-/**
- * Downloads `remote` into the open regular file `fd` (readable and writable; not closed),
- * continuing after the bytes it already holds, with the retries of `ftp_download_file`.
- * Truncate `fd` first for a fresh download.
- *
- * # Safety
- * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
- */
-ftp_result ftp_download_fd(ftp_client *ftp,
-                           const char *remote,
-                           int fd,
-                           ftp_progress_cb progress_cb,
-                           void *userdata);
-
-/**
- * Uploads `local_path` to `remote`, retrying transient failures by continuing from the size
- * the server kept (REST+STOR or APPE), and checking the remote size at the end. With
- * `temporary_name`, uploads to `.NAME.ftpc-part` and renames on success so readers never see
- * a partial file. Borrows both paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_upload_file(ftp_client *ftp,
-                           const char *local_path,
-                           const char *remote,
-                           bool temporary_name,
-                           ftp_progress_cb progress_cb,
-                           void *userdata);
-
-/**
- * Uploads the whole open regular file `fd` (from its start; not closed) to `remote`, with
- * the retries of `ftp_upload_file`.
- *
- * # Safety
- * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
- */
-ftp_result ftp_upload_fd(ftp_client *ftp,
-                         int fd,
-                         const char *remote,
-                         ftp_progress_cb progress_cb,
-                         void *userdata);
-
-/**
- * `mkdir -p`: creates each missing directory of `path`; a directory that exists (or that
- * another client creates at the same time) is success. Borrows `path`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated.
- */
-ftp_result ftp_ensure_directory(ftp_client *ftp, const char *path);
-
-/**
- * Lists `path` ("" for the current directory) into `*out`, with retries. A listing over
- * `ftp_options_set_max_listing_entries` or `ftp_options_set_max_listing_bytes`, or with a
- * line that fails (longer than 64 KiB, not parsable), fails whole with `FTP_ERR_PROTOCOL`
- * and `*out` is not written. Caller owns `*out`; free with `ftp_dir_list_free`. Borrows
- * `path`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
- */
-ftp_result ftp_dir_list_open(ftp_client *ftp, const char *path, ftp_dir_list **out);
-
-/**
- * The number of entries in `list` (0 for NULL).
- *
- * # Safety
- * `list` must be NULL or live.
- */
-size_t ftp_dir_list_count(const ftp_dir_list *list);
-
-/**
- * Entry `index` of `list`, borrowed from it (valid until `ftp_dir_list_free`); NULL when
- * `index` is out of range.
- *
- * # Safety
- * `list` must be NULL or live.
- */
-const ftp_entry *ftp_dir_list_entry(const ftp_dir_list *list, size_t index);
-
-/**
- * Frees a listing. Consumes `list`; NULL is a no-op.
- *
- * # Safety
- * `list` must be NULL or from `ftp_dir_list_open`, not used afterwards.
- */
-void ftp_dir_list_free(ftp_dir_list *list);
-
-/**
- * Makes the remote directory `remote_dir` hold what `local_dir` holds, recursively: creates
- * directories, uploads files missing or different in size or time, and with `delete` removes
- * remote files and directories not present locally. `dry_run` reports the plan and changes
- * nothing. Every path goes to `sync_cb` (may be NULL). A failed path does not stop the
- * others; the call then returns the first failure's code, its message counting them. Local
- * symbolic links are never followed: each is `FTP_SYNC_SKIPPED` with a message saying so.
- * The walk is bounded by `ftp_options_set_max_tree_depth`, `_max_tree_entries` and the
- * listing bounds; a bound that is hit fails the call before anything is changed.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_sync_directory(ftp_client *ftp,
-                              const char *local_dir,
-                              const char *remote_dir,
-                              bool delete_,
-                              bool dry_run,
-                              ftp_sync_cb sync_cb,
-                              void *userdata);
-
-/**
- * The reverse of `ftp_sync_directory`: makes `local_dir` hold what the remote directory
- * holds. Names from the server that are not one plain path component (`..`, absolute, with
- * separators or NUL), and names reserved for partial files (`.NAME.ftpc-part`), are refused
- * as `FTP_SYNC_FAILED` and never written. Local symbolic links below `local_dir` are never
- * followed, written through or replaced: where the server has that name, the path is
- * `FTP_SYNC_FAILED`; with `delete`, a link the server lacks is removed (the link only). A
- * directory whose MLSD `unique` fact repeats an ancestor's is `FTP_SYNC_FAILED` (a loop),
- * not walked. Bounded like `ftp_sync_directory`.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_mirror_directory(ftp_client *ftp,
-                                const char *remote_dir,
-                                const char *local_dir,
-                                bool delete_,
-                                bool dry_run,
-                                ftp_sync_cb sync_cb,
-                                void *userdata);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -156,6 +156,39 @@ pub(crate) unsafe fn arg_bytes<'a>(
     Ok(CStr::from_ptr(ptr).to_bytes())
 }
 
+/// Borrows an optional C string argument: NULL and "" both mean absent.
+///
+/// # Safety
+/// `ptr` must be NULL or a NUL-terminated string that outlives the call.
+pub(crate) unsafe fn opt_arg_bytes<'a>(ptr: *const c_char) -> Option<&'a [u8]> {
+    if ptr.is_null() {
+        return None;
+    }
+    let bytes = CStr::from_ptr(ptr).to_bytes();
+    (!bytes.is_empty()).then_some(bytes)
+}
+
+/// [`opt_arg_bytes`] as UTF-8 text.
+///
+/// # Safety
+/// As [`opt_arg_bytes`].
+pub(crate) unsafe fn opt_arg_str<'a>(
+    function: &str,
+    name: &str,
+    ptr: *const c_char,
+) -> FfiResult<Option<&'a str>> {
+    opt_arg_bytes(ptr)
+        .map(|bytes| {
+            std::str::from_utf8(bytes).map_err(|_| {
+                FfiError::new(
+                    FTP_ERR_INVALID_ARGUMENT,
+                    format!("{function}: argument `{name}` is not UTF-8"),
+                )
+            })
+        })
+        .transpose()
+}
+
 /// Borrows a C string argument as UTF-8 text.
 ///
 /// # Safety

@@ -69,13 +69,10 @@ unsafe fn open(
     out: *mut *mut ftp_mlsd,
 ) -> ftp_result {
     fallible(function, || {
-        let path = arg_bytes(function, "path", path)?;
+        let path = opt_arg_bytes(path);
         arg_ptr(function, "out", out)?;
         let shared = shared(function, ftp)?.clone();
-        let reader = shared.call_data(function, |c| {
-            let path = (!path.is_empty()).then_some(path);
-            Ok(c.begin_listing(verb, path)?)
-        })?;
+        let reader = shared.call_data(function, |c| Ok(c.begin_listing(verb, path)?))?;
         *out = Box::into_raw(Box::new(ftp_mlsd {
             shared,
             reader: Some(reader),
@@ -86,7 +83,7 @@ unsafe fn open(
     })
 }
 
-/// Starts an MLSD listing of `path` ("" for the current directory); lines are parsed as they
+/// Starts an MLSD listing of `path` (NULL or "" for the current directory); lines are parsed as they
 /// arrive, never buffered whole. Caller owns `*out`; free with `ftp_mlsd_close`. Until then
 /// other calls on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
 ///
@@ -101,7 +98,8 @@ pub unsafe extern "C" fn ftp_mlsd_open(
     open("ftp_mlsd_open", "MLSD", LineFormat::Mlsd, ftp, path, out)
 }
 
-/// Starts a LIST listing of `path` parsed into entries (Unix and DOS/IIS formats), for servers
+/// Starts a LIST listing of `path` (NULL or "" for the current directory) parsed into entries
+/// (Unix and DOS/IIS formats), for servers
 /// without MLSD. Stepped and freed like an MLSD listing.
 ///
 /// # Safety
@@ -179,7 +177,7 @@ pub unsafe extern "C" fn ftp_mlsd_close(it: *mut ftp_mlsd) {
     })
 }
 
-/// MLST: facts about one path ("" for the current directory). Caller owns `*out`; free with
+/// MLST: facts about one path (NULL or "" for the current directory). Caller owns `*out`; free with
 /// `ftp_entry_free`.
 ///
 /// # Safety
@@ -192,11 +190,9 @@ pub unsafe extern "C" fn ftp_mlst(
 ) -> ftp_result {
     let function = "ftp_mlst";
     fallible(function, || {
-        let path = arg_bytes(function, "path", path)?;
+        let path = opt_arg_bytes(path);
         arg_ptr(function, "out", out)?;
-        let entry = shared(function, ftp)?.call(function, |c| {
-            Ok(c.mlst((!path.is_empty()).then_some(path))?)
-        })?;
+        let entry = shared(function, ftp)?.call(function, |c| Ok(c.mlst(path)?))?;
         *out = Box::into_raw(Box::new(ftp_entry::new(entry)));
         Ok(FTP_OK)
     })

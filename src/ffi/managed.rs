@@ -324,7 +324,7 @@ pub struct ftp_dir_list {
     entries: Vec<ftp_entry>,
 }
 
-/// Lists `path` ("" for the current directory) into `*out`, with retries. A listing over
+/// Lists `path` (NULL or "" for the current directory) into `*out`, with retries. A listing over
 /// `ftp_options_set_max_listing_entries` or `ftp_options_set_max_listing_bytes`, or with a
 /// line that fails (longer than 64 KiB, not parsable), fails whole with `FTP_ERR_PROTOCOL`
 /// and `*out` is not written. Caller owns `*out`; free with `ftp_dir_list_free`. Borrows
@@ -340,7 +340,7 @@ pub unsafe extern "C" fn ftp_dir_list_open(
 ) -> ftp_result {
     let function = "ftp_dir_list_open";
     fallible(function, || {
-        let path = arg_bytes(function, "path", path)?;
+        let path = opt_arg_bytes(path).unwrap_or_default();
         arg_ptr(function, "out", out)?;
         let entries: Vec<Entry> = with_agent(function, ftp, |c| Ok(c.list_dir(path)?))?;
         *out = Box::into_raw(Box::new(ftp_dir_list {

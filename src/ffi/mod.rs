@@ -6,13 +6,13 @@
 // In the order a reader meets the API, which is the order of the generated header: the
 // library and its errors, options, the session and its commands, transfers, raw data
 // streams, listings, the production layer.
+mod boundary;
 mod codes;
+mod data;
+mod handle;
 mod info;
+mod listing;
+mod managed;
 mod options;
 mod session;
 mod transfer;
-mod data;
-mod listing;
-mod managed;
-mod boundary;
-mod handle;

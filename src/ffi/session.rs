@@ -55,7 +55,7 @@ pub unsafe extern "C" fn ftp_connect(
 
 /// Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
 /// logs in with its user and password (anonymously without a user). `password` is used when
-/// the URL names a user but no password (pass "" otherwise); it is borrowed for the call and
+/// the URL names a user but no password (NULL or "" otherwise); it is borrowed for the call and
 /// never appears in any message. `opts` may be NULL; the scheme's TLS level replaces the one
 /// in `opts`. On success writes a new handle to `*out`
 /// (free with `ftp_close`) and the URL's decoded path to `*out_path` (free with
@@ -75,10 +75,9 @@ pub unsafe extern "C" fn ftp_connect_url(
     let function = "ftp_connect_url";
     fallible(function, || {
         let url = arg_str(function, "url", url)?;
-        let password = arg_str(function, "password", password)?;
+        let password = opt_arg_str(function, "password", password)?;
         arg_ptr(function, "out", out)?;
         arg_ptr(function, "out_path", out_path)?;
-        let password = (!password.is_empty()).then_some(password);
         let (agent, path) = Agent::connect_url(url, password, options_or_default(opts))?;
         let path = owned_c_string(function, &path)?;
         *out = into_handle(agent);
@@ -87,7 +86,7 @@ pub unsafe extern "C" fn ftp_connect_url(
     })
 }
 
-/// Logs in with USER and PASS (and ACCT when `account` is not "" and the server asks), then
+/// Logs in with USER and PASS (and ACCT when `account` is not NULL or "" and the server asks), then
 /// reads FEAT and turns on UTF-8 where offered. Borrows the strings for the call; the password
 /// never appears in any message.
 ///
@@ -104,9 +103,8 @@ pub unsafe extern "C" fn ftp_login(
     fallible(function, || {
         let user = arg_str(function, "user", user)?;
         let password = arg_str(function, "password", password)?;
-        let account = arg_str(function, "account", account)?;
+        let account = opt_arg_str(function, "account", account)?;
         with_agent(function, ftp, |a| {
-            let account = (!account.is_empty()).then_some(account);
             a.login_with_account(user, password, account)?;
             Ok(FTP_OK)
         })

@@ -316,10 +316,9 @@ unsafe fn list_with(
     userdata: *mut c_void,
 ) -> ftp_result {
     fallible(function, || {
-        let path = arg_bytes(function, "path", path)?;
+        let path = opt_arg_bytes(path);
         let cb = line_cb.ok_or_else(|| FfiError::null(function, "line_cb"))?;
         with_data_session(function, ftp, |c| {
-            let path = (!path.is_empty()).then_some(path);
             let mut sink = line_sink(cb, userdata);
             if verb == "LIST" {
                 c.list_lines(path, &mut sink)?;
@@ -338,7 +337,7 @@ unsafe fn list_with(
     })
 }
 
-/// LIST: hands each raw listing line of `path` ("" for the current directory) to `line_cb`.
+/// LIST: hands each raw listing line of `path` (NULL or "" for the current directory) to `line_cb`.
 ///
 /// # Safety
 /// `ftp` must be live; `path` NUL-terminated; the callback valid for the call.
@@ -352,7 +351,7 @@ pub unsafe extern "C" fn ftp_list(
     list_with("ftp_list", "LIST", ftp, path, line_cb, userdata)
 }
 
-/// NLST: hands each name in `path` ("" for the current directory) to `line_cb`.
+/// NLST: hands each name in `path` (NULL or "" for the current directory) to `line_cb`.
 ///
 /// # Safety
 /// `ftp` must be live; `path` NUL-terminated; the callback valid for the call.
