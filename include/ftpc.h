@@ -1092,8 +1092,9 @@ ftp_result ftp_login(ftp_client *ftp, const char *user, const char *password, co
 void ftp_close(ftp_client *ftp);
 
 /**
- * The server's welcome text (without codes). Owned by `ftp`, valid until `ftp_close`.
- * Never NULL.
+ * The server's welcome text (without codes), as the server sent it: untrusted text (it may
+ * hold terminal control characters). Owned by `ftp`, valid until `ftp_close`. Never NULL.
+ * Like every getter below, it answers from inside the handle's own callbacks too.
  *
  * # Safety
  * `ftp` must be NULL or live.
@@ -1101,8 +1102,8 @@ void ftp_close(ftp_client *ftp);
 const char *ftp_welcome(const ftp_client *ftp);
 
 /**
- * The last reply code the server sent on this handle (0 before any). Does not change the
- * thread's error.
+ * The last reply code the server sent on this handle (0 before any; 0 for NULL). Does not
+ * change the thread's error.
  *
  * # Safety
  * `ftp` must be NULL or live.
@@ -1110,8 +1111,8 @@ const char *ftp_welcome(const ftp_client *ftp);
 int ftp_reply_code(const ftp_client *ftp);
 
 /**
- * The text of the last reply on this handle. Owned by `ftp`, valid until the next call on
- * `ftp`. Never NULL.
+ * The text of the last reply on this handle, as the server sent it (untrusted). Owned by
+ * `ftp`, valid until the next call on `ftp`. Never NULL.
  *
  * # Safety
  * `ftp` must be NULL or live.
@@ -1119,8 +1120,9 @@ int ftp_reply_code(const ftp_client *ftp);
 const char *ftp_reply_text(const ftp_client *ftp);
 
 /**
- * The result code of the last call on this handle (`FTP_OK` after a success). Kept on the
- * handle for bindings that cannot rely on thread-local state.
+ * The result code of the last call on this handle or its listings and data streams
+ * (`FTP_OK` after a success; `FTP_ERR_INVALID_ARGUMENT` for NULL). Kept on the handle for
+ * bindings that cannot rely on thread-local state.
  *
  * # Safety
  * `ftp` must be NULL or live.
@@ -1128,8 +1130,19 @@ const char *ftp_reply_text(const ftp_client *ftp);
 ftp_result ftp_errcode(const ftp_client *ftp);
 
 /**
- * The message of the last failed call on this handle ("" after a success). Owned by `ftp`,
- * valid until the next call on `ftp`. Never NULL.
+ * The server reply code behind the last failure on this handle (0 after a success, or when
+ * the failure came from no reply, such as a timeout; 0 for NULL). Unlike `ftp_reply_code`,
+ * which is the last reply of any kind (a 150 before a data connection failed), this belongs
+ * to the failure.
+ *
+ * # Safety
+ * `ftp` must be NULL or live.
+ */
+int ftp_errreply(const ftp_client *ftp);
+
+/**
+ * The message of the last failed call on this handle or its listings and data streams (""
+ * after a success). Owned by `ftp`, valid until the next call on `ftp`. Never NULL.
  *
  * # Safety
  * `ftp` must be NULL or live.

@@ -408,3 +408,40 @@ fn download_file_never_follows_a_planted_partial_file() {
     assert_eq!(std::fs::read(base.join("x")).unwrap(), b"from the server");
     server.finish();
 }
+
+/// A raw data stream whose server stalls: the failure of ftp_data_read is kept on the session
+/// handle (code and message), and ftp_errreply is the failure's reply code (none: 0) while
+/// ftp_reply_code is still the last reply, 150.
+#[test]
+fn data_stream_failure_is_kept_on_the_handle() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        let listener = s.answer_epsv();
+        s.expect("RETR");
+        let (data, _) = listener.accept().unwrap();
+        s.send("150 coming\r\n");
+        std::thread::sleep(Duration::from_secs(3));
+        drop(data);
+    });
+    let exe = client_binary();
+    let out = Command::new(exe)
+        .arg(server.port.to_string())
+        .arg("data_stall")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let handle = text
+        .lines()
+        .find(|l| l.starts_with("handle_code="))
+        .unwrap_or_else(|| panic!("no handle line: {text}"));
+    assert!(
+        handle.starts_with(&format!(
+            "handle_code={FTP_ERR_TIMEOUT} handle_reply=0 last_reply=150 handle_msg="
+        )),
+        "{handle}"
+    );
+    assert!(handle.contains("waiting for data idle"), "{handle}");
+    drop(server);
+}

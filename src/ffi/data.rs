@@ -51,20 +51,25 @@ pub unsafe extern "C" fn ftp_data_open(
     })
 }
 
-unsafe fn open_conn<'a>(
+/// Runs `body` on the open stream and keeps its outcome on the session handle too, as every
+/// call that concerns a handle does.
+unsafe fn on_stream<R>(
     function: &str,
     data: *mut ftp_data,
-) -> FfiResult<(&'a mut DataConnection, Option<Duration>)> {
+    body: impl FnOnce(&mut DataConnection, Option<Duration>) -> FfiResult<R>,
+) -> FfiResult<R> {
     arg_ptr(function, "data", data)?;
     let data = &mut *data;
     let limit = data.idle_limit;
-    match data.conn.as_mut() {
-        Some(conn) => Ok((conn, limit)),
+    let result = match data.conn.as_mut() {
+        Some(conn) => body(conn, limit),
         None => Err(FfiError::new(
             FTP_ERR_INVALID_STATE,
             format!("{function}: the stream is closed"),
         )),
-    }
+    };
+    data.shared.record(&result, None);
+    result
 }
 
 /// Writes the size the server announced for this transfer (its 150 reply) to `*out`;
@@ -76,16 +81,17 @@ unsafe fn open_conn<'a>(
 pub unsafe extern "C" fn ftp_data_expected_size(data: *mut ftp_data, out: *mut u64) -> ftp_result {
     let function = "ftp_data_expected_size";
     fallible(function, || {
-        let (conn, _) = open_conn(function, data)?;
-        arg_ptr(function, "out", out)?;
-        let size = conn.expected_size.ok_or_else(|| {
-            FfiError::new(
-                FTP_ERR_NOT_AVAILABLE,
-                format!("{function}: the server announced no size"),
-            )
-        })?;
-        *out = size;
-        Ok(FTP_OK)
+        on_stream(function, data, |conn, _| {
+            arg_ptr(function, "out", out)?;
+            let size = conn.expected_size.ok_or_else(|| {
+                FfiError::new(
+                    FTP_ERR_NOT_AVAILABLE,
+                    format!("{function}: the server announced no size"),
+                )
+            })?;
+            *out = size;
+            Ok(FTP_OK)
+        })
     })
 }
 
@@ -103,19 +109,20 @@ pub unsafe extern "C" fn ftp_data_read(
 ) -> ftp_result {
     let function = "ftp_data_read";
     fallible(function, || {
-        let (conn, limit) = open_conn(function, data)?;
-        arg_ptr(function, "buffer", buffer)?;
-        arg_ptr(function, "out_len", out_len)?;
-        let buf = std::slice::from_raw_parts_mut(buffer, capacity);
-        let n = loop {
-            match conn.read(buf) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(data_error(&conn.command, e, limit).into()),
-            }
-        };
-        *out_len = n;
-        Ok(FTP_OK)
+        on_stream(function, data, |conn, limit| {
+            arg_ptr(function, "buffer", buffer)?;
+            arg_ptr(function, "out_len", out_len)?;
+            let buf = std::slice::from_raw_parts_mut(buffer, capacity);
+            let n = loop {
+                match conn.read(buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(data_error(&conn.command, e, limit).into()),
+                }
+            };
+            *out_len = n;
+            Ok(FTP_OK)
+        })
     })
 }
 
@@ -131,12 +138,13 @@ pub unsafe extern "C" fn ftp_data_write(
 ) -> ftp_result {
     let function = "ftp_data_write";
     fallible(function, || {
-        let (conn, limit) = open_conn(function, data)?;
-        arg_ptr(function, "buffer", buffer)?;
-        let buf = std::slice::from_raw_parts(buffer, len);
-        conn.write_all(buf)
-            .map_err(|e| FfiError::from(data_error(&conn.command, e, limit)))?;
-        Ok(FTP_OK)
+        on_stream(function, data, |conn, limit| {
+            arg_ptr(function, "buffer", buffer)?;
+            let buf = std::slice::from_raw_parts(buffer, len);
+            conn.write_all(buf)
+                .map_err(|e| FfiError::from(data_error(&conn.command, e, limit)))?;
+            Ok(FTP_OK)
+        })
     })
 }
 

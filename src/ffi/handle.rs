@@ -17,11 +17,18 @@ pub struct ftp_client {
 
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// What the handle reports (its last failure, the last reply, the welcome), behind a
+    /// lock of its own that is held only to copy values in or out: the getters answer with
+    /// the real values even from inside the handle's own callbacks, while `state` is busy.
+    report: Mutex<Report>,
 }
 
 pub(crate) struct State {
     /// `None` once `ftp_close` ended the session while a child handle still held it.
     pub(crate) agent: Option<Agent>,
+}
+
+pub(crate) struct Report {
     pub(crate) error: ErrorRecord,
     pub(crate) welcome: CString,
     pub(crate) reply_code: i32,
@@ -33,8 +40,8 @@ impl Shared {
         let welcome = c_string_lossy(&agent.session_ref().welcome().text());
         let reply_code = i32::from(agent.session_ref().welcome().code());
         Arc::new(Shared {
-            state: Mutex::new(State {
-                agent: Some(agent),
+            state: Mutex::new(State { agent: Some(agent) }),
+            report: Mutex::new(Report {
                 error: ErrorRecord::default(),
                 reply_text: welcome.clone(),
                 welcome,
@@ -60,6 +67,14 @@ impl Shared {
         }
     }
 
+    /// The handle's report. Held only to copy values, never during a call, so this waits for
+    /// no network.
+    pub(crate) fn report(&self) -> MutexGuard<'_, Report> {
+        self.report
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Runs `body` with the session, recording the outcome and the last reply on the handle.
     pub(crate) fn call<R>(
         &self,
@@ -79,45 +94,41 @@ impl Shared {
     }
 
     /// Runs `body` with the agent, recording the outcome and the last reply on the handle.
+    /// A busy handle is reported to the caller, not recorded (the call in progress will
+    /// record its own outcome).
     pub(crate) fn call_agent<R>(
         &self,
         function: &str,
         body: impl FnOnce(&mut Agent) -> FfiResult<R>,
     ) -> FfiResult<R> {
         let mut state = self.lock(function)?;
-        state.run(function, body)
-    }
-}
-
-impl State {
-    pub(crate) fn run<R>(
-        &mut self,
-        function: &str,
-        body: impl FnOnce(&mut Agent) -> FfiResult<R>,
-    ) -> FfiResult<R> {
-        let result = match self.agent.as_mut() {
+        let result = match state.agent.as_mut() {
             Some(agent) => body(agent),
             None => Err(FfiError::new(
                 FTP_ERR_INVALID_STATE,
                 format!("{function}: the session was closed with ftp_close"),
             )),
         };
-        self.record(&result);
+        let last_reply = state
+            .agent
+            .as_ref()
+            .and_then(|a| a.session_ref().last_reply().cloned());
+        drop(state);
+        self.record(&result, last_reply.as_ref());
         result
     }
 
-    pub(crate) fn record<R>(&mut self, result: &FfiResult<R>) {
+    /// Keeps the outcome of a call that concerns this handle (a child handle's too), and the
+    /// last reply when one is given.
+    pub(crate) fn record<R>(&self, result: &FfiResult<R>, last_reply: Option<&crate::Reply>) {
+        let mut report = self.report();
         match result {
-            Ok(_) => self.error.clear(),
-            Err(err) => self.error.set(err),
+            Ok(_) => report.error.clear(),
+            Err(err) => report.error.set(err),
         }
-        if let Some(reply) = self
-            .agent
-            .as_ref()
-            .and_then(|a| a.session_ref().last_reply())
-        {
-            self.reply_code = i32::from(reply.code());
-            self.reply_text = c_string_lossy(&reply.text());
+        if let Some(reply) = last_reply {
+            report.reply_code = i32::from(reply.code());
+            report.reply_text = c_string_lossy(&reply.text());
         }
     }
 }

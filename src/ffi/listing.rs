@@ -168,11 +168,9 @@ pub unsafe extern "C" fn ftp_mlsd_close(it: *mut ftp_mlsd) {
         }
         let mut it = Box::from_raw(it);
         if let Some(reader) = it.reader.take() {
-            if let Ok(mut state) = it.shared.lock("ftp_mlsd_close") {
-                let _ = state.run("ftp_mlsd_close", |c| {
-                    Ok(c.session().stop_listing(reader)?)
-                });
-            }
+            let _ = it
+                .shared
+                .call("ftp_mlsd_close", |c| Ok(c.stop_listing(reader)?));
         }
     })
 }

@@ -135,76 +135,80 @@ pub unsafe extern "C" fn ftp_close(ftp: *mut ftp_client) {
     })
 }
 
-/// The server's welcome text (without codes). Owned by `ftp`, valid until `ftp_close`.
-/// Never NULL.
+/// The server's welcome text (without codes), as the server sent it: untrusted text (it may
+/// hold terminal control characters). Owned by `ftp`, valid until `ftp_close`. Never NULL.
+/// Like every getter below, it answers from inside the handle's own callbacks too.
 ///
 /// # Safety
 /// `ftp` must be NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn ftp_welcome(ftp: *const ftp_client) -> *const c_char {
     infallible(empty_c_str(), || match shared("ftp_welcome", ftp) {
-        Ok(shared) => match shared.lock("ftp_welcome") {
-            Ok(state) => state.welcome.as_ptr(),
-            Err(_) => empty_c_str(),
-        },
+        Ok(shared) => shared.report().welcome.as_ptr(),
         Err(_) => empty_c_str(),
     })
 }
 
-/// The last reply code the server sent on this handle (0 before any). Does not change the
-/// thread's error.
+/// The last reply code the server sent on this handle (0 before any; 0 for NULL). Does not
+/// change the thread's error.
 ///
 /// # Safety
 /// `ftp` must be NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn ftp_reply_code(ftp: *const ftp_client) -> c_int {
     infallible(0, || {
-        shared("ftp_reply_code", ftp)
-            .and_then(|s| s.lock("ftp_reply_code").map(|st| st.reply_code))
-            .unwrap_or(0)
+        shared("ftp_reply_code", ftp).map_or(0, |s| s.report().reply_code)
     })
 }
 
-/// The text of the last reply on this handle. Owned by `ftp`, valid until the next call on
-/// `ftp`. Never NULL.
+/// The text of the last reply on this handle, as the server sent it (untrusted). Owned by
+/// `ftp`, valid until the next call on `ftp`. Never NULL.
 ///
 /// # Safety
 /// `ftp` must be NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn ftp_reply_text(ftp: *const ftp_client) -> *const c_char {
     infallible(empty_c_str(), || {
-        shared("ftp_reply_text", ftp)
-            .and_then(|s| s.lock("ftp_reply_text").map(|st| st.reply_text.as_ptr()))
-            .unwrap_or(empty_c_str())
+        shared("ftp_reply_text", ftp).map_or(empty_c_str(), |s| s.report().reply_text.as_ptr())
     })
 }
 
-/// The result code of the last call on this handle (`FTP_OK` after a success). Kept on the
-/// handle for bindings that cannot rely on thread-local state.
+/// The result code of the last call on this handle or its listings and data streams
+/// (`FTP_OK` after a success; `FTP_ERR_INVALID_ARGUMENT` for NULL). Kept on the handle for
+/// bindings that cannot rely on thread-local state.
 ///
 /// # Safety
 /// `ftp` must be NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn ftp_errcode(ftp: *const ftp_client) -> ftp_result {
     infallible(FTP_ERR_PANIC, || {
-        shared("ftp_errcode", ftp)
-            .and_then(|s| s.lock("ftp_errcode").map(|st| st.error.code))
-            .unwrap_or(FTP_ERR_INVALID_ARGUMENT)
+        shared("ftp_errcode", ftp).map_or(FTP_ERR_INVALID_ARGUMENT, |s| s.report().error.code)
     })
 }
 
-/// The message of the last failed call on this handle ("" after a success). Owned by `ftp`,
-/// valid until the next call on `ftp`. Never NULL.
+/// The server reply code behind the last failure on this handle (0 after a success, or when
+/// the failure came from no reply, such as a timeout; 0 for NULL). Unlike `ftp_reply_code`,
+/// which is the last reply of any kind (a 150 before a data connection failed), this belongs
+/// to the failure.
+///
+/// # Safety
+/// `ftp` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_errreply(ftp: *const ftp_client) -> c_int {
+    infallible(0, || {
+        shared("ftp_errreply", ftp).map_or(0, |s| s.report().error.reply_code)
+    })
+}
+
+/// The message of the last failed call on this handle or its listings and data streams (""
+/// after a success). Owned by `ftp`, valid until the next call on `ftp`. Never NULL.
 ///
 /// # Safety
 /// `ftp` must be NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn ftp_errmsg(ftp: *const ftp_client) -> *const c_char {
     infallible(empty_c_str(), || match shared("ftp_errmsg", ftp) {
-        Ok(shared) => match shared.lock("ftp_errmsg") {
-            Ok(state) => state.error.message.as_ptr(),
-            Err(_) => c"the handle is in use".as_ptr(),
-        },
+        Ok(shared) => shared.report().error.message.as_ptr(),
         Err(_) => c"ftp_errmsg: argument `ftp` is NULL".as_ptr(),
     })
 }

@@ -76,6 +76,10 @@ struct buffer {
     int progress_calls;
     ftp_client *ftp;  /* for re-entrant calls */
     ftp_result reentrant_rc;
+    /* What the handle's getters answered from inside the callback. */
+    ftp_result seen_errcode;
+    int seen_reply_code;
+    int seen_welcome;
 };
 
 static int collect(void *userdata, const uint8_t *data, size_t len) {
@@ -83,6 +87,9 @@ static int collect(void *userdata, const uint8_t *data, size_t len) {
     b->calls++;
     if (b->ftp != NULL) {
         b->reentrant_rc = ftp_noop(b->ftp);
+        b->seen_errcode = ftp_errcode(b->ftp);
+        b->seen_reply_code = ftp_reply_code(b->ftp);
+        b->seen_welcome = ftp_welcome(b->ftp)[0] != '\0';
     }
     if (b->stop_after != 0 && b->calls >= b->stop_after) {
         return 1;
@@ -534,6 +541,12 @@ static void test_callbacks_stop_and_reenter(ftp_client *ftp) {
     reenter.reentrant_rc = FTP_OK;
     CHECK(ftp_retr(ftp, "big.bin", 0, collect, NULL, &reenter) == FTP_OK);
     CHECK(reenter.reentrant_rc == FTP_ERR_BUSY);
+    /* Getters answer from inside the callback with the values of the last completed call
+     * (the NOOP before: success, 200), never a made-up one. */
+    CHECK(reenter.seen_errcode == FTP_OK);
+    CHECK(reenter.seen_reply_code == 200);
+    CHECK(reenter.seen_welcome);
+    CHECK(ftp_errreply(ftp) == 0);
     CHECK(reenter.len == up.len && memcmp(reenter.data, up.data, up.len) == 0);
     free(reenter.data);
     free(up.data);

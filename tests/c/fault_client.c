@@ -10,7 +10,9 @@
  * stor_short (announces 1024 bytes, its source ends after 500), data_short (reads 500 bytes
  * of a RETR through the raw data stream, then closes it), login_secret (logs in with the
  * password hunter2-secret; prints the handle's message too), connect_retry (options carry a
- * retry policy of 3 attempts, 50 ms apart; connects and logs in),
+ * retry policy of 3 attempts, 50 ms apart; connects and logs in), data_stall (reads a raw
+ * RETR stream whose server stalls; prints the handle's error code, failure reply code and
+ * last reply code too),
  * dir_list_bound (ftp_dir_list_open with at most 3 entries), mirror_deep (ftp_mirror_directory
  * of "" into LOCAL_PATH, at most 8 levels deep), download_file (ftp_download_file of "x" to
  * LOCAL_PATH).
@@ -129,6 +131,18 @@ int main(int argc, char **argv) {
             if (rc == FTP_OK && strcmp(op, "stor_short") == 0) {
                 size_t left = 500;
                 rc = ftp_stor(ftp, "file.bin", 0, 1024, short_source, NULL, &left);
+            }
+            if (rc == FTP_OK && strcmp(op, "data_stall") == 0) {
+                ftp_data *data = NULL;
+                rc = ftp_data_open(ftp, "RETR file.bin", 0, &data);
+                uint8_t buf[64];
+                size_t n = 0;
+                if (rc == FTP_OK) {
+                    rc = ftp_data_read(data, buf, sizeof buf, &n);
+                }
+                printf("handle_code=%d handle_reply=%d last_reply=%d handle_msg=%s\n",
+                       ftp_errcode(ftp), ftp_errreply(ftp), ftp_reply_code(ftp), ftp_errmsg(ftp));
+                ftp_data_abort(data);
             }
             if (rc == FTP_OK && strcmp(op, "data_short") == 0) {
                 rc = read_500_then_close(ftp);
