@@ -4,11 +4,10 @@
 mod common;
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::scripted::{Scripted, Session};
+use common::scripted::Scripted;
 use ftpc::{Client, Clock, Error, Flow, Options, RetryPolicy, SyncAction, SyncOptions};
 
 /// Records every sleep instead of sleeping.
@@ -29,12 +28,7 @@ fn busy_list_server(busy: usize) -> Scripted {
         s.send("200 ok\r\n");
         for attempt in 0..=busy {
             let listener = match s.recv() {
-                Some(line) if line == "EPSV" => {
-                    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-                    let port = listener.local_addr().unwrap().port();
-                    s.send(&format!("229 ok (|||{port}|)\r\n"));
-                    listener
-                }
+                Some(line) if line == "EPSV" => s.listen_epsv(),
                 _ => return,
             };
             match s.recv() {
@@ -144,7 +138,7 @@ fn mirror_refuses_malicious_names() {
                 "SIZE" => s.send("213 5\r\n"),
                 "MDTM" => s.send("213 20240101000000\r\n"),
                 "EPSV" => {
-                    let listener = epsv_listener(s);
+                    let listener = s.listen_epsv();
                     let next = s.recv().unwrap_or_default();
                     let (mut data, _) = listener.accept().unwrap();
                     s.send("150 here\r\n");
@@ -210,13 +204,6 @@ fn mirror_refuses_malicious_names() {
     server.finish();
 }
 
-fn epsv_listener(s: &mut Session) -> TcpListener {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    s.send(&format!("229 ok (|||{port}|)\r\n"));
-    listener
-}
-
 #[test]
 fn sync_compares_by_server_side_hash() {
     fn sha256_hex(data: &[u8]) -> String {
@@ -245,7 +232,7 @@ fn sync_compares_by_server_side_hash() {
                 "SIZE" if arg == "up/diff.txt" => s.send("213 5\r\n"),
                 "MDTM" => s.send("213 20000101000000\r\n"),
                 "EPSV" => {
-                    let listener = epsv_listener(s);
+                    let listener = s.listen_epsv();
                     let next = s.recv().unwrap_or_default();
                     let (mut data, _) = listener.accept().unwrap();
                     s.send("150 here\r\n");
@@ -256,7 +243,7 @@ fn sync_compares_by_server_side_hash() {
                         )
                         .unwrap();
                     } else if next == "STOR up/diff.txt" {
-                        stored = common::scripted::Session::drain(&mut data);
+                        stored = common::scripted::drain(&mut data);
                     } else {
                         panic!("unexpected {next:?}");
                     }

@@ -7,15 +7,15 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
-use common::tls_scripted::TlsScripted;
+use common::scripted::Scripted;
 use ftpc::{Client, Error, Options, TlsLevel};
 
 /// A server that sends `send` bytes of a file it announces as `announce` bytes (or without
 /// announcing), then drops the TCP connection without close_notify and claims success.
 fn cut_download(announce: Option<usize>, send: usize, allow: bool) -> Result<Vec<u8>, Error> {
-    let server = TlsScripted::start(move |s| {
+    let server = Scripted::start_tls(move |s| {
         s.greet_and_prepare();
-        let listener = s.epsv();
+        let listener = s.answer_epsv();
         s.expect("RETR");
         let announced = announce
             .map(|n| format!(" ({n} bytes)"))
@@ -113,7 +113,7 @@ fn implicit_handshake_stall_times_out_in_tls_phase() {
 /// connection, while data connections stay under TLS.
 #[test]
 fn clear_command_channel_after_login() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.send("220 scripted implicit FTPS\r\n");
         s.expect("USER");
         s.send("331 pw\r\n");
@@ -181,9 +181,9 @@ fn clear_command_channel_after_login() {
 /// offset + bytes received reach the announced size, as for a whole-file download.
 #[test]
 fn resumed_download_without_close_notify_counts_the_offset() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.greet_and_prepare();
-        let listener = s.epsv();
+        let listener = s.answer_epsv();
         s.expect("REST 1000");
         s.send("350 Restarting at 1000\r\n");
         s.expect("RETR");
