@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::scripted::Scripted;
+use common::scripted::{login, options, Scripted};
 use ftpc::{Client, Clock, Error, Flow, Options, RetryPolicy, SyncAction, SyncOptions};
 
 /// Records every sleep instead of sleeping.
@@ -50,15 +50,10 @@ fn busy_list_server(busy: usize) -> Scripted {
     })
 }
 
-fn options() -> Options {
-    Options::default().with_timeout(Some(Duration::from_secs(5)))
-}
-
 #[test]
 fn backoff_timings_with_an_injectable_clock() {
     let server = busy_list_server(3);
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options());
     let clock = FakeClock::default();
     ftp.set_retry_clock(Box::new(clock.clone()));
     ftp.set_retry_policy(RetryPolicy {
@@ -96,8 +91,7 @@ fn backoff_timings_with_an_injectable_clock() {
 #[test]
 fn attempts_run_out_and_a_veto_stops_retrying() {
     let server = busy_list_server(10);
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options());
     let clock = FakeClock::default();
     ftp.set_retry_clock(Box::new(clock.clone()));
     ftp.set_retry_policy(RetryPolicy {
@@ -167,8 +161,7 @@ fn mirror_refuses_malicious_names() {
             }
         }
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options());
     let base = common::scratch_dir("mirror-evil");
     let target = base.join("inside");
     let mut refused = Vec::new();
@@ -262,8 +255,7 @@ fn sync_compares_by_server_side_hash() {
     let local = common::scratch_dir("hash-sync");
     std::fs::write(local.join("same.txt"), b"hello").unwrap();
     std::fs::write(local.join("diff.txt"), b"world").unwrap();
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options());
     let mut events = Vec::new();
     let mut on_event = |e: &ftpc::SyncEvent<'_>| {
         events.push((e.action, e.path.to_string()));

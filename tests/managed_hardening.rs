@@ -8,9 +8,8 @@ mod common;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::time::Duration;
 
-use common::scripted::{tree_server, Scripted, Tree};
+use common::scripted::{login, options, tree_server, Scripted, Tree};
 use common::{Kind, Mode, Server};
 use ftpc::{Client, DownloadOptions, Flow, Options, RetryPolicy, SyncAction, SyncOptions};
 
@@ -19,10 +18,6 @@ fn no_retries() -> RetryPolicy {
         max_attempts: 1,
         ..RetryPolicy::default()
     }
-}
-
-fn options() -> Options {
-    Options::default().with_timeout(Some(Duration::from_secs(5)))
 }
 
 /// (action, path, error message) of every event.
@@ -36,9 +31,9 @@ fn record(events: &mut Events) -> impl FnMut(&ftpc::SyncEvent<'_>) -> Flow + '_ 
     }
 }
 
-fn connect(server: &Scripted, options: Options) -> Client {
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+/// A logged-in client of `server` that never retries.
+fn login_without_retries(server: &Scripted, options: Options) -> Client {
+    let mut ftp = login(server, options);
     ftp.set_retry_policy(no_retries());
     ftp
 }
@@ -386,7 +381,7 @@ fn remove_tree_and_sync_delete_of_an_endless_tree_stop_at_the_depth_limit() {
 #[test]
 fn mirror_detects_a_directory_loop_by_its_unique_fact() {
     let server = endless_server(true);
-    let mut ftp = connect(&server, options());
+    let mut ftp = login_without_retries(&server, options());
     let target = common::scratch_dir("loop-mirror").join("copy");
     let mut events = Events::new();
     let report = ftp
@@ -421,7 +416,7 @@ fn a_wide_tree_stops_at_the_total_entry_bound() {
     let mut options = options();
     options.max_tree_depth = 100;
     options.max_tree_entries = 1000;
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let target = common::scratch_dir("wide-mirror").join("copy");
     let err = ftp
         .mirror_directory("", &target, SyncOptions::default())
@@ -460,13 +455,13 @@ fn list_dir_is_bounded_in_entries() {
     let mut options = options();
     options.max_listing_entries = 10;
     let server = flat_server(10, 4);
-    let mut ftp = connect(&server, options.clone());
+    let mut ftp = login_without_retries(&server, options.clone());
     assert_eq!(ftp.list_dir("").unwrap().len(), 10, "exactly at the bound");
     ftp.quit().unwrap();
     server.finish();
 
     let server = flat_server(11, 4);
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let message = ftp.list_dir("").unwrap_err().to_string();
     assert!(message.contains("more than 10 entries"), "{message}");
     assert!(message.contains("max_listing_entries"), "{message}");
@@ -486,7 +481,7 @@ fn list_dir_is_bounded_in_bytes() {
     options.max_listing_bytes = 100_000;
     // 4 lines of 30,000-byte names: 120,000 bytes.
     let server = flat_server(4, 30_000);
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let message = ftp.list_dir("").unwrap_err().to_string();
     assert!(message.contains("more than 100000 bytes"), "{message}");
     assert!(message.contains("max_listing_bytes"), "{message}");
@@ -510,7 +505,7 @@ fn mirror_with_delete_never_acts_on_a_listing_that_hit_a_bound() {
     let server = flat_server(50, 4);
     let mut options = options();
     options.max_listing_entries = 20;
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let dir = local_copy("bound-mirror");
     let err = ftp
         .mirror_directory(
@@ -552,7 +547,7 @@ fn a_listing_with_one_failed_line_fails_list_dir_and_mirror() {
     let garbage = b"this is not an MLSD line".to_vec();
     for (bad, what) in [(long, "longer than"), (garbage, "")] {
         let server = bad_line_server(bad.clone());
-        let mut ftp = connect(&server, options());
+        let mut ftp = login_without_retries(&server, options());
         let err = ftp.list_dir("").unwrap_err();
         assert!(matches!(err, ftpc::Error::Protocol { .. }), "{err}");
         assert!(err.to_string().contains(what), "{err}");
@@ -594,7 +589,7 @@ fn sync_of_a_local_tree_deeper_than_the_bound_fails_before_uploading() {
     fs::write(local.join("top.txt"), b"top").unwrap();
     let mut options = options();
     options.max_tree_depth = 2;
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let err = ftp
         .sync_directory(&local, "up", SyncOptions::default())
         .unwrap_err();

@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
-use common::scripted::Scripted;
+use common::scripted::{login, Scripted};
 use ftpc::{Client, Error, Options, TlsLevel};
 
 /// A server that sends `send` bytes of a file it announces as `announce` bytes (or without
@@ -36,8 +36,7 @@ fn cut_download(announce: Option<usize>, send: usize, allow: bool) -> Result<Vec
     options.tls.level = TlsLevel::Implicit;
     options.tls.ca_file = Some(common::cert_dir().join("ca.pem"));
     options.tls.allow_missing_close_notify = allow;
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     let mut got = Vec::new();
     let result = ftp.retr("f", &mut got).map(|_| got);
     // Whatever happened, the control connection is still in step.
@@ -166,8 +165,7 @@ fn clear_command_channel_after_login() {
     options.tls.level = TlsLevel::Implicit;
     options.tls.ca_file = Some(common::cert_dir().join("ca.pem"));
     options.tls.clear_command_channel = true;
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     assert!(!ftp.is_tls());
     let mut got = Vec::new();
     ftp.retr("f", &mut got).unwrap();
@@ -199,8 +197,7 @@ fn resumed_download_without_close_notify_counts_the_offset() {
     let mut options = Options::default().with_timeout(Some(Duration::from_secs(10)));
     options.tls.level = TlsLevel::Implicit;
     options.tls.ca_file = Some(common::cert_dir().join("ca.pem"));
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     let mut got = Vec::new();
     let n = ftp
         .retr_with(

@@ -15,9 +15,32 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use ftpc::{Client, Options};
+
+/// Every timeout of a client of a scripted server (see [`options`]): a script that goes wrong
+/// fails its test within seconds. Tests that need other limits set them on top, in the test.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long a plain session's `recv` waits for a command before it returns `None` (a script
 /// may change it with [`Session::set_read_timeout`]).
 pub const RECV_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Options for a client of a scripted server: the defaults, every timeout [`CLIENT_TIMEOUT`].
+pub fn options() -> Options {
+    Options::default().with_timeout(Some(CLIENT_TIMEOUT))
+}
+
+/// A client connected to `server` with `options`, not logged in.
+pub fn connect(server: &Scripted, options: Options) -> Client {
+    Client::connect_with("127.0.0.1", server.port, options).expect("connect to the scripted server")
+}
+
+/// A client connected to `server` with `options` and logged in as `u` with password `p`.
+pub fn login(server: &Scripted, options: Options) -> Client {
+    let mut ftp = connect(server, options);
+    ftp.login("u", "p").expect("login to the scripted server");
+    ftp
+}
 
 /// What a session runs over: plain TCP, or TLS over TCP.
 pub trait Transport: Read + Write {
