@@ -24,18 +24,25 @@ pub enum Link {
     StaticAsan,
 }
 
-/// Builds the library (debug) once per test binary and returns target/debug.
+/// Builds the library (debug) once per test binary and returns target/debug (the directory
+/// this test binary's deps/ is in, wherever CARGO_TARGET_DIR puts it).
 pub fn lib_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--lib", "--quiet"])
+        let mut build = Command::new(cargo);
+        build.args(["build", "--lib", "--quiet"]);
+        let status = build
             .current_dir(manifest_dir())
             .status()
             .expect("run cargo build");
         assert!(status.success(), "cargo build --lib failed");
-        let dir = manifest_dir().join("target/debug");
+        let exe = std::env::current_exe().expect("test binary path");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("test binary in target/debug/deps")
+            .to_path_buf();
         assert!(dir.join("libftpc.so").exists() && dir.join("libftpc.a").exists());
         dir
     })
