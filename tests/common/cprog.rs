@@ -32,6 +32,26 @@ pub fn lib_dir() -> &'static Path {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
         build.args(["build", "--lib", "--quiet"]);
+        // Without the variables cargo set for this test run: build scripts that track them
+        // (ring's tracks CARGO_MANIFEST_DIR and CARGO_PKG_*) would rebuild, and the next
+        // plain `cargo test` would rebuild once more.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("CARGO_PKG_")
+                || name.starts_with("CARGO_MANIFEST_")
+                || [
+                    "CARGO_CRATE_NAME",
+                    "CARGO_BIN_NAME",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                    "CARGO_RUSTC_CURRENT_DIR",
+                    "OUT_DIR",
+                ]
+                .contains(&name.as_ref())
+            {
+                build.env_remove(name.as_ref());
+            }
+        }
         let status = build
             .current_dir(manifest_dir())
             .status()
