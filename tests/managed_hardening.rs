@@ -66,6 +66,7 @@ fn assert_regular_with(path: &Path, data: &[u8]) {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn download_never_writes_through_a_symlinked_partial_file() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
@@ -88,6 +89,7 @@ fn download_never_writes_through_a_symlinked_partial_file() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn resume_never_reuses_a_partial_file_linked_elsewhere() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
@@ -109,6 +111,7 @@ fn resume_never_reuses_a_partial_file_linked_elsewhere() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn resume_continues_its_own_partial_file() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
@@ -130,6 +133,7 @@ fn resume_continues_its_own_partial_file() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn mirror_never_writes_through_a_symlinked_partial_file() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/x", b"from the server");
@@ -148,6 +152,7 @@ fn mirror_never_writes_through_a_symlinked_partial_file() {
 // 2. Mirror and sync never descend through a local symlink.
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn mirror_never_descends_through_a_local_symlink() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/sub/a.txt", b"remote a");
@@ -191,6 +196,7 @@ fn mirror_never_descends_through_a_local_symlink() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn mirror_never_replaces_a_local_file_symlink() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/f.txt", b"remote f");
@@ -217,6 +223,7 @@ fn mirror_never_replaces_a_local_file_symlink() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn sync_never_follows_local_symlinks() {
     let server = Server::start(Kind::Pyftpdlib);
     let mut ftp = server.client(Mode::Epsv);
@@ -255,6 +262,7 @@ fn sync_never_follows_local_symlinks() {
 // 3. Partial-file names never collide with names being transferred.
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn mirror_refuses_server_names_reserved_for_partial_files() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/x", b"the file");
@@ -601,6 +609,7 @@ fn sync_of_a_local_tree_deeper_than_the_bound_fails_before_uploading() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn download_replaces_a_symlinked_target_without_following_it() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");

@@ -52,6 +52,11 @@ pub fn lib_dir() -> &'static Path {
                 build.env_remove(name.as_ref());
             }
         }
+        // The features this test was built with: another set would build the library again,
+        // over the one the other test binaries are using.
+        if cfg!(feature = "real-servers") {
+            build.args(["--features", "real-servers"]);
+        }
         let status = build
             .current_dir(manifest_dir())
             .status()
