@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it: installs the real test servers, checks formatting
-# and lints, then runs the unit tests and the tests against pyftpdlib, vsftpd, ProFTPD and
-# Pure-FTPd.
+# and lints, then runs the unit tests, the scripted-server tests and the tests against
+# pyftpdlib, vsftpd, ProFTPD and Pure-FTPd (built with --features real-servers; plain
+# `cargo test` leaves those out, see tests/README.md).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -15,12 +16,16 @@ bash scripts/servers/make-certs.sh
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy --all-targets -- -D warnings"
+# The tests against the real servers are built only with this feature.
+features=(--features real-servers)
+
+step "cargo clippy --all-targets ${features[*]} -- -D warnings (and without the feature)"
+cargo clippy --all-targets "${features[@]}" -- -D warnings
 cargo clippy --all-targets -- -D warnings
 
-step "cargo test (unit tests, real servers, scripted faults)"
-cargo test --all-targets --no-fail-fast 2>&1 | tee target/test-output.txt
-cargo test --doc
+step "cargo test ${features[*]} (unit tests, real servers, scripted faults)"
+cargo test --all-targets "${features[@]}" --no-fail-fast 2>&1 | tee target/test-output.txt
+cargo test --doc "${features[@]}"
 
 step "fuzzing every target for ${FUZZ_SECONDS:-60}s (scripts/fuzz.sh)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

@@ -236,26 +236,31 @@ fn c_api_against(kind: Kind) {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn c_api_against_pyftpdlib() {
     c_api_against(Kind::Pyftpdlib);
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn c_api_against_vsftpd() {
     c_api_against(Kind::Vsftpd);
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn c_api_against_proftpd() {
     c_api_against(Kind::Proftpd);
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn c_api_against_pureftpd() {
     c_api_against(Kind::PureFtpd);
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn c_api_under_address_sanitizer() {
     let exe = build_api_test(Link::StaticAsan, "api_test_asan");
     let server = Server::start(Kind::Pyftpdlib);
@@ -271,6 +276,7 @@ fn c_api_under_address_sanitizer() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn c_api_under_valgrind() {
     let exe = build_api_test(Link::Shared, "api_test_valgrind");
     let server = Server::start(Kind::Vsftpd);
@@ -293,6 +299,7 @@ fn c_api_under_valgrind() {
 /// dynamically and statically, run against all four servers (plain and explicit TLS): the
 /// dynamic build against pyftpdlib and ProFTPD, the static one against vsftpd and Pure-FTPd.
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn install_and_examples_with_pkg_config() {
     let prefix = common::scratch_dir("prefix");
     run_ok(

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use common::cert_dir;
 use common::cprog::{compile, Link};
 use common::scripted::{tree_server, Scripted, Tree};
-use common::tls_scripted::TlsScripted;
 
 const FTP_ERR_INVALID_ARGUMENT: i32 = -1;
 const FTP_ERR_TEMPORARY: i32 = -2;
@@ -148,9 +147,9 @@ fn data_stall() {
 
 #[test]
 fn tls_data_cut_without_close_notify() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.greet_and_prepare();
-        let listener = s.epsv();
+        let listener = s.answer_epsv();
         s.expect("RETR");
         s.send("150 here\r\n");
         let mut data = s.accept_data(&listener);
@@ -184,9 +183,9 @@ fn injection_is_refused_before_sending() {
 /// at its default action) gets an error, not death by SIGPIPE.
 #[test]
 fn tls_upload_reset_by_the_server_raises_no_sigpipe() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.greet_and_prepare();
-        let listener = s.epsv();
+        let listener = s.answer_epsv();
         s.expect("STOR");
         s.send("150 go ahead\r\n");
         let mut data = s.accept_data(&listener);
@@ -205,7 +204,7 @@ fn tls_upload_reset_by_the_server_raises_no_sigpipe() {
 /// close_notify into the reset socket: no SIGPIPE.
 #[test]
 fn close_after_quit_on_a_reset_tls_connection_raises_no_sigpipe() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.send("220 scripted implicit FTPS\r\n");
         s.expect("USER");
         s.send("331 pw\r\n");

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::scripted::Scripted;
-use common::tls_scripted::{TlsScripted, TlsStream};
+use common::scripted::{connect, login, Scripted};
+use common::tls_scripted::TlsStream;
 use ftpc::{Client, Error, Options, TimeoutPhase, TlsLevel};
 
 const LIMIT: Duration = Duration::from_millis(800);
@@ -95,13 +95,13 @@ fn preliminary_replies_do_not_extend_the_greeting() {
 
 #[test]
 fn a_trickled_tls_reply_ends_at_the_reply_timeout() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.send("220 scripted implicit FTPS\r\n");
         s.expect("USER");
         let text = format!("331 {}\r\n", "slowly ".repeat(20));
         trickle_tls(&mut s.control, &text, Duration::from_millis(100));
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, tls_options()).unwrap();
+    let mut ftp = connect(&server, tls_options());
     let started = Instant::now();
     let err = ftp.login("u", "p").unwrap_err();
     assert_timeout(&err, TimeoutPhase::Reply, started);
@@ -111,7 +111,7 @@ fn a_trickled_tls_reply_ends_at_the_reply_timeout() {
 
 #[test]
 fn a_trickled_implicit_handshake_ends_at_the_connect_timeout() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         trickle_handshake(&mut s.control, Duration::from_millis(100));
     });
     let started = Instant::now();
@@ -124,19 +124,18 @@ fn a_trickled_implicit_handshake_ends_at_the_connect_timeout() {
 
 #[test]
 fn a_trickled_data_handshake_ends_at_the_data_connect_timeout() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.greet_and_prepare();
-        let listener = s.epsv();
+        let listener = s.answer_epsv();
         s.expect("RETR");
         s.send("150 here it comes\r\n");
         let (tcp, _) = listener.accept().unwrap();
-        let mut data = common::tls_scripted::accept_tls(tcp, &s.config);
+        let mut data = common::tls_scripted::accept_tls(tcp);
         trickle_handshake(&mut data, Duration::from_millis(100));
         s.send("426 gone\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, tls_options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, tls_options());
     let started = Instant::now();
     let err = ftp.retr("file.bin", &mut Vec::new()).unwrap_err();
     assert_timeout(&err, TimeoutPhase::TlsHandshake, started);
@@ -158,13 +157,7 @@ fn an_upload_the_server_stops_reading_ends_at_the_idle_timeout() {
         std::thread::sleep(PEER_GOES_ON);
         drop(data);
     });
-    let mut ftp = Client::connect_with(
-        "127.0.0.1",
-        server.port,
-        Options::default().with_timeout(Some(LIMIT)),
-    )
-    .unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, Options::default().with_timeout(Some(LIMIT)));
     let endless = std::io::repeat(b'x');
     let mut source = std::io::Read::take(endless, 1 << 40);
     let started = Instant::now();
@@ -187,9 +180,9 @@ fn an_upload_the_server_stops_reading_ends_at_the_idle_timeout() {
 
 #[test]
 fn a_tls_upload_the_server_stops_reading_ends_at_the_idle_timeout() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.greet_and_prepare();
-        let listener = s.epsv();
+        let listener = s.answer_epsv();
         s.expect("STOR");
         s.send("150 send it\r\n");
         let data = s.accept_data(&listener);
@@ -197,8 +190,7 @@ fn a_tls_upload_the_server_stops_reading_ends_at_the_idle_timeout() {
         std::thread::sleep(PEER_GOES_ON);
         drop(data);
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, tls_options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, tls_options());
     let mut source = std::io::Read::take(std::io::repeat(b'x'), 1 << 40);
     let started = Instant::now();
     let err = ftp.stor("big.bin", &mut source).unwrap_err();

@@ -9,22 +9,8 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use common::scripted::{Scripted, Session};
-use ftpc::{Client, DataMode, Error, Options, PassiveMode, TimeoutPhase, TlsLevel};
-
-fn options() -> Options {
-    Options::default().with_timeout(Some(Duration::from_secs(5)))
-}
-
-fn connect(server: &Scripted) -> Client {
-    Client::connect_with("127.0.0.1", server.port, options()).unwrap()
-}
-
-fn logged_in(server: &Scripted) -> Client {
-    let mut ftp = connect(server);
-    ftp.login("u", "p").unwrap();
-    ftp
-}
+use common::scripted::{connect, login, options, Scripted, Session};
+use ftpc::{Client, DataMode, Error, PassiveMode, TimeoutPhase, TlsLevel};
 
 /// Greeting and login, then TYPE I and EPSV answered: returns the data listener.
 fn until_data(s: &mut Session) -> TcpListener {
@@ -50,7 +36,7 @@ fn reply_code_out_of_range() {
         s.expect("USER");
         s.send("600 what is this\r\n");
     });
-    let mut ftp = connect(&server);
+    let mut ftp = connect(&server, options());
     let err = ftp.login("u", "p").unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err}");
     assert!(err.to_string().contains("malformed reply line"), "{err}");
@@ -65,7 +51,7 @@ fn truncated_multi_line_reply() {
         s.expect("USER");
         s.send("331-first line\r\n a continuation");
     });
-    let mut ftp = connect(&server);
+    let mut ftp = connect(&server, options());
     let err = ftp.login("u", "p").unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
     assert!(
@@ -88,7 +74,7 @@ fn two_mib_reply_is_refused_not_buffered() {
         reply.push_str("331 end\r\n");
         s.send(&reply);
     });
-    let mut ftp = connect(&server);
+    let mut ftp = connect(&server, options());
     let err = ftp.login("u", "p").unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err}");
     assert!(err.to_string().contains("reply longer than"), "{err}");
@@ -103,7 +89,7 @@ fn line_without_crlf_then_close() {
         s.expect("USER");
         s.send("331 password please");
     });
-    let mut ftp = connect(&server);
+    let mut ftp = connect(&server, options());
     let err = ftp.login("u", "p").unwrap_err();
     assert!(
         err.to_string().contains("in the middle of a reply"),
@@ -158,7 +144,7 @@ fn replies_split_into_single_bytes() {
         slowly(s, "257 \"/byte by byte\" here\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     assert_eq!(ftp.welcome().lines().len(), 3);
     assert!(ftp.features().unwrap().has("SIZE"));
     assert_eq!(ftp.pwd().unwrap(), "/byte by byte");
@@ -181,7 +167,7 @@ fn unsolicited_reply_is_discarded() {
         s.send("257 \"/\" is current\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(ftp.pwd().unwrap(), "/");
     assert_eq!(ftp.noop().unwrap().code(), 200);
@@ -199,7 +185,7 @@ fn unsolicited_421_ends_the_session() {
         s.send("421 Service shutting down\r\n");
         std::thread::sleep(Duration::from_millis(500));
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     std::thread::sleep(Duration::from_millis(100));
     let err = ftp.pwd().unwrap_err();
     assert!(matches!(err, Error::Temporary { .. }), "{err}");
@@ -221,7 +207,7 @@ fn service_closing_mid_listing() {
         drop(data);
         s.send("421 Service not available, closing control connection\r\n");
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     let err = ftp.list(None).unwrap_err();
     assert_eq!(err.reply_code(), 421, "{err}");
     assert!(err.is_transient());
@@ -240,7 +226,7 @@ fn service_closing_mid_transfer() {
         s.send("421 Timeout, closing\r\n");
         drop(data);
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     let mut got = Vec::new();
     let err = ftp.retr("f", &mut got).unwrap_err();
     assert_eq!(err.reply_code(), 421, "{err}");
@@ -261,8 +247,7 @@ fn pasv_reply_case(reply: &'static str) -> (Error, Vec<String>) {
     });
     let mut opts = options();
     opts.data_mode = DataMode::Passive(PassiveMode::Pasv);
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, opts).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, opts);
     let err = ftp.retr("f", &mut Vec::new()).unwrap_err();
     drop(ftp);
     (err, server.finish())
@@ -298,8 +283,7 @@ fn epsv_reply_with_port_zero() {
     });
     let mut opts = options();
     opts.data_mode = DataMode::Passive(PassiveMode::Epsv);
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, opts).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, opts);
     let err = ftp.retr("f", &mut Vec::new()).unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err}");
     assert_eq!(ftp.noop().unwrap().code(), 200);
@@ -321,7 +305,7 @@ fn data_connection_refused() {
         s.send(&format!("229 ok (|||{port}|)\r\n"));
         s.serve_until_quit();
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     let err = ftp.retr("f", &mut Vec::new()).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
     assert!(err.to_string().contains("data connection"), "{err}");
@@ -343,7 +327,7 @@ fn data_connection_closed_early() {
         s.send("426 Connection closed; transfer aborted\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     let err = ftp.retr("f", &mut Vec::new()).unwrap_err();
     assert!(matches!(err, Error::Temporary { .. }), "{err}");
     assert_eq!(err.reply_code(), 426);
@@ -364,7 +348,7 @@ fn failure_reply_after_a_full_transfer() {
         s.send("426 Transfer aborted after all\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     let mut got = Vec::new();
     let err = ftp.retr("f", &mut got).unwrap_err();
     assert_eq!(
@@ -455,7 +439,7 @@ fn cr_lf_nul_never_reach_the_wire() {
         s.greet_and_login();
         s.serve_until_quit();
     });
-    let mut ftp = connect(&server);
+    let mut ftp = connect(&server, options());
     for bad in ["u\r\nDELE x", "u\nDELE x", "u\0"] {
         assert!(matches!(
             ftp.login(bad, "p"),
@@ -486,7 +470,7 @@ fn server_closed_between_commands() {
         s.greet_and_login();
         // Gone without a word.
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     std::thread::sleep(Duration::from_millis(100));
     let err = ftp.pwd().unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
@@ -514,7 +498,7 @@ fn unsolicited_reply_flood_ends_the_session() {
         s.send(&flood);
         s.serve_until_quit();
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     ftp.noop().expect("the first NOOP is answered");
     std::thread::sleep(Duration::from_millis(300));
     let err = ftp.noop().unwrap_err();
@@ -537,7 +521,7 @@ fn a_few_unsolicited_replies_are_dropped() {
         s.send("257 \"/here\"\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = logged_in(&server);
+    let mut ftp = login(&server, options());
     ftp.noop().unwrap();
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(ftp.pwd().unwrap(), "/here");
@@ -579,8 +563,7 @@ fn eprt_refused_falls_back_to_port_once() {
         use_eprt: true,
         ..Default::default()
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     for _ in 0..2 {
         let mut got = Vec::new();
         ftp.retr("f", &mut got).unwrap();
@@ -621,8 +604,7 @@ fn nlst_is_bounded() {
     });
     let mut options = options();
     options.max_listing_entries = 10;
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     let err = ftp.nlst(None).unwrap_err();
     assert!(err.to_string().contains("max_listing_entries"), "{err}");
     ftp.quit().unwrap();

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::scripted::Scripted;
-use ftpc::{Client, Error, Options};
+use common::scripted::{login, options, Scripted};
+use ftpc::{Error, Options};
 
 const CHUNKS: usize = 10;
 const CHUNK: usize = 10_000;
@@ -67,8 +67,7 @@ fn download(keepalive: Option<Duration>) -> (Result<Vec<u8>, Error>, Vec<String>
     let server = idle_dropping_server();
     let mut options = Options::default().with_timeout(Some(Duration::from_secs(20)));
     options.keepalive_interval = keepalive;
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     let mut got = Vec::new();
     let result = ftp.retr("slow.bin", &mut got).map(|_| got);
     if result.is_ok() {
@@ -127,10 +126,9 @@ fn a_refused_keepalive_does_not_decide_the_transfer() {
         s.send("226 Transfer complete\r\n");
         s.serve_until_quit();
     });
-    let mut options = Options::default().with_timeout(Some(Duration::from_secs(5)));
+    let mut options = options();
     options.keepalive_interval = Some(Duration::from_millis(200));
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     let mut got = Vec::new();
     let n = ftp
         .retr("slow.bin", &mut got)

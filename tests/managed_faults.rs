@@ -4,11 +4,10 @@
 mod common;
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::scripted::{Scripted, Session};
+use common::scripted::{agent, options, Scripted};
 use ftpc::{Agent, Clock, Error, Flow, Options, RetryPolicy, SyncAction, SyncOptions};
 
 /// Records every sleep instead of sleeping.
@@ -29,12 +28,7 @@ fn busy_list_server(busy: usize) -> Scripted {
         s.send("200 ok\r\n");
         for attempt in 0..=busy {
             let listener = match s.recv() {
-                Some(line) if line == "EPSV" => {
-                    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-                    let port = listener.local_addr().unwrap().port();
-                    s.send(&format!("229 ok (|||{port}|)\r\n"));
-                    listener
-                }
+                Some(line) if line == "EPSV" => s.listen_epsv(),
                 _ => return,
             };
             match s.recv() {
@@ -56,15 +50,10 @@ fn busy_list_server(busy: usize) -> Scripted {
     })
 }
 
-fn options() -> Options {
-    Options::default().with_timeout(Some(Duration::from_secs(5)))
-}
-
 #[test]
 fn backoff_timings_with_an_injectable_clock() {
     let server = busy_list_server(3);
-    let mut ftp = Agent::connect("127.0.0.1", server.port, options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = agent(&server, options());
     let clock = FakeClock::default();
     ftp.set_retry_clock(Box::new(clock.clone()));
     ftp.set_retry_policy(RetryPolicy {
@@ -102,8 +91,7 @@ fn backoff_timings_with_an_injectable_clock() {
 #[test]
 fn attempts_run_out_and_a_veto_stops_retrying() {
     let server = busy_list_server(10);
-    let mut ftp = Agent::connect("127.0.0.1", server.port, options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = agent(&server, options());
     let clock = FakeClock::default();
     ftp.set_retry_clock(Box::new(clock.clone()));
     ftp.set_retry_policy(RetryPolicy {
@@ -144,7 +132,7 @@ fn mirror_refuses_malicious_names() {
                 "SIZE" => s.send("213 5\r\n"),
                 "MDTM" => s.send("213 20240101000000\r\n"),
                 "EPSV" => {
-                    let listener = epsv_listener(s);
+                    let listener = s.listen_epsv();
                     let next = s.recv().unwrap_or_default();
                     let (mut data, _) = listener.accept().unwrap();
                     s.send("150 here\r\n");
@@ -173,8 +161,7 @@ fn mirror_refuses_malicious_names() {
             }
         }
     });
-    let mut ftp = Agent::connect("127.0.0.1", server.port, options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = agent(&server, options());
     let base = common::scratch_dir("mirror-evil");
     let target = base.join("inside");
     let mut refused = Vec::new();
@@ -210,13 +197,6 @@ fn mirror_refuses_malicious_names() {
     server.finish();
 }
 
-fn epsv_listener(s: &mut Session) -> TcpListener {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    s.send(&format!("229 ok (|||{port}|)\r\n"));
-    listener
-}
-
 #[test]
 fn sync_compares_by_server_side_hash() {
     fn sha256_hex(data: &[u8]) -> String {
@@ -245,7 +225,7 @@ fn sync_compares_by_server_side_hash() {
                 "SIZE" if arg == "up/diff.txt" => s.send("213 5\r\n"),
                 "MDTM" => s.send("213 20000101000000\r\n"),
                 "EPSV" => {
-                    let listener = epsv_listener(s);
+                    let listener = s.listen_epsv();
                     let next = s.recv().unwrap_or_default();
                     let (mut data, _) = listener.accept().unwrap();
                     s.send("150 here\r\n");
@@ -256,7 +236,7 @@ fn sync_compares_by_server_side_hash() {
                         )
                         .unwrap();
                     } else if next == "STOR up/diff.txt" {
-                        stored = common::scripted::Session::drain(&mut data);
+                        stored = common::scripted::drain(&mut data);
                     } else {
                         panic!("unexpected {next:?}");
                     }
@@ -275,8 +255,7 @@ fn sync_compares_by_server_side_hash() {
     let local = common::scratch_dir("hash-sync");
     std::fs::write(local.join("same.txt"), b"hello").unwrap();
     std::fs::write(local.join("diff.txt"), b"world").unwrap();
-    let mut ftp = Agent::connect("127.0.0.1", server.port, options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = agent(&server, options());
     let mut events = Vec::new();
     let mut on_event = |e: &ftpc::SyncEvent<'_>| {
         events.push((e.action, e.path.to_string()));

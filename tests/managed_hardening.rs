@@ -8,9 +8,8 @@ mod common;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::time::Duration;
 
-use common::scripted::{tree_server, Scripted, Tree};
+use common::scripted::{agent, options, tree_server, Scripted, Tree};
 use common::{Kind, Mode, Server};
 use ftpc::{Agent, DownloadOptions, Flow, Options, RetryPolicy, SyncAction, SyncOptions};
 
@@ -19,10 +18,6 @@ fn no_retries() -> RetryPolicy {
         max_attempts: 1,
         ..RetryPolicy::default()
     }
-}
-
-fn options() -> Options {
-    Options::default().with_timeout(Some(Duration::from_secs(5)))
 }
 
 /// (action, path, error message) of every event.
@@ -36,9 +31,9 @@ fn record(events: &mut Events) -> impl FnMut(&ftpc::SyncEvent<'_>) -> Flow + '_ 
     }
 }
 
-fn connect(server: &Scripted, options: Options) -> Agent {
-    let mut ftp = Agent::connect("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+/// A logged-in agent of `server` that never retries.
+fn login_without_retries(server: &Scripted, options: Options) -> Agent {
+    let mut ftp = agent(server, options);
     ftp.set_retry_policy(no_retries());
     ftp
 }
@@ -71,6 +66,7 @@ fn assert_regular_with(path: &Path, data: &[u8]) {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn download_never_writes_through_a_symlinked_partial_file() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
@@ -93,6 +89,7 @@ fn download_never_writes_through_a_symlinked_partial_file() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn resume_never_reuses_a_partial_file_linked_elsewhere() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
@@ -114,6 +111,7 @@ fn resume_never_reuses_a_partial_file_linked_elsewhere() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn resume_continues_its_own_partial_file() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");
@@ -135,6 +133,7 @@ fn resume_continues_its_own_partial_file() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn mirror_never_writes_through_a_symlinked_partial_file() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/x", b"from the server");
@@ -153,6 +152,7 @@ fn mirror_never_writes_through_a_symlinked_partial_file() {
 // 2. Mirror and sync never descend through a local symlink.
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn mirror_never_descends_through_a_local_symlink() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/sub/a.txt", b"remote a");
@@ -196,6 +196,7 @@ fn mirror_never_descends_through_a_local_symlink() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn mirror_never_replaces_a_local_file_symlink() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/f.txt", b"remote f");
@@ -222,6 +223,7 @@ fn mirror_never_replaces_a_local_file_symlink() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn sync_never_follows_local_symlinks() {
     let server = Server::start(Kind::Pyftpdlib);
     let mut ftp = server.agent(Mode::Epsv);
@@ -260,6 +262,7 @@ fn sync_never_follows_local_symlinks() {
 // 3. Partial-file names never collide with names being transferred.
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn mirror_refuses_server_names_reserved_for_partial_files() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("src/x", b"the file");
@@ -386,7 +389,7 @@ fn remove_tree_and_sync_delete_of_an_endless_tree_stop_at_the_depth_limit() {
 #[test]
 fn mirror_detects_a_directory_loop_by_its_unique_fact() {
     let server = endless_server(true);
-    let mut ftp = connect(&server, options());
+    let mut ftp = login_without_retries(&server, options());
     let target = common::scratch_dir("loop-mirror").join("copy");
     let mut events = Events::new();
     let report = ftp
@@ -421,7 +424,7 @@ fn a_wide_tree_stops_at_the_total_entry_bound() {
     let mut options = options();
     options.max_tree_depth = 100;
     options.max_tree_entries = 1000;
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let target = common::scratch_dir("wide-mirror").join("copy");
     let err = ftp
         .mirror_directory("", &target, SyncOptions::default())
@@ -460,13 +463,13 @@ fn list_dir_is_bounded_in_entries() {
     let mut options = options();
     options.max_listing_entries = 10;
     let server = flat_server(10, 4);
-    let mut ftp = connect(&server, options.clone());
+    let mut ftp = login_without_retries(&server, options.clone());
     assert_eq!(ftp.list_dir("").unwrap().len(), 10, "exactly at the bound");
     ftp.quit().unwrap();
     server.finish();
 
     let server = flat_server(11, 4);
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let message = ftp.list_dir("").unwrap_err().to_string();
     assert!(message.contains("more than 10 entries"), "{message}");
     assert!(message.contains("max_listing_entries"), "{message}");
@@ -486,7 +489,7 @@ fn list_dir_is_bounded_in_bytes() {
     options.max_listing_bytes = 100_000;
     // 4 lines of 30,000-byte names: 120,000 bytes.
     let server = flat_server(4, 30_000);
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let message = ftp.list_dir("").unwrap_err().to_string();
     assert!(message.contains("more than 100000 bytes"), "{message}");
     assert!(message.contains("max_listing_bytes"), "{message}");
@@ -510,7 +513,7 @@ fn mirror_with_delete_never_acts_on_a_listing_that_hit_a_bound() {
     let server = flat_server(50, 4);
     let mut options = options();
     options.max_listing_entries = 20;
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let dir = local_copy("bound-mirror");
     let err = ftp
         .mirror_directory(
@@ -552,7 +555,7 @@ fn a_listing_with_one_failed_line_fails_list_dir_and_mirror() {
     let garbage = b"this is not an MLSD line".to_vec();
     for (bad, what) in [(long, "longer than"), (garbage, "")] {
         let server = bad_line_server(bad.clone());
-        let mut ftp = connect(&server, options());
+        let mut ftp = login_without_retries(&server, options());
         let err = ftp.list_dir("").unwrap_err();
         assert!(matches!(err, ftpc::Error::Protocol { .. }), "{err}");
         assert!(err.to_string().contains(what), "{err}");
@@ -594,7 +597,7 @@ fn sync_of_a_local_tree_deeper_than_the_bound_fails_before_uploading() {
     fs::write(local.join("top.txt"), b"top").unwrap();
     let mut options = options();
     options.max_tree_depth = 2;
-    let mut ftp = connect(&server, options);
+    let mut ftp = login_without_retries(&server, options);
     let err = ftp
         .sync_directory(&local, "up", SyncOptions::default())
         .unwrap_err();
@@ -606,6 +609,7 @@ fn sync_of_a_local_tree_deeper_than_the_bound_fails_before_uploading() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
 fn download_replaces_a_symlinked_target_without_following_it() {
     let server = Server::start(Kind::Pyftpdlib);
     server.put_file("x", b"from the server");

@@ -7,18 +7,8 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use common::scripted::Scripted;
-use ftpc::{Client, DataMode, Error, Options, PassiveMode, TimeoutPhase};
-
-fn options() -> Options {
-    Options::default().with_timeout(Some(Duration::from_secs(5)))
-}
-
-fn connect(server: &Scripted, options: Options) -> Client {
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("user", "pw").unwrap();
-    ftp
-}
+use common::scripted::{connect, login, options, Scripted};
+use ftpc::{Client, DataMode, Error, PassiveMode, TimeoutPhase};
 
 #[test]
 fn epsv_refused_falls_back_to_pasv_and_remembers() {
@@ -39,7 +29,7 @@ fn epsv_refused_falls_back_to_pasv_and_remembers() {
         }
         s.serve_until_quit();
     });
-    let mut ftp = connect(&server, options());
+    let mut ftp = login(&server, options());
     assert_eq!(ftp.nlst(None).unwrap(), ["a", "b"]);
     assert_eq!(ftp.nlst(None).unwrap(), ["a", "b"]);
     ftp.quit().unwrap();
@@ -64,7 +54,7 @@ fn forced_epsv_does_not_fall_back() {
     });
     let mut opts = options();
     opts.data_mode = DataMode::Passive(PassiveMode::Epsv);
-    let mut ftp = connect(&server, opts);
+    let mut ftp = login(&server, opts);
     let err = ftp.nlst(None).unwrap_err();
     assert!(err.to_string().starts_with("EPSV: 500"), "{err}");
     drop(ftp);
@@ -95,7 +85,7 @@ fn pasv_elsewhere(trust: bool, listen_on: IpAddr) -> Result<Vec<String>, Error> 
     opts.data_mode = DataMode::Passive(PassiveMode::Pasv);
     opts.trust_pasv_address = trust;
     opts.data_connect_timeout = Some(Duration::from_secs(2));
-    let mut ftp = connect(&server, opts);
+    let mut ftp = login(&server, opts);
     let result = ftp.nlst(None);
     drop(ftp);
     let _ = server.finish();
@@ -160,7 +150,7 @@ fn preliminary_welcome_multiline_and_account() {
         s.send("500 no FEAT here\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = connect(&server, options());
     assert_eq!(ftp.welcome().code(), 220);
     assert_eq!(ftp.welcome().text(), "Welcome\n to the\nserver");
     ftp.login_with_account("bob", "secret", Some("acct-1"))
@@ -178,7 +168,7 @@ fn account_requested_but_not_given() {
         s.send("332 need account\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = connect(&server, options());
     let err = ftp.login("bob", "pw").unwrap_err();
     assert!(matches!(err, Error::UnexpectedReply { .. }), "{err}");
     assert!(err.to_string().contains("ACCT"), "{err}");
@@ -191,7 +181,7 @@ fn service_closing_at_login_is_temporary_and_final() {
         s.expect("USER");
         s.send("421 too many users\r\n");
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = connect(&server, options());
     let err = ftp.login("bob", "pw").unwrap_err();
     assert!(matches!(err, Error::Temporary { .. }), "{err}");
     assert!(err.is_transient());
@@ -219,7 +209,7 @@ fn final_reply_before_data_is_drained() {
         drop(data);
         s.serve_until_quit();
     });
-    let mut ftp = connect(&server, options());
+    let mut ftp = login(&server, options());
     let mut got = Vec::new();
     ftp.retr("f", &mut got).unwrap();
     assert_eq!(got.len(), 50_000);
@@ -245,7 +235,7 @@ fn completion_without_preliminary_reply() {
         s.send("226 nothing to list\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = connect(&server, options());
+    let mut ftp = login(&server, options());
     assert!(ftp.nlst(None).unwrap().is_empty());
     assert_eq!(ftp.noop().unwrap().code(), 200);
     drop(ftp);
@@ -267,7 +257,7 @@ fn short_download_against_announced_size_is_an_error() {
         s.send("226 done\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = connect(&server, options());
+    let mut ftp = login(&server, options());
     let err = ftp.retr("f", &mut Vec::new()).unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err}");
     assert!(
@@ -294,7 +284,7 @@ fn data_stall_times_out_in_data_idle_phase() {
     });
     let mut opts = options();
     opts.data_idle_timeout = Some(Duration::from_millis(500));
-    let mut ftp = connect(&server, opts);
+    let mut ftp = login(&server, opts);
     let start = Instant::now();
     let err = ftp.retr("f", &mut Vec::new()).unwrap_err();
     match &err {
@@ -324,7 +314,7 @@ fn server_error_during_upload_is_reported() {
         drop(data);
         s.serve_until_quit();
     });
-    let mut ftp = connect(&server, options());
+    let mut ftp = login(&server, options());
     let big = vec![1u8; 64 * 1024 * 1024];
     let err = ftp.stor("f", &mut &big[..]).unwrap_err();
     assert!(matches!(err, Error::Temporary { .. }), "{err}");
@@ -354,7 +344,7 @@ fn abort_sends_abor_and_resynchronises() {
         drop(data);
         s.serve_until_quit();
     });
-    let mut ftp = connect(&server, options());
+    let mut ftp = login(&server, options());
     let mut stream = ftp.open_data("RETR f", 0).unwrap();
     let mut buf = [0u8; 10];
     std::io::Read::read_exact(&mut stream, &mut buf).unwrap();
@@ -377,7 +367,7 @@ fn garbage_reply_is_a_protocol_error() {
         s.expect("USER");
         s.send("hello, I am not an FTP server\r\n");
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = connect(&server, options());
     let err = ftp.login("u", "p").unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err}");
     assert!(!ftp.is_usable());

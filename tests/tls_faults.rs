@@ -7,15 +7,15 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
-use common::tls_scripted::TlsScripted;
+use common::scripted::{login, Scripted};
 use ftpc::{Client, Error, Options, TlsLevel};
 
 /// A server that sends `send` bytes of a file it announces as `announce` bytes (or without
 /// announcing), then drops the TCP connection without close_notify and claims success.
 fn cut_download(announce: Option<usize>, send: usize, allow: bool) -> Result<Vec<u8>, Error> {
-    let server = TlsScripted::start(move |s| {
+    let server = Scripted::start_tls(move |s| {
         s.greet_and_prepare();
-        let listener = s.epsv();
+        let listener = s.answer_epsv();
         s.expect("RETR");
         let announced = announce
             .map(|n| format!(" ({n} bytes)"))
@@ -36,8 +36,7 @@ fn cut_download(announce: Option<usize>, send: usize, allow: bool) -> Result<Vec
     options.tls.level = TlsLevel::Implicit;
     options.tls.ca_file = Some(common::cert_dir().join("ca.pem"));
     options.tls.allow_missing_close_notify = allow;
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     let mut got = Vec::new();
     let result = ftp.retr("f", &mut got).map(|_| got);
     // Whatever happened, the control connection is still in step.
@@ -113,7 +112,7 @@ fn implicit_handshake_stall_times_out_in_tls_phase() {
 /// connection, while data connections stay under TLS.
 #[test]
 fn clear_command_channel_after_login() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.send("220 scripted implicit FTPS\r\n");
         s.expect("USER");
         s.send("331 pw\r\n");
@@ -166,8 +165,7 @@ fn clear_command_channel_after_login() {
     options.tls.level = TlsLevel::Implicit;
     options.tls.ca_file = Some(common::cert_dir().join("ca.pem"));
     options.tls.clear_command_channel = true;
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     assert!(!ftp.is_tls());
     let mut got = Vec::new();
     ftp.retr("f", &mut got).unwrap();
@@ -181,9 +179,9 @@ fn clear_command_channel_after_login() {
 /// offset + bytes received reach the announced size, as for a whole-file download.
 #[test]
 fn resumed_download_without_close_notify_counts_the_offset() {
-    let server = TlsScripted::start(|s| {
+    let server = Scripted::start_tls(|s| {
         s.greet_and_prepare();
-        let listener = s.epsv();
+        let listener = s.answer_epsv();
         s.expect("REST 1000");
         s.send("350 Restarting at 1000\r\n");
         s.expect("RETR");
@@ -199,8 +197,7 @@ fn resumed_download_without_close_notify_counts_the_offset() {
     let mut options = Options::default().with_timeout(Some(Duration::from_secs(10)));
     options.tls.level = TlsLevel::Implicit;
     options.tls.ca_file = Some(common::cert_dir().join("ca.pem"));
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options);
     let mut got = Vec::new();
     let n = ftp
         .retr_with(

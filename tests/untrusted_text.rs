@@ -4,14 +4,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::scripted::Scripted;
-use ftpc::{Client, Options};
-
-fn options() -> Options {
-    Options::default().with_timeout(Some(Duration::from_secs(5)))
-}
+use common::scripted::{connect, login, options, Scripted};
 
 #[test]
 fn a_server_echoing_the_password_does_not_put_it_in_the_message() {
@@ -26,7 +19,7 @@ fn a_server_echoing_the_password_does_not_put_it_in_the_message() {
         ));
         s.serve_until_quit();
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = connect(&server, options());
     let err = ftp.login("alice", "hunter2-secret").unwrap_err();
     let message = err.to_string();
     assert!(!message.contains("hunter2"), "{message}");
@@ -49,8 +42,7 @@ fn a_raw_pass_command_is_masked_whatever_its_separator() {
         s.send(&format!("530 you said {line}\r\n"));
         s.serve_until_quit();
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
-    ftp.login("u", "p").unwrap();
+    let mut ftp = login(&server, options());
     let err = ftp.sendcmd("PASS\tsecret-by-hand").unwrap_err();
     assert!(!err.to_string().contains("secret"), "{err}");
     let reply = ftp.voidcmd("PASS another-secret").unwrap_err();
@@ -75,7 +67,7 @@ fn control_characters_from_the_server_are_escaped_in_messages_only() {
         s.send("550 \x1b[31mno such\x1b[0m \u{9b}dir\r\n");
         s.serve_until_quit();
     });
-    let mut ftp = Client::connect_with("127.0.0.1", server.port, options()).unwrap();
+    let mut ftp = connect(&server, options());
     // As data: unchanged (documented as untrusted).
     assert_eq!(ftp.welcome().lines()[0], banner);
     ftp.login("u", "p").unwrap();

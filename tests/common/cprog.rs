@@ -24,18 +24,50 @@ pub enum Link {
     StaticAsan,
 }
 
-/// Builds the library (debug) once per test binary and returns target/debug.
+/// Builds the library (debug) once per test binary and returns target/debug (the directory
+/// this test binary's deps/ is in, wherever CARGO_TARGET_DIR puts it).
 pub fn lib_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--lib", "--quiet"])
+        let mut build = Command::new(cargo);
+        build.args(["build", "--lib", "--quiet"]);
+        // Without the variables cargo set for this test run: build scripts that track them
+        // (ring's tracks CARGO_MANIFEST_DIR and CARGO_PKG_*) would rebuild, and the next
+        // plain `cargo test` would rebuild once more.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("CARGO_PKG_")
+                || name.starts_with("CARGO_MANIFEST_")
+                || [
+                    "CARGO_CRATE_NAME",
+                    "CARGO_BIN_NAME",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                    "CARGO_RUSTC_CURRENT_DIR",
+                    "OUT_DIR",
+                ]
+                .contains(&name.as_ref())
+            {
+                build.env_remove(name.as_ref());
+            }
+        }
+        // The features this test was built with: another set would build the library again,
+        // over the one the other test binaries are using.
+        if cfg!(feature = "real-servers") {
+            build.args(["--features", "real-servers"]);
+        }
+        let status = build
             .current_dir(manifest_dir())
             .status()
             .expect("run cargo build");
         assert!(status.success(), "cargo build --lib failed");
-        let dir = manifest_dir().join("target/debug");
+        let exe = std::env::current_exe().expect("test binary path");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("test binary in target/debug/deps")
+            .to_path_buf();
         assert!(dir.join("libftpc.so").exists() && dir.join("libftpc.a").exists());
         dir
     })

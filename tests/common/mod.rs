@@ -141,11 +141,13 @@ pub fn cert_dir() -> PathBuf {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// A fresh, empty directory for one test.
+/// A fresh, empty directory for one test, under a directory of the user's own (a root run of
+/// scripts/test.sh leaves its directory behind, writable by root only).
 pub fn scratch_dir(label: &str) -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let uid = rustix::process::geteuid().as_raw();
     let dir = std::env::temp_dir()
-        .join("ftpc-tests")
+        .join(format!("ftpc-tests-{uid}"))
         .join(format!("{label}-{}-{n}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).expect("create scratch dir");

@@ -1,13 +1,66 @@
-//! A scripted FTP server for fault tests only: each test writes what the server says and
-//! does, and gets back the exact command transcript the client sent. Real behaviour is tested
-//! against real servers; this one exists to misbehave on purpose.
+//! Scripted FTP servers for fault tests only: each test writes what the server says and does,
+//! and gets back the exact command transcript the client sent. Real behaviour is tested
+//! against real servers; these exist to misbehave on purpose.
+//!
+//! One [`Scripted`] server accepts one control connection on 127.0.0.1 and runs the test's
+//! script on a thread, with a [`Session`]: plain TCP ([`Scripted::start`]) or implicit FTPS
+//! ([`Scripted::start_tls`], in tls_scripted.rs). Both sessions have the same `send`,
+//! `recv` and `expect`. A script that panics (a failed `expect`) fails the test in
+//! [`Scripted::finish`].
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use ftpc::{Agent, Client, Options};
+
+/// Every timeout of a client of a scripted server (see [`options`]): a script that goes wrong
+/// fails its test within seconds. Tests that need other limits set them on top, in the test.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a plain session's `recv` waits for a command before it returns `None` (a script
+/// may change it with [`Session::set_read_timeout`]).
+pub const RECV_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Options for a client of a scripted server: the defaults, every timeout [`CLIENT_TIMEOUT`].
+pub fn options() -> Options {
+    Options::default().with_timeout(Some(CLIENT_TIMEOUT))
+}
+
+/// A client connected to `server` with `options`, not logged in.
+pub fn connect(server: &Scripted, options: Options) -> Client {
+    Client::connect_with("127.0.0.1", server.port, options).expect("connect to the scripted server")
+}
+
+/// A client connected to `server` with `options` and logged in as `u` with password `p`.
+pub fn login(server: &Scripted, options: Options) -> Client {
+    let mut ftp = connect(server, options);
+    ftp.login("u", "p").expect("login to the scripted server");
+    ftp
+}
+
+/// An agent connected to `server` with `options` and logged in as `u` with password `p`.
+pub fn agent(server: &Scripted, options: Options) -> Agent {
+    let mut agent =
+        Agent::connect("127.0.0.1", server.port, options).expect("connect to the scripted server");
+    agent.login("u", "p").expect("login to the scripted server");
+    agent
+}
+
+/// What a session runs over: plain TCP, or TLS over TCP.
+pub trait Transport: Read + Write {
+    /// The TCP connection underneath.
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Transport for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
 
 pub struct Scripted {
     pub port: u16,
@@ -16,20 +69,31 @@ pub struct Scripted {
 }
 
 impl Scripted {
-    /// Listens on 127.0.0.1 and runs `script` on the first connection.
+    /// Listens on 127.0.0.1 and runs `script` on the first connection, in plain text.
     pub fn start(script: impl FnOnce(&mut Session) + Send + 'static) -> Scripted {
+        Scripted::start_with(
+            |tcp| {
+                tcp.set_read_timeout(Some(RECV_TIMEOUT)).unwrap();
+                tcp
+            },
+            script,
+        )
+    }
+
+    /// Listens on 127.0.0.1, accepts the first connection, makes it a `S` with `wrap`, and
+    /// runs `script` on it.
+    pub fn start_with<S: Transport>(
+        wrap: impl FnOnce(TcpStream) -> S + Send + 'static,
+        script: impl FnOnce(&mut Session<S>) + Send + 'static,
+    ) -> Scripted {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let transcript = Arc::new(Mutex::new(Vec::new()));
         let log = transcript.clone();
         let handle = std::thread::spawn(move || {
-            let (stream, _) = listener.accept().unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(30)))
-                .unwrap();
+            let (tcp, _) = listener.accept().unwrap();
             let mut session = Session {
-                reader: BufReader::new(stream.try_clone().unwrap()),
-                writer: stream,
+                control: wrap(tcp),
                 transcript: log,
             };
             script(&mut session);
@@ -57,45 +121,62 @@ impl Scripted {
     }
 }
 
-pub struct Session {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
+/// The server's side of one control connection.
+pub struct Session<S: Transport = TcpStream> {
+    /// The control connection itself, for scripts that work below whole lines (a TLS record
+    /// at a time, a reset, CCC). `recv` reads nothing ahead, so both can be mixed.
+    pub control: S,
     transcript: Arc<Mutex<Vec<String>>>,
 }
 
-impl Session {
+impl<S: Transport> Session<S> {
     /// How long `recv` waits for a command before giving up (returning `None`).
     pub fn set_read_timeout(&mut self, timeout: Duration) {
-        self.writer.set_read_timeout(Some(timeout)).unwrap();
+        self.control.tcp().set_read_timeout(Some(timeout)).unwrap();
     }
 
     /// Sends raw bytes (include the CRLF yourself).
     pub fn send(&mut self, raw: &str) {
-        let _ = self.writer.write_all(raw.as_bytes());
+        let _ = self.try_send(raw);
     }
 
     /// Sends raw bytes; false once the client has gone away.
     pub fn try_send(&mut self, raw: &str) -> bool {
-        self.writer.write_all(raw.as_bytes()).is_ok()
+        self.write(raw.as_bytes()).is_ok()
     }
 
     pub fn send_bytes(&mut self, raw: &[u8]) {
-        let _ = self.writer.write_all(raw);
+        let _ = self.write(raw);
     }
 
-    /// Reads one command line; `None` when the client closed the connection.
+    fn write(&mut self, raw: &[u8]) -> std::io::Result<()> {
+        self.control.write_all(raw)?;
+        self.control.flush()
+    }
+
+    /// Reads one command line, a byte at a time so that nothing past it is read; `None` when
+    /// the client closed the connection before sending one, or the read failed or timed out.
     pub fn recv(&mut self) -> Option<String> {
         let mut line = Vec::new();
-        match self.reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => None,
-            Ok(_) => {
-                let text = String::from_utf8_lossy(&line)
-                    .trim_end_matches(['\r', '\n'])
-                    .to_string();
-                self.transcript.lock().unwrap().push(text.clone());
-                Some(text)
+        let mut byte = [0u8; 1];
+        loop {
+            match self.control.read(&mut byte) {
+                Ok(1) => {
+                    line.push(byte[0]);
+                    if byte[0] == b'\n' {
+                        break;
+                    }
+                }
+                Ok(_) if !line.is_empty() => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                _ => return None,
             }
         }
+        let text = String::from_utf8_lossy(&line)
+            .trim_end_matches(['\r', '\n'])
+            .to_string();
+        self.transcript.lock().unwrap().push(text.clone());
+        Some(text)
     }
 
     /// Reads one command and checks that it starts with `prefix`.
@@ -122,6 +203,12 @@ impl Session {
     /// Answers EPSV with a fresh listener on 127.0.0.1.
     pub fn answer_epsv(&mut self) -> TcpListener {
         self.expect("EPSV");
+        self.listen_epsv()
+    }
+
+    /// Opens a listener on 127.0.0.1 and announces it in a 229 reply (for a script that has
+    /// read the EPSV command itself).
+    pub fn listen_epsv(&mut self) -> TcpListener {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         self.send(&format!(
@@ -151,13 +238,6 @@ impl Session {
         listener
     }
 
-    /// Reads everything the client sends on a data connection.
-    pub fn drain(stream: &mut TcpStream) -> Vec<u8> {
-        let mut out = Vec::new();
-        let _ = stream.read_to_end(&mut out);
-        out
-    }
-
     /// Keeps answering until the client quits or closes.
     pub fn serve_until_quit(&mut self) {
         while let Some(line) = self.recv() {
@@ -170,6 +250,13 @@ impl Session {
     }
 }
 
+/// Reads everything the client sends on a data connection.
+pub fn drain(stream: &mut impl Read) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    out
+}
+
 /// The MLSD body of a directory (`None`: 550), and the bytes of a file (`None`: 550). Paths
 /// are the arguments the client sent ("" for the current directory).
 pub struct Tree {
@@ -179,13 +266,6 @@ pub struct Tree {
 
 /// The bytes served for a path, or `None` for a 550.
 pub type Answer = Box<dyn Fn(&str) -> Option<Vec<u8>> + Send>;
-
-fn tree_epsv_listener(s: &mut Session) -> TcpListener {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    s.send(&format!("229 ok (|||{port}|)\r\n"));
-    listener
-}
 
 /// Serves `tree` with MLSD, MLST, SIZE, MDTM and RETR; MKD, RMD, DELE and STOR succeed (what
 /// is stored is thrown away).
@@ -214,7 +294,7 @@ pub fn tree_server(tree: Tree) -> Scripted {
                 },
                 "MDTM" => s.send("213 20240101000000\r\n"),
                 "EPSV" => {
-                    let listener = tree_epsv_listener(s);
+                    let listener = s.listen_epsv();
                     let next = s.recv().unwrap_or_default();
                     let (verb, arg) = next.split_once(' ').unwrap_or((next.as_str(), ""));
                     let body = match verb {
@@ -230,7 +310,7 @@ pub fn tree_server(tree: Tree) -> Scripted {
                     let (mut data, _) = listener.accept().unwrap();
                     s.send("150 here\r\n");
                     if verb == "STOR" {
-                        Session::drain(&mut data);
+                        drain(&mut data);
                     } else {
                         // The client may stop reading (a bound was hit): that is fine.
                         let _ = data.write_all(&body);

@@ -1,11 +1,10 @@
-//! A scripted implicit-FTPS server for TLS fault tests (truncated streams and the like),
-//! built on rustls's server side with the test CA's certificate.
+//! The implicit-FTPS side of the scripted servers (scripted.rs), for TLS fault tests
+//! (truncated streams and the like): rustls's server side with the test CA's certificate. A
+//! TLS script gets the same [`Session`] as a plain one, over a [`TlsStream`].
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
-use std::thread::JoinHandle;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
@@ -13,71 +12,61 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use super::cert_dir;
+use super::scripted::{Scripted, Session, Transport};
 
 pub type TlsStream = StreamOwned<ServerConnection, TcpStream>;
 
-pub fn server_config() -> Arc<ServerConfig> {
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(cert_dir().join("server.pem"))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-    let key = PrivateKeyDer::from_pem_file(cert_dir().join("server.key")).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Arc::new(
-        ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .unwrap(),
-    )
+/// How long a TLS session's `recv`, and a read on its data connections, waits.
+pub const TLS_RECV_TIMEOUT: Duration = Duration::from_secs(20);
+
+impl Transport for TlsStream {
+    fn tcp(&self) -> &TcpStream {
+        &self.sock
+    }
 }
 
-pub fn accept_tls(tcp: TcpStream, config: &Arc<ServerConfig>) -> TlsStream {
-    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let conn = ServerConnection::new(config.clone()).unwrap();
+/// The server's TLS configuration: the certificate make-certs.sh signed for 127.0.0.1 with the
+/// test CA. Made once per test binary, so control and data connections share its session
+/// cache.
+pub fn server_config() -> Arc<ServerConfig> {
+    static CONFIG: OnceLock<Arc<ServerConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let certs: Vec<CertificateDer<'static>> =
+                CertificateDer::pem_file_iter(cert_dir().join("server.pem"))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+            let key = PrivateKeyDer::from_pem_file(cert_dir().join("server.key")).unwrap();
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            Arc::new(
+                ServerConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .unwrap()
+                    .with_no_client_auth()
+                    .with_single_cert(certs, key)
+                    .unwrap(),
+            )
+        })
+        .clone()
+}
+
+/// The server side of TLS on `tcp`; the handshake happens on the first read or write.
+pub fn accept_tls(tcp: TcpStream) -> TlsStream {
+    tcp.set_read_timeout(Some(TLS_RECV_TIMEOUT)).unwrap();
+    let conn = ServerConnection::new(server_config()).unwrap();
     StreamOwned::new(conn, tcp)
 }
 
-pub struct TlsSession {
-    pub control: TlsStream,
-    pub config: Arc<ServerConfig>,
+impl Scripted {
+    /// Listens on 127.0.0.1 and runs `script` on the first connection, under implicit FTPS.
+    pub fn start_tls(script: impl FnOnce(&mut Session<TlsStream>) + Send + 'static) -> Scripted {
+        Scripted::start_with(accept_tls, script)
+    }
 }
 
-impl TlsSession {
-    pub fn send(&mut self, text: &str) {
-        let _ = self.control.write_all(text.as_bytes());
-        let _ = self.control.flush();
-    }
-
-    pub fn recv(&mut self) -> Option<String> {
-        let mut line = Vec::new();
-        let mut byte = [0u8; 1];
-        loop {
-            match self.control.read(&mut byte) {
-                Ok(1) => {
-                    if byte[0] == b'\n' {
-                        break;
-                    }
-                    line.push(byte[0]);
-                }
-                _ => return None,
-            }
-        }
-        Some(String::from_utf8_lossy(&line).trim_end().to_string())
-    }
-
-    pub fn expect(&mut self, prefix: &str) -> String {
-        let line = self.recv().unwrap_or_default();
-        assert!(
-            line.starts_with(prefix),
-            "expected {prefix:?}, got {line:?}"
-        );
-        line
-    }
-
-    /// Greeting, login, FEAT, PBSZ, PROT P, TYPE I.
+impl Session<TlsStream> {
+    /// Greeting, login, FEAT, TYPE I, PBSZ, PROT P.
     pub fn greet_and_prepare(&mut self) {
         self.send("220 scripted implicit FTPS\r\n");
         self.expect("USER");
@@ -94,65 +83,13 @@ impl TlsSession {
         self.send("200 ok\r\n");
     }
 
-    /// Answers EPSV; returns the listener.
-    pub fn epsv(&mut self) -> TcpListener {
-        self.expect("EPSV");
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        self.send(&format!("229 Extended Passive Mode (|||{port}|)\r\n"));
-        listener
-    }
-
     /// Accepts the data connection and completes the TLS handshake on it.
     pub fn accept_data(&self, listener: &TcpListener) -> TlsStream {
         let (tcp, _) = listener.accept().unwrap();
-        let mut data = accept_tls(tcp, &self.config);
+        let mut data = accept_tls(tcp);
         while data.conn.is_handshaking() {
             data.conn.complete_io(&mut data.sock).unwrap();
         }
         data
-    }
-
-    pub fn serve_until_quit(&mut self) {
-        while let Some(line) = self.recv() {
-            if line.starts_with("QUIT") {
-                self.send("221 bye\r\n");
-                return;
-            }
-            self.send("200 ok\r\n");
-        }
-    }
-}
-
-pub struct TlsScripted {
-    pub port: u16,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl TlsScripted {
-    pub fn start(script: impl FnOnce(&mut TlsSession) + Send + 'static) -> TlsScripted {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let handle = std::thread::spawn(move || {
-            let config = server_config();
-            let (tcp, _) = listener.accept().unwrap();
-            let mut session = TlsSession {
-                control: accept_tls(tcp, &config),
-                config,
-            };
-            script(&mut session);
-        });
-        TlsScripted {
-            port,
-            handle: Some(handle),
-        }
-    }
-
-    pub fn finish(mut self) {
-        if let Some(handle) = self.handle.take() {
-            if let Err(panic) = handle.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
     }
 }
