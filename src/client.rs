@@ -185,15 +185,8 @@ impl Client {
         let url = crate::url::FtpUrl::parse(url)?;
         options.tls.level = url.tls;
         let mut client = Client::connect_with(&url.host, url.port, options)?;
-        match &url.user {
-            Some(user) => {
-                let password = url.password.as_deref().or(password).unwrap_or("");
-                client.login(user, password)?;
-            }
-            None => {
-                client.login_anonymous()?;
-            }
-        }
+        let (user, password) = url.credentials(password);
+        client.login(user, password)?;
         Ok((client, url.path))
     }
 

@@ -35,6 +35,15 @@ impl std::fmt::Debug for FtpUrl {
 }
 
 impl FtpUrl {
+    /// The user and password to log in with: the URL's; `password` when the URL names a user
+    /// but no password (so secrets need not sit in URLs); anonymous when it names no user.
+    pub(crate) fn credentials<'a>(&'a self, password: Option<&'a str>) -> (&'a str, &'a str) {
+        match &self.user {
+            Some(user) => (user, self.password.as_deref().or(password).unwrap_or("")),
+            None => ("anonymous", "anonymous@"),
+        }
+    }
+
     pub fn parse(url: &str) -> Result<FtpUrl> {
         let bad = |why: &str| Error::InvalidArgument(format!("FTP URL: {why}"));
         let (scheme, rest) = url

@@ -78,15 +78,8 @@ impl Agent {
         let url = crate::url::FtpUrl::parse(url)?;
         options.tls.level = url.tls;
         let mut agent = Agent::connect(&url.host, url.port, options)?;
-        match &url.user {
-            Some(user) => {
-                let password = url.password.as_deref().or(password).unwrap_or("");
-                agent.login(user, password)?;
-            }
-            None => {
-                agent.login("anonymous", "anonymous@")?;
-            }
-        }
+        let (user, password) = url.credentials(password);
+        agent.login(user, password)?;
         Ok((agent, url.path))
     }
 
@@ -135,6 +128,13 @@ impl Agent {
     /// a new connection, login, back to the working directory), which brings fresh tickets.
     /// SITE settings and the welcome message are then those of the new session.
     pub fn data_session(&mut self) -> Result<&mut Client> {
+        self.renew_if_spent()?;
+        Ok(&mut self.session)
+    }
+
+    /// Renews the session when its TLS session can no longer resume (see
+    /// [`Agent::data_session`]); the agent's own operations do this before every attempt.
+    fn renew_if_spent(&mut self) -> Result<()> {
         if self.session.tls_tickets_spent()
             && self.credentials.is_some()
             && self.session.is_usable()
@@ -144,7 +144,7 @@ impl Agent {
             let _ = self.session.sendcmd("QUIT");
             self.reconnect()?;
         }
-        Ok(&mut self.session)
+        Ok(())
     }
 
     /// Replaces the session with a new one: connects again (with what was learnt of the
@@ -212,7 +212,8 @@ impl Agent {
         let mut attempt = 1;
         loop {
             let result = if self.session.is_usable() {
-                op(&mut self.session, attempt)
+                self.renew_if_spent()
+                    .and_then(|()| op(&mut self.session, attempt))
             } else {
                 self.reconnect()
                     .and_then(|()| op(&mut self.session, attempt))
