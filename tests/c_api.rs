@@ -400,11 +400,18 @@ fn run_examples(bin: &Path, kind: Kind, tls: bool) {
         out.contains(&format!("{} of {} bytes", data.len(), data.len())),
         "{out}"
     );
+    // A name with terminal escape sequences: listed, but never printed raw.
+    server.put_file("evil\x1b]0;owned\x07\x1b[2Jname.txt", b"x");
     let out = example("ftpls", &[&format!("{url}/")]);
     assert!(
         out.contains("sample.bin") && out.contains(&data.len().to_string()),
         "{out}"
     );
+    // (Pure-FTPd does not list names with control characters at all.)
+    if kind != Kind::PureFtpd {
+        assert!(out.contains("owned"), "{out}");
+    }
+    assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
     let out = example("ftpget", &[&format!("{url}/sample.bin"), "copy.bin"]);
     assert!(out.contains("saved copy.bin"), "{out}");
     assert_eq!(
