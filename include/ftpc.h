@@ -1081,8 +1081,31 @@ ftp_result ftp_connect_url(const char *url,
 ftp_result ftp_login(ftp_client *ftp, const char *user, const char *password, const char *account);
 
 /**
+ * Ends the session with QUIT and reports how it went: `FTP_OK` when the server answered 2xx
+ * (within the reply timeout). Frees the handle in every case but one: called from inside
+ * the handle's own callback it returns `FTP_ERR_BUSY` and changes nothing. Consumes `ftp`;
+ * NULL is a no-op (`FTP_OK`). `ftp_close` is the same without a result.
+ *
+ * # Safety
+ * `ftp` must be NULL or a handle from `ftp_connect`, not used afterwards.
+ */
+ftp_result ftp_quit(ftp_client *ftp);
+
+/**
+ * Frees the handle without sending or waiting for anything on the network (no QUIT, no TLS
+ * close_notify; the connection is closed): for garbage-collected bindings' finalizers, which
+ * must never block. Consumes `ftp` (from inside its own callback: nothing happens); NULL is
+ * a no-op. Child handles stay valid to free.
+ *
+ * # Safety
+ * `ftp` must be NULL or a handle from `ftp_connect`, not used afterwards.
+ */
+void ftp_free(ftp_client *ftp);
+
+/**
  * Ends the session: sends QUIT (waiting for its answer within the reply timeout) and frees
- * the handle. Consumes `ftp`; NULL is a no-op. Always frees, even when QUIT fails. Child
+ * the handle. Consumes `ftp`; NULL is a no-op. Always frees, even when QUIT fails (from
+ * inside the handle's own callback nothing happens: the call in progress still uses it). Child
  * handles (listings, data streams) stay valid to free, and report `FTP_ERR_INVALID_STATE`
  * if used.
  *

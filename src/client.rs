@@ -712,6 +712,14 @@ impl Client {
         Ok(())
     }
 
+    /// Ends the session without sending or waiting for anything (no QUIT, no close_notify):
+    /// for finalizers that must never block. The server sees the connection close.
+    pub fn abandon(mut self) {
+        self.state.quit_sent = true;
+        self.state.broken = Some("abandoned".into());
+        self.control.drop_now();
+    }
+
     /// Ends the session without waiting: QUIT when it is still usable, then the connection
     /// is shut down. It cannot be used afterwards.
     pub(crate) fn close_quietly(&mut self) {

@@ -173,6 +173,11 @@ impl Agent {
         self.session.quit()
     }
 
+    /// Closes the session without sending or waiting for anything (see [`Client::abandon`]).
+    pub fn abandon(self) {
+        self.session.abandon();
+    }
+
     /// The options sessions are opened with.
     pub fn options(&self) -> &Options {
         &self.options

@@ -314,6 +314,12 @@ impl ControlChannel {
         let _ = self.stream.flush();
     }
 
+    /// Ends the TCP connection at once, sending nothing (no close_notify): for a close that
+    /// must not wait on the network.
+    pub(crate) fn drop_now(&mut self) {
+        let _ = self.stream.tcp().shutdown(Shutdown::Both);
+    }
+
     pub(crate) fn shutdown(&mut self) {
         if self.stream.is_tls() {
             self.stream.socket().set_limit(Some(QUIET_LIMIT));

@@ -111,8 +111,57 @@ pub unsafe extern "C" fn ftp_login(
     })
 }
 
+/// Takes the agent out of a handle and frees the handle. A handle in use (called from inside
+/// its own callback) is neither freed nor touched: the call in progress still uses it.
+unsafe fn take_agent(function: &str, ftp: *mut ftp_client) -> FfiResult<Option<Agent>> {
+    let agent = (*ftp).shared.lock(function)?.agent.take();
+    drop(Box::from_raw(ftp));
+    Ok(agent)
+}
+
+/// Ends the session with QUIT and reports how it went: `FTP_OK` when the server answered 2xx
+/// (within the reply timeout). Frees the handle in every case but one: called from inside
+/// the handle's own callback it returns `FTP_ERR_BUSY` and changes nothing. Consumes `ftp`;
+/// NULL is a no-op (`FTP_OK`). `ftp_close` is the same without a result.
+///
+/// # Safety
+/// `ftp` must be NULL or a handle from `ftp_connect`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_quit(ftp: *mut ftp_client) -> ftp_result {
+    let function = "ftp_quit";
+    fallible(function, || {
+        if ftp.is_null() {
+            return Ok(FTP_OK);
+        }
+        if let Some(agent) = take_agent(function, ftp)? {
+            agent.quit()?;
+        }
+        Ok(FTP_OK)
+    })
+}
+
+/// Frees the handle without sending or waiting for anything on the network (no QUIT, no TLS
+/// close_notify; the connection is closed): for garbage-collected bindings' finalizers, which
+/// must never block. Consumes `ftp` (from inside its own callback: nothing happens); NULL is
+/// a no-op. Child handles stay valid to free.
+///
+/// # Safety
+/// `ftp` must be NULL or a handle from `ftp_connect`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_free(ftp: *mut ftp_client) {
+    infallible((), || {
+        if ftp.is_null() {
+            return;
+        }
+        if let Ok(Some(agent)) = take_agent("ftp_free", ftp) {
+            agent.abandon();
+        }
+    })
+}
+
 /// Ends the session: sends QUIT (waiting for its answer within the reply timeout) and frees
-/// the handle. Consumes `ftp`; NULL is a no-op. Always frees, even when QUIT fails. Child
+/// the handle. Consumes `ftp`; NULL is a no-op. Always frees, even when QUIT fails (from
+/// inside the handle's own callback nothing happens: the call in progress still uses it). Child
 /// handles (listings, data streams) stay valid to free, and report `FTP_ERR_INVALID_STATE`
 /// if used.
 ///
@@ -124,12 +173,7 @@ pub unsafe extern "C" fn ftp_close(ftp: *mut ftp_client) {
         if ftp.is_null() {
             return;
         }
-        let handle = Box::from_raw(ftp);
-        let agent = match handle.shared.lock("ftp_close") {
-            Ok(mut state) => state.agent.take(),
-            Err(_) => None,
-        };
-        if let Some(agent) = agent {
+        if let Ok(Some(agent)) = take_agent("ftp_close", ftp) {
             let _ = agent.quit();
         }
     })

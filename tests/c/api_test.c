@@ -80,6 +80,7 @@ struct buffer {
     ftp_result seen_errcode;
     int seen_reply_code;
     int seen_welcome;
+    ftp_result quit_rc;
 };
 
 static int collect(void *userdata, const uint8_t *data, size_t len) {
@@ -90,6 +91,10 @@ static int collect(void *userdata, const uint8_t *data, size_t len) {
         b->seen_errcode = ftp_errcode(b->ftp);
         b->seen_reply_code = ftp_reply_code(b->ftp);
         b->seen_welcome = ftp_welcome(b->ftp)[0] != '\0';
+        /* Ending the handle from inside its own callback changes nothing. */
+        b->quit_rc = ftp_quit(b->ftp);
+        ftp_free(b->ftp);
+        ftp_close(b->ftp);
     }
     if (b->stop_after != 0 && b->calls >= b->stop_after) {
         return 1;
@@ -546,6 +551,7 @@ static void test_callbacks_stop_and_reenter(ftp_client *ftp) {
     CHECK(reenter.seen_errcode == FTP_OK);
     CHECK(reenter.seen_reply_code == 200);
     CHECK(reenter.seen_welcome);
+    CHECK(reenter.quit_rc == FTP_ERR_BUSY);
     CHECK(ftp_errreply(ftp) == 0);
     CHECK(reenter.len == up.len && memcmp(reenter.data, up.data, up.len) == 0);
     free(reenter.data);
@@ -554,6 +560,17 @@ static void test_callbacks_stop_and_reenter(ftp_client *ftp) {
 }
 
 static void test_free_in_any_order(void) {
+    /* ftp_quit reports how QUIT went; ftp_free sends and waits for nothing (finalizers). */
+    ftp_client *q = connect_and_login();
+    CHECK(ftp_quit(q) == FTP_OK);
+    CHECK(ftp_quit(NULL) == FTP_OK);
+    ftp_client *f = connect_and_login();
+    ftp_mlsd *open_listing = NULL;
+    CHECK(ftp_mlsd_open(f, NULL, &open_listing) == FTP_OK || ftp_list_open(f, NULL, &open_listing) == FTP_OK);
+    ftp_free(f);                 /* with a child handle still open */
+    ftp_mlsd_close(open_listing);
+    ftp_free(NULL);
+
     /* Listing outlives its session. */
     ftp_client *ftp = connect_and_login();
     for (int i = 0; i < 3; i++) {
