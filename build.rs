@@ -1,9 +1,12 @@
-//! Generates include/ftpc.h with cbindgen, rewriting it only when its bytes change (so a
-//! build never touches an up-to-date header and the committed header can be checked for
-//! drift).
+//! Sets the shared library's SONAME, and with the `generate-header` feature generates
+//! include/ftpc.h with cbindgen, rewriting it only when its bytes change (so a build never
+//! touches an up-to-date header and the committed header can be checked for drift). Without
+//! the feature the committed header is used as it is, and cbindgen is not built.
 
 use std::env;
+#[cfg(feature = "generate-header")]
 use std::fs;
+#[cfg(feature = "generate-header")]
 use std::path::PathBuf;
 
 fn main() {
@@ -18,6 +21,12 @@ fn main() {
         let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("version");
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libftpc.so.{major}");
     }
+    #[cfg(feature = "generate-header")]
+    generate_header();
+}
+
+#[cfg(feature = "generate-header")]
+fn generate_header() {
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
     let mut config =
         cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("read cbindgen.toml");

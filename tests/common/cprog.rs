@@ -54,8 +54,16 @@ pub fn lib_dir() -> &'static Path {
         }
         // The features this test was built with: another set would build the library again,
         // over the one the other test binaries are using.
-        if cfg!(feature = "real-servers") {
-            build.args(["--features", "real-servers"]);
+        let features: Vec<&str> = [
+            ("real-servers", cfg!(feature = "real-servers")),
+            ("generate-header", cfg!(feature = "generate-header")),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(name, _)| *name)
+        .collect();
+        if !features.is_empty() {
+            build.args(["--features", &features.join(",")]);
         }
         let status = build
             .current_dir(manifest_dir())
