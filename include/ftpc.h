@@ -15,8 +15,14 @@
  *   freed with ftp_string_free, never free(). Every _free and _close function accepts NULL.
  * - Input strings are borrowed for the call (or copied where a doc says so).
  * - Callbacks take userdata first and return int: 0 continues, anything else stops the
- *   transfer cleanly and the call returns FTP_ERR_ABORTED. Calling into the same handle from
- *   inside its own callback returns FTP_ERR_BUSY.
+ *   transfer cleanly and the call returns FTP_ERR_ABORTED. Callbacks always run on the thread
+ *   that made the call, before it returns. Calling into the same handle from inside its own
+ *   callback returns FTP_ERR_BUSY (the getters ftp_errcode, ftp_reply_code, ftp_welcome and the
+ *   like answer there, with the values of the last completed call).
+ * - A binding whose callback raises an exception: catch it in the callback, keep it, return
+ *   non-zero (the transfer stops with FTP_ERR_ABORTED and the session stays usable), and
+ *   re-raise it after the call returns. Never let it unwind through the library, and never
+ *   report a failed source as the end of data (a 0 count): that would store a short file.
  * - A handle is used by one thread at a time; different handles on different threads are
  *   independent.
  */
@@ -523,6 +529,17 @@ void ftp_entry_free(ftp_entry *entry);
  * `entry` must be NULL or live.
  */
 const char *ftp_entry_name(const ftp_entry *entry);
+
+/**
+ * The entry's name as bytes, exactly as the server sent them, whatever their encoding: for
+ * loaders that decode `char *` as UTF-8 (koffi and others) and names that are not UTF-8.
+ * Writes a pointer to the bytes (borrowed from `entry`, valid as long as it is; not
+ * NUL-terminated) to `*out_data` and their count to `*out_len`.
+ *
+ * # Safety
+ * `entry` must be live; `out_data` and `out_len` writable.
+ */
+ftp_result ftp_entry_name_bytes(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
 
 /**
  * The entry's type: `FTP_ENTRY_FILE`, `_DIR`, `_CURRENT_DIR`, `_PARENT_DIR`, `_LINK` or

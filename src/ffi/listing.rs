@@ -227,6 +227,31 @@ pub unsafe extern "C" fn ftp_entry_name(entry: *const ftp_entry) -> *const c_cha
     })
 }
 
+/// The entry's name as bytes, exactly as the server sent them, whatever their encoding: for
+/// loaders that decode `char *` as UTF-8 (koffi and others) and names that are not UTF-8.
+/// Writes a pointer to the bytes (borrowed from `entry`, valid as long as it is; not
+/// NUL-terminated) to `*out_data` and their count to `*out_len`.
+///
+/// # Safety
+/// `entry` must be live; `out_data` and `out_len` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_name_bytes(
+    entry: *const ftp_entry,
+    out_data: *mut *const u8,
+    out_len: *mut usize,
+) -> ftp_result {
+    let function = "ftp_entry_name_bytes";
+    fallible(function, || {
+        arg_ptr(function, "entry", entry)?;
+        arg_ptr(function, "out_data", out_data)?;
+        arg_ptr(function, "out_len", out_len)?;
+        let name = (*entry).entry.name_bytes();
+        *out_data = name.as_ptr();
+        *out_len = name.len();
+        Ok(FTP_OK)
+    })
+}
+
 /// The entry's type: `FTP_ENTRY_FILE`, `_DIR`, `_CURRENT_DIR`, `_PARENT_DIR`, `_LINK` or
 /// `_OTHER` (`FTP_ENTRY_OTHER` for a NULL entry).
 ///

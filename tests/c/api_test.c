@@ -271,6 +271,9 @@ static void test_null_arguments(ftp_client *ftp) {
     CHECK_NULL(ftp_list_open(NULL, "", &it), "ftp");
     CHECK_NULL(ftp_list_open(ftp, "", NULL), "out");
     CHECK_NULL(ftp_mlsd_next(NULL, &borrowed), "it");
+    const uint8_t *bytes = NULL;
+    size_t bytes_len = 0;
+    CHECK_NULL(ftp_entry_name_bytes(NULL, &bytes, &bytes_len), "entry");
     CHECK_NULL(ftp_mlst(NULL, "", &entry), "ftp");
     CHECK_NULL(ftp_mlst(ftp, "", NULL), "out");
     CHECK_NULL(ftp_entry_size(NULL, &u), "entry");
@@ -453,6 +456,10 @@ static void test_commands_and_transfers(ftp_client *ftp) {
     int entries = 0;
     while ((rc = ftp_mlsd_next(it, &entry)) == FTP_OK) {
         const char *name = ftp_entry_name(entry);
+        const uint8_t *name_bytes = NULL;
+        size_t name_len = 0;
+        CHECK(ftp_entry_name_bytes(entry, &name_bytes, &name_len) == FTP_OK &&
+              name_len == strlen(name) && memcmp(name_bytes, name, name_len) == 0);
         if (is_self_or_parent(name, strlen(name))) {
             continue;
         }
