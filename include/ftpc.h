@@ -756,6 +756,25 @@ ftp_result ftp_mirror_directory(ftp_client *ftp,
                                 void *userdata);
 
 /**
+ * The result code of the last setter called on `opts` (`FTP_OK` after a success;
+ * `FTP_ERR_INVALID_ARGUMENT` for NULL), kept on the options for bindings that cannot rely on
+ * thread-local state.
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_errcode(const ftp_options *opts);
+
+/**
+ * The message of the last setter that failed on `opts` ("" after a success). Owned by
+ * `opts`, valid until the next setter or `ftp_options_free`. Never NULL.
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `ftp_options_new`.
+ */
+const char *ftp_options_errmsg(const ftp_options *opts);
+
+/**
  * Creates options with the defaults: passive mode (EPSV, then PASV), plain FTP, binary
  * transfers, 64 KiB blocks, timeouts of 30 s (connect), 60 s (reply), 30 s (data connect),
  * 60 s (accept), 60 s (data idle); collected listings of at most 100000 entries and 32 MiB,
@@ -1067,6 +1086,40 @@ ftp_result ftp_options_set_max_tree_entries(ftp_options *opts, uint64_t max);
  * `host` must be NUL-terminated; `opts` NULL or live; `out` writable.
  */
 ftp_result ftp_connect(const char *host, uint16_t port, const ftp_options *opts, ftp_client **out);
+
+/**
+ * Creates a handle that is not connected yet, with a copy of `opts` (NULL for the defaults),
+ * so that connecting reports its failure on the handle (`ftp_errcode`, `ftp_errmsg`,
+ * `ftp_errreply`) and not only on the calling thread: for bindings that call from worker
+ * threads or goroutines. Connect it with `ftp_open` or `ftp_open_url`. Caller owns `*out`;
+ * free with `ftp_close` or `ftp_free`. `*out` is written only on success.
+ *
+ * # Safety
+ * `opts` must be NULL or live; `out` writable.
+ */
+ftp_result ftp_new(const ftp_options *opts, ftp_client **out);
+
+/**
+ * Connects a handle from `ftp_new` to `host` on `port`, as `ftp_connect` does; the outcome is
+ * kept on the handle as well as on the thread. `FTP_ERR_INVALID_STATE` for a handle that is
+ * connected already. Borrows `host` for the call.
+ *
+ * # Safety
+ * `ftp` must be live; `host` NUL-terminated.
+ */
+ftp_result ftp_open(ftp_client *ftp, const char *host, uint16_t port);
+
+/**
+ * Connects a handle from `ftp_new` to an `ftp://`, `ftps://` or `ftpes://` URL and logs in,
+ * as `ftp_connect_url` does (NULL or "" `password` when the URL holds it or names no user);
+ * the outcome is kept on the handle as well as on the thread. Writes the URL's decoded path
+ * to `*out_path` (caller frees with `ftp_string_free`) on success.
+ *
+ * # Safety
+ * `ftp` must be live; `url` NUL-terminated; `password` NULL or NUL-terminated; `out_path`
+ * writable.
+ */
+ftp_result ftp_open_url(ftp_client *ftp, const char *url, const char *password, char **out_path);
 
 /**
  * Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and

@@ -24,8 +24,11 @@ pub(crate) struct Shared {
 }
 
 pub(crate) struct State {
-    /// `None` once `ftp_close` ended the session while a child handle still held it.
+    /// `None` before `ftp_open` connected a handle from `ftp_new`, or once `ftp_close` ended
+    /// the session while a child handle still held it.
     pub(crate) agent: Option<Agent>,
+    /// The options of a handle from `ftp_new` until `ftp_open` connects it.
+    pub(crate) unconnected: Option<crate::Options>,
 }
 
 pub(crate) struct Report {
@@ -40,7 +43,10 @@ impl Shared {
         let welcome = c_string_lossy(&agent.session_ref().welcome().text());
         let reply_code = i32::from(agent.session_ref().welcome().code());
         Arc::new(Shared {
-            state: Mutex::new(State { agent: Some(agent) }),
+            state: Mutex::new(State {
+                agent: Some(agent),
+                unconnected: None,
+            }),
             report: Mutex::new(Report {
                 error: ErrorRecord::default(),
                 reply_text: welcome.clone(),
@@ -48,6 +54,51 @@ impl Shared {
                 reply_code,
             }),
         })
+    }
+
+    /// A handle not connected yet (`ftp_new`), holding the options `ftp_open` will use.
+    pub(crate) fn unconnected(options: crate::Options) -> Arc<Shared> {
+        Arc::new(Shared {
+            state: Mutex::new(State {
+                agent: None,
+                unconnected: Some(options),
+            }),
+            report: Mutex::new(Report {
+                error: ErrorRecord::default(),
+                reply_text: CString::default(),
+                welcome: CString::default(),
+                reply_code: 0,
+            }),
+        })
+    }
+
+    /// Connects a handle from `ftp_new` with `connect`, keeping the outcome on the handle.
+    pub(crate) fn open(
+        &self,
+        function: &str,
+        connect: impl FnOnce(crate::Options) -> FfiResult<Agent>,
+    ) -> FfiResult<()> {
+        let mut state = self.lock(function)?;
+        let result = match state.unconnected.clone() {
+            Some(options) => connect(options),
+            None => Err(FfiError::new(
+                FTP_ERR_INVALID_STATE,
+                format!("{function}: the handle is connected already (or was closed)"),
+            )),
+        };
+        let result = result.map(|agent| {
+            let welcome = agent.session_ref().welcome();
+            let mut report = self.report();
+            report.welcome = c_string_lossy(&welcome.text());
+            report.reply_code = i32::from(welcome.code());
+            report.reply_text = report.welcome.clone();
+            drop(report);
+            state.unconnected = None;
+            state.agent = Some(agent);
+        });
+        drop(state);
+        self.record(&result, None);
+        result
     }
 
     /// Locks the state without waiting: a busy handle is an error, never a deadlock.
@@ -102,8 +153,13 @@ impl Shared {
         body: impl FnOnce(&mut Agent) -> FfiResult<R>,
     ) -> FfiResult<R> {
         let mut state = self.lock(function)?;
+        let unconnected = state.unconnected.is_some();
         let result = match state.agent.as_mut() {
             Some(agent) => body(agent),
+            None if unconnected => Err(FfiError::new(
+                FTP_ERR_INVALID_STATE,
+                format!("{function}: the handle is not connected yet (ftp_open)"),
+            )),
             None => Err(FfiError::new(
                 FTP_ERR_INVALID_STATE,
                 format!("{function}: the session was closed with ftp_close"),

@@ -15,9 +15,12 @@ use crate::{
 /// Connection options. Create with `ftp_options_new`, free with `ftp_options_free`.
 pub struct ftp_options {
     pub(crate) options: Options,
+    /// The outcome of the last setter, kept on the options for bindings that cannot rely on
+    /// thread-local state.
+    error: ErrorRecord,
 }
 
-/// Runs a setter on `opts`.
+/// Runs a setter on `opts`, keeping its outcome on `opts` too.
 unsafe fn set(
     function: &str,
     opts: *mut ftp_options,
@@ -25,8 +28,47 @@ unsafe fn set(
 ) -> ftp_result {
     fallible(function, || {
         arg_ptr(function, "opts", opts)?;
-        body(&mut (*opts).options)?;
+        let opts = &mut *opts;
+        let result = body(&mut opts.options);
+        match &result {
+            Ok(()) => opts.error.clear(),
+            Err(err) => opts.error.set(err),
+        }
+        result?;
         Ok(FTP_OK)
+    })
+}
+
+/// The result code of the last setter called on `opts` (`FTP_OK` after a success;
+/// `FTP_ERR_INVALID_ARGUMENT` for NULL), kept on the options for bindings that cannot rely on
+/// thread-local state.
+///
+/// # Safety
+/// `opts` must be NULL or a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_errcode(opts: *const ftp_options) -> ftp_result {
+    infallible(FTP_ERR_PANIC, || {
+        if opts.is_null() {
+            FTP_ERR_INVALID_ARGUMENT
+        } else {
+            (*opts).error.code
+        }
+    })
+}
+
+/// The message of the last setter that failed on `opts` ("" after a success). Owned by
+/// `opts`, valid until the next setter or `ftp_options_free`. Never NULL.
+///
+/// # Safety
+/// `opts` must be NULL or a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_errmsg(opts: *const ftp_options) -> *const c_char {
+    infallible(c"".as_ptr(), || {
+        if opts.is_null() {
+            c"ftp_options_errmsg: argument `opts` is NULL".as_ptr()
+        } else {
+            (*opts).error.message.as_ptr()
+        }
     })
 }
 
@@ -49,6 +91,7 @@ fn invalid(function: &str, what: String) -> FfiError {
 pub extern "C" fn ftp_options_new() -> *mut ftp_options {
     fallible_ptr("ftp_options_new", || {
         Ok(Box::into_raw(Box::new(ftp_options {
+            error: ErrorRecord::default(),
             options: Options::default(),
         })))
     })

@@ -53,6 +53,91 @@ pub unsafe extern "C" fn ftp_connect(
     })
 }
 
+/// Creates a handle that is not connected yet, with a copy of `opts` (NULL for the defaults),
+/// so that connecting reports its failure on the handle (`ftp_errcode`, `ftp_errmsg`,
+/// `ftp_errreply`) and not only on the calling thread: for bindings that call from worker
+/// threads or goroutines. Connect it with `ftp_open` or `ftp_open_url`. Caller owns `*out`;
+/// free with `ftp_close` or `ftp_free`. `*out` is written only on success.
+///
+/// # Safety
+/// `opts` must be NULL or live; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_new(
+    opts: *const ftp_options,
+    out: *mut *mut ftp_client,
+) -> ftp_result {
+    let function = "ftp_new";
+    fallible(function, || {
+        arg_ptr(function, "out", out)?;
+        let options = options_or_default(opts);
+        options.validate()?;
+        *out = Box::into_raw(Box::new(ftp_client {
+            shared: Shared::unconnected(options),
+        }));
+        Ok(FTP_OK)
+    })
+}
+
+/// Connects a handle from `ftp_new` to `host` on `port`, as `ftp_connect` does; the outcome is
+/// kept on the handle as well as on the thread. `FTP_ERR_INVALID_STATE` for a handle that is
+/// connected already. Borrows `host` for the call.
+///
+/// # Safety
+/// `ftp` must be live; `host` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_open(
+    ftp: *mut ftp_client,
+    host: *const c_char,
+    port: u16,
+) -> ftp_result {
+    let function = "ftp_open";
+    fallible(function, || {
+        let shared = shared(function, ftp)?;
+        let host = arg_str(function, "host", host);
+        let host = match host {
+            Ok(host) => host,
+            Err(e) => {
+                shared.record::<()>(&Err(e.clone()), None);
+                return Err(e);
+            }
+        };
+        shared.open(function, |options| Ok(Agent::connect(host, port, options)?))?;
+        Ok(FTP_OK)
+    })
+}
+
+/// Connects a handle from `ftp_new` to an `ftp://`, `ftps://` or `ftpes://` URL and logs in,
+/// as `ftp_connect_url` does (NULL or "" `password` when the URL holds it or names no user);
+/// the outcome is kept on the handle as well as on the thread. Writes the URL's decoded path
+/// to `*out_path` (caller frees with `ftp_string_free`) on success.
+///
+/// # Safety
+/// `ftp` must be live; `url` NUL-terminated; `password` NULL or NUL-terminated; `out_path`
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_open_url(
+    ftp: *mut ftp_client,
+    url: *const c_char,
+    password: *const c_char,
+    out_path: *mut *mut c_char,
+) -> ftp_result {
+    let function = "ftp_open_url";
+    fallible(function, || {
+        let shared = shared(function, ftp)?;
+        let url = arg_str(function, "url", url)?;
+        let password = opt_arg_str(function, "password", password)?;
+        arg_ptr(function, "out_path", out_path)?;
+        let mut path = Vec::new();
+        shared.open(function, |options| {
+            let (agent, url_path) = Agent::connect_url(url, password, options)?;
+            path = url_path;
+            Ok(agent)
+        })?;
+        *out_path = owned_c_string(function, &path)?;
+        Ok(FTP_OK)
+    })
+}
+
 /// Connects to an `ftp://`, `ftps://` (implicit TLS) or `ftpes://` (explicit TLS) URL and
 /// logs in with its user and password (anonymously without a user). `password` is used when
 /// the URL names a user but no password (NULL or "" otherwise); it is borrowed for the call and

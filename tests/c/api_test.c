@@ -566,6 +566,35 @@ static void test_callbacks_stop_and_reenter(ftp_client *ftp) {
     CHECK(ftp_noop(ftp) == FTP_OK);
 }
 
+static void test_errors_without_thread_locals(void) {
+    /* Option errors are kept on the options object. */
+    ftp_options *opts = ftp_options_new();
+    CHECK(ftp_options_errcode(opts) == FTP_OK && ftp_options_errmsg(opts)[0] == '\0');
+    CHECK(ftp_options_set_block_size(opts, 0) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_options_errcode(opts) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ftp_options_errmsg(opts), "block size") != NULL);
+    CHECK(ftp_options_set_timeout_ms(opts, 5000) == FTP_OK && ftp_options_errcode(opts) == FTP_OK);
+    CHECK(ftp_options_errcode(NULL) == FTP_ERR_INVALID_ARGUMENT);
+
+    /* A handle made first, then connected: a failed connect is kept on the handle. */
+    ftp_client *refused = NULL;
+    CHECK(ftp_new(opts, &refused) == FTP_OK && refused != NULL);
+    CHECK(ftp_noop(refused) == FTP_ERR_INVALID_STATE); /* not connected yet */
+    CHECK(ftp_open(refused, "127.0.0.1", 1) == FTP_ERR_IO);
+    CHECK(ftp_errcode(refused) == FTP_ERR_IO && ftp_errmsg(refused)[0] != '\0');
+    ftp_free(refused);
+
+    ftp_client *ftp = NULL;
+    CHECK(ftp_new(opts, &ftp) == FTP_OK);
+    ftp_options_free(opts); /* copied by ftp_new */
+    CHECK(ftp_open(ftp, host, port) == FTP_OK && ftp_errcode(ftp) == FTP_OK);
+    CHECK(ftp_welcome(ftp)[0] != '\0');
+    CHECK(ftp_open(ftp, host, port) == FTP_ERR_INVALID_STATE); /* connected already */
+    CHECK(ftp_login(ftp, user, password, NULL) == FTP_OK);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+    CHECK(ftp_quit(ftp) == FTP_OK);
+}
+
 static void test_free_in_any_order(void) {
     /* ftp_quit reports how QUIT went; ftp_free sends and waits for nothing (finalizers). */
     ftp_client *q = connect_and_login();
@@ -820,6 +849,7 @@ int main(int argc, char **argv) {
     test_production_layer(ftp);
     ftp_close(ftp);
     test_free_in_any_order();
+    test_errors_without_thread_locals();
     test_threads();
 
     printf("c api: %d passed, %d failed\n", passed, failed);
