@@ -3,6 +3,10 @@
 //! touches an up-to-date header and the committed header can be checked for drift). Without
 //! the feature the committed header is used as it is, and cbindgen is not built.
 
+#[cfg(feature = "generate-header")]
+#[path = "build/api_description.rs"]
+mod api_description;
+
 use std::env;
 #[cfg(feature = "generate-header")]
 use std::fs;
@@ -13,6 +17,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=Cargo.toml");
+    println!("cargo:rerun-if-changed=build/api_description.rs");
     if env::var_os("CARGO_FEATURE_CAPI").is_none() {
         return;
     }
@@ -48,9 +53,14 @@ fn generate_header() {
         .expect("cbindgen could not generate the header");
     let mut fresh = Vec::new();
     bindings.write(&mut fresh);
-    let header = dir.join("include").join("ftpc.h");
-    if fs::read(&header).ok().as_deref() != Some(fresh.as_slice()) {
-        fs::create_dir_all(header.parent().expect("include dir")).expect("create include/");
-        fs::write(&header, &fresh).expect("write include/ftpc.h");
+    let include = dir.join("include");
+    fs::create_dir_all(&include).expect("create include/");
+    let text = String::from_utf8(fresh).expect("the header is UTF-8");
+    let (json, cdef) = api_description::describe(&text, &format!("{major}.{minor}.{patch}"));
+    for (name, bytes) in [("ftpc.h", text), ("ftpc.json", json), ("ftpc_cdef.h", cdef)] {
+        let path = include.join(name);
+        if fs::read(&path).ok().as_deref() != Some(bytes.as_bytes()) {
+            fs::write(&path, bytes).unwrap_or_else(|e| panic!("write include/{name}: {e}"));
+        }
     }
 }

@@ -27,10 +27,11 @@ need_root() {
   exit 1
 }
 
-if ! "$venv/bin/python" -c 'import pyftpdlib, OpenSSL' 2>/dev/null; then
+# cffi: the test that loads include/ftpc_cdef.h the way a Python binding would.
+if ! "$venv/bin/python" -c 'import pyftpdlib, OpenSSL, cffi' 2>/dev/null; then
   echo "installing pyftpdlib into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'pyftpdlib>=2.0' pyOpenSSL
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'pyftpdlib>=2.0' pyOpenSSL cffi
 fi
 
 # apt-get waits for a lock another apt-get (a second checkout running this script) holds.
