@@ -36,6 +36,9 @@ pub(crate) struct Report {
     pub(crate) welcome: CString,
     pub(crate) reply_code: i32,
     pub(crate) reply_text: CString,
+    /// The reply `reply_code`/`reply_text` were made from: most calls (every listing entry)
+    /// read no new reply, and then nothing is copied.
+    last_reply: Option<crate::Reply>,
 }
 
 impl Shared {
@@ -52,6 +55,7 @@ impl Shared {
                 reply_text: welcome.clone(),
                 welcome,
                 reply_code,
+                last_reply: None,
             }),
         })
     }
@@ -68,6 +72,7 @@ impl Shared {
                 reply_text: CString::default(),
                 welcome: CString::default(),
                 reply_code: 0,
+                last_reply: None,
             }),
         })
     }
@@ -165,12 +170,13 @@ impl Shared {
                 format!("{function}: the session was closed with ftp_close"),
             )),
         };
+        // The state stays locked while the report is written (always in that order).
         let last_reply = state
             .agent
             .as_ref()
-            .and_then(|a| a.session_ref().last_reply().cloned());
+            .and_then(|a| a.session_ref().last_reply());
+        self.record(&result, last_reply);
         drop(state);
-        self.record(&result, last_reply.as_ref());
         result
     }
 
@@ -183,8 +189,11 @@ impl Shared {
             Err(err) => report.error.set(err),
         }
         if let Some(reply) = last_reply {
-            report.reply_code = i32::from(reply.code());
-            report.reply_text = c_string_lossy(&reply.text());
+            if report.last_reply.as_ref() != Some(reply) {
+                report.reply_code = i32::from(reply.code());
+                report.reply_text = c_string_lossy(&reply.text());
+                report.last_reply = Some(reply.clone());
+            }
         }
     }
 }
