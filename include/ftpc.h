@@ -1333,6 +1333,20 @@ ftp_result ftp_mfmt(ftp_client *ftp, const char *path, int64_t unix_seconds);
 ftp_result ftp_noop(ftp_client *ftp);
 
 /**
+ * Stops the call in progress on `ftp` from any other thread (the one exception to "a handle
+ * is used by one thread at a time"): that call returns `FTP_ERR_ABORTED` soon, without
+ * waiting for the server or a timeout (a TCP connect in progress runs to its own timeout).
+ * Its connections are cut, so the next call on the handle connects and logs in again first
+ * (back to the same working directory). Returns `FTP_OK` when a call was stopped and
+ * `FTP_DONE` when none was running (nothing happens then: a cancel that comes late never
+ * stops the next call). For Go contexts, Python and Ruby interrupts, Node's AbortSignal.
+ *
+ * # Safety
+ * `ftp` must be live (not freed while this runs).
+ */
+ftp_result ftp_cancel(const ftp_client *ftp);
+
+/**
  * ABOR outside a transfer (ftplib's `abort()`): succeeds on 225, 226 or 426. To stop a
  * transfer, return non-zero from its callback or call `ftp_data_abort`.
  *

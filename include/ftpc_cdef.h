@@ -151,6 +151,7 @@ ftp_result ftp_size(ftp_client *ftp, const char *path, uint64_t *out);
 ftp_result ftp_mdtm(ftp_client *ftp, const char *path, int64_t *out);
 ftp_result ftp_mfmt(ftp_client *ftp, const char *path, int64_t unix_seconds);
 ftp_result ftp_noop(ftp_client *ftp);
+ftp_result ftp_cancel(const ftp_client *ftp);
 ftp_result ftp_abort(ftp_client *ftp);
 ftp_result ftp_quote(ftp_client *ftp, const char *command, int *out_code, char **out_text);
 ftp_result ftp_feat_has(ftp_client *ftp, const char *feature, bool *out);

@@ -4,6 +4,7 @@
 use std::io;
 use std::net::SocketAddr;
 
+use crate::connection::cancel::Canceller;
 use crate::connection::control::ControlChannel;
 use crate::connection::tls::TlsContext;
 use crate::error::{Error, Result};
@@ -32,6 +33,8 @@ pub struct Client {
     secrets: Vec<String>,
     /// What the session knows of its working directory (to return to after a reconnect).
     pub(crate) cwd: CwdState,
+    /// Ends this session's blocking calls from another thread; every socket registers here.
+    pub(crate) canceller: Canceller,
 }
 
 /// The state one control connection negotiates, all in one place: a new connection is
@@ -107,7 +110,7 @@ impl Client {
     /// brackets) and reads the welcome message.
     pub fn connect_with(host: &str, port: u16, options: Options) -> Result<Client> {
         let quirks = ServerQuirks::for_options(&options);
-        Client::connect_as(host, port, options, quirks)
+        Client::connect_as(host, port, options, quirks, Canceller::new())
     }
 
     /// Connects with what an earlier session learnt of the server.
@@ -116,9 +119,10 @@ impl Client {
         port: u16,
         options: Options,
         quirks: ServerQuirks,
+        canceller: Canceller,
     ) -> Result<Client> {
         options.validate()?;
-        let (control, tls) = Client::open_control(host, port, &options)?;
+        let (control, tls) = Client::open_control(host, port, &options, &canceller)?;
         if let (Some(tls), true) = (&tls, quirks.no_upload_tickets) {
             tls.tickets.give_up();
         }
@@ -133,9 +137,16 @@ impl Client {
             quirks,
             secrets: Vec::new(),
             cwd: CwdState::Initial,
+            canceller,
         };
         client.greet()?;
         Ok(client)
+    }
+
+    /// A handle that stops this session's blocking calls from another thread (see
+    /// [`Canceller`]); a cancelled session's connection is cut, so it cannot be used again.
+    pub fn canceller(&self) -> Canceller {
+        self.canceller.clone()
     }
 
     /// What this session learnt of its server, for the next session to it.
@@ -152,6 +163,7 @@ impl Client {
         host: &str,
         port: u16,
         options: &Options,
+        canceller: &Canceller,
     ) -> Result<(ControlChannel, Option<TlsContext>)> {
         let tls = match options.tls.level {
             TlsLevel::None => None,
@@ -164,8 +176,13 @@ impl Client {
                 "TLS level All requires protected data connections, not PROT C".into(),
             ));
         }
-        let mut control =
-            ControlChannel::connect(host, port, options.connect_timeout, options.reply_timeout)?;
+        let mut control = ControlChannel::connect(
+            host,
+            port,
+            options.connect_timeout,
+            options.reply_timeout,
+            canceller,
+        )?;
         if options.tls.level == TlsLevel::Implicit {
             let tls = tls.as_ref().expect("TLS context for implicit FTPS");
             control.start_tls(tls, options.connect_timeout)?;
@@ -315,7 +332,7 @@ impl Client {
 
     /// Whether the control connection is still usable.
     pub fn is_usable(&self) -> bool {
-        self.state.broken.is_none() && !self.state.quit_sent
+        self.state.broken.is_none() && !self.state.quit_sent && !self.canceller.is_cancelled()
     }
 
     // ---- control connection plumbing ------------------------------------------------------

@@ -141,10 +141,28 @@ impl Error {
         }
     }
 
+    /// An I/O failure; one that carries [`crate::Cancelled`] (the session was cancelled) is
+    /// [`Error::Aborted`].
     pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Error {
+        if crate::Cancelled::is(&source) {
+            return Error::Aborted {
+                context: format!("{} (cancelled)", context.into()),
+            };
+        }
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+
+    /// This error as the outcome of a cancelled call: [`Error::Aborted`], whatever the
+    /// cut connection looked like to the layer that saw it first.
+    pub(crate) fn cancelled(self) -> Error {
+        match self {
+            Error::Aborted { .. } => self,
+            other => Error::Aborted {
+                context: format!("cancelled ({other})"),
+            },
         }
     }
 

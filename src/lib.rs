@@ -41,6 +41,7 @@ pub use agent::{
     UploadOptions,
 };
 pub use client::{Client, ServerQuirks};
+pub use connection::cancel::{Cancelled, Canceller};
 pub use connection::tls::parse_pin;
 pub use dirlist::{Listing, MAX_LISTING_LINE};
 pub use error::{Error, Result, StopTransfer, TimeoutPhase};

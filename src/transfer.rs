@@ -210,20 +210,26 @@ impl Client {
                     PendingData::Listening(listener) => {
                         let expected_peer = self.control.peer_addr().ip();
                         listener
-                            .accept(expected_peer, self.options.accept_timeout, &context)
+                            .accept(
+                                expected_peer,
+                                self.options.accept_timeout,
+                                &context,
+                                &self.canceller,
+                            )
                             .inspect_err(|_| {
                                 self.mark_broken(format!("{context}: no data connection"))
                             })?
                     }
                 };
-                let socket = DataSocket::new(stream, self.options.data_idle_timeout)?;
+                let socket =
+                    DataSocket::new(stream, self.options.data_idle_timeout, &self.canceller)?;
                 (socket, None)
             }
             // A server may complete at once (an empty listing) without a 1xx first.
             2 => {
                 let socket = match pending {
                     PendingData::Connected(stream) => {
-                        DataSocket::new(stream, self.options.data_idle_timeout)?
+                        DataSocket::new(stream, self.options.data_idle_timeout, &self.canceller)?
                     }
                     PendingData::Listening(_) => DataSocket::none(),
                 };

@@ -16,6 +16,7 @@ use common::scripted::{tree_server, Scripted, Tree};
 const FTP_ERR_INVALID_ARGUMENT: i32 = -1;
 const FTP_ERR_TEMPORARY: i32 = -2;
 const FTP_ERR_PROTOCOL: i32 = -5;
+const FTP_ERR_ABORTED: i32 = -9;
 const FTP_ERR_IO: i32 = -6;
 const FTP_ERR_TIMEOUT: i32 = -7;
 const FTP_ERR_TLS: i32 = -8;
@@ -443,4 +444,33 @@ fn data_stream_failure_is_kept_on_the_handle() {
     );
     assert!(handle.contains("waiting for data idle"), "{handle}");
     drop(server);
+}
+
+#[test]
+fn ftp_cancel_from_another_thread_stops_the_call_and_the_handle_reconnects() {
+    // Session 1: login, then a RETR whose data never comes. Session 2 (after the cancel): the
+    // handle logs in again by itself, and PWD answers.
+    let server = Scripted::start_sessions(2, |n, s| {
+        s.greet_and_login();
+        if n == 0 {
+            s.expect("TYPE I");
+            s.send("200 ok\r\n");
+            let listener = s.answer_epsv();
+            s.expect("RETR");
+            let (_data, _) = listener.accept().unwrap();
+            s.send("150 here it comes\r\n");
+            let _ = s.recv();
+        } else {
+            s.expect("PWD");
+            s.send("257 \"/\" is here\r\n");
+            s.serve_until_quit();
+        }
+    });
+    let (rc, _, msg, took) = run(server.port, "cancel_retr");
+    assert_eq!(rc, FTP_ERR_ABORTED, "{msg}");
+    // The call in progress was stopped; a cancel with no call running stops nothing.
+    assert!(msg.contains(" cancel=0 idle_cancel=1 "), "{msg}");
+    assert!(msg.contains(" pwd=0 dir=/"), "{msg}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    server.finish();
 }

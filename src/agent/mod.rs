@@ -12,6 +12,7 @@ mod retry;
 mod tree;
 
 use crate::client::{Client, CwdState, ServerQuirks};
+use crate::connection::cancel::Canceller;
 use crate::error::Result;
 use crate::options::Options;
 use crate::protocol::Reply;
@@ -40,6 +41,8 @@ pub struct Agent {
     credentials: Option<Credentials>,
     retry: RetryState,
     session: Client,
+    /// Shared by every session the agent opens (see [`Agent::canceller`]).
+    canceller: Canceller,
 }
 
 impl Agent {
@@ -47,16 +50,30 @@ impl Agent {
     /// set, transient failures (a refused connection, a failed TLS handshake, `421` at the
     /// greeting) are retried with its backoff, and its policy is the agent's.
     pub fn connect(host: &str, port: u16, options: Options) -> Result<Agent> {
+        Agent::connect_cancellable(host, port, options, Canceller::new())
+    }
+
+    /// [`Agent::connect`] with a canceller made beforehand, so that connecting can be
+    /// cancelled too (between attempts, and in every wait but the TCP connect itself).
+    pub fn connect_cancellable(
+        host: &str,
+        port: u16,
+        options: Options,
+        canceller: Canceller,
+    ) -> Result<Agent> {
         let mut retry = RetryState::default();
+        let quirks = ServerQuirks::for_options(&options);
+        let open = || Client::connect_as(host, port, options.clone(), quirks, canceller.clone());
         let session = match options.retry.clone() {
-            None => Client::connect_with(host, port, options.clone())?,
+            None => open(),
             Some(policy) => {
                 policy.validate()?;
-                let session = policy.run(|_| Client::connect_with(host, port, options.clone()))?;
+                let session = policy.run(&canceller, |_| open());
                 retry.policy = policy;
                 session
             }
         };
+        let session = session.map_err(|e| Agent::outcome(&canceller, e))?;
         Ok(Agent {
             host: host.to_string(),
             port,
@@ -64,7 +81,35 @@ impl Agent {
             credentials: None,
             retry,
             session,
+            canceller,
         })
+    }
+
+    /// A failure as the caller sees it: [`crate::Error::Aborted`] when the call was cancelled.
+    fn outcome(canceller: &Canceller, error: crate::Error) -> crate::Error {
+        if canceller.is_cancelled() {
+            error.cancelled()
+        } else {
+            error
+        }
+    }
+
+    /// A handle that stops the agent's blocking calls from another thread: the call in
+    /// progress ends with [`crate::Error::Aborted`], and so does every later one until
+    /// [`Agent::clear_cancel`]. The connection is cut; after `clear_cancel` the agent's own
+    /// operations reconnect (and [`Agent::reconnect`] does on demand).
+    pub fn canceller(&self) -> Canceller {
+        self.canceller.clone()
+    }
+
+    /// Ends a cancellation: clears the flag and marks the session as cut, so the next
+    /// operation reconnects. Returns whether the agent was cancelled.
+    pub fn clear_cancel(&mut self) -> bool {
+        let was = self.canceller.reset();
+        if was {
+            self.session.mark_broken("the session was cancelled".into());
+        }
+        was
     }
 
     /// Connects to an `ftp://`, `ftps://` or `ftpes://` URL and logs in with its user and
@@ -73,11 +118,22 @@ impl Agent {
     pub fn connect_url(
         url: &str,
         password: Option<&str>,
+        options: Options,
+    ) -> Result<(Agent, Vec<u8>)> {
+        Agent::connect_url_cancellable(url, password, options, Canceller::new())
+    }
+
+    /// [`Agent::connect_url`] with a canceller made beforehand (see
+    /// [`Agent::connect_cancellable`]).
+    pub fn connect_url_cancellable(
+        url: &str,
+        password: Option<&str>,
         mut options: Options,
+        canceller: Canceller,
     ) -> Result<(Agent, Vec<u8>)> {
         let url = crate::url::FtpUrl::parse(url)?;
         options.tls.level = url.tls;
-        let mut agent = Agent::connect(&url.host, url.port, options)?;
+        let mut agent = Agent::connect_cancellable(&url.host, url.port, options, canceller)?;
         let (user, password) = url.credentials(password);
         agent.login(user, password)?;
         Ok((agent, url.path))
@@ -155,7 +211,13 @@ impl Agent {
         let cwd = self.session.cwd.clone();
         let transfer_type = self.session.transfer_type();
         self.session.close_quietly();
-        let mut session = Client::connect_as(&self.host, self.port, self.options.clone(), quirks)?;
+        let mut session = Client::connect_as(
+            &self.host,
+            self.port,
+            self.options.clone(),
+            quirks,
+            self.canceller.clone(),
+        )?;
         session.set_transfer_type(transfer_type);
         if let Some(creds) = &self.credentials {
             session.login_with_account(&creds.user, &creds.password, creds.account.as_deref())?;
@@ -216,6 +278,11 @@ impl Agent {
         }
         let mut attempt = 1;
         loop {
+            if self.canceller.is_cancelled() {
+                return Err(crate::Error::Aborted {
+                    context: "cancelled before the attempt".into(),
+                });
+            }
             let result = if self.session.is_usable() {
                 self.renew_if_spent()
                     .and_then(|()| op(&mut self.session, attempt))
@@ -225,7 +292,7 @@ impl Agent {
             };
             let error = match result {
                 Ok(value) => return Ok(value),
-                Err(error) => error,
+                Err(error) => Agent::outcome(&self.canceller, error),
             };
             if !error.is_transient() || attempt >= self.retry.policy.max_attempts {
                 return Err(error);
@@ -242,7 +309,13 @@ impl Agent {
                     return Err(error);
                 }
             }
-            self.retry.clock.sleep(delay);
+            if !self
+                .retry
+                .clock
+                .sleep_unless_cancelled(delay, &self.canceller)
+            {
+                return Err(error.cancelled());
+            }
             attempt += 1;
         }
     }

@@ -4,12 +4,20 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::connection::cancel::Canceller;
 use crate::error::{Error, Result};
 use crate::transfer::Flow;
 
 /// Sleeps between attempts. Injectable, so backoff timings are tested without sleeping.
 pub trait Clock: Send {
     fn sleep(&mut self, duration: Duration);
+
+    /// Sleeps unless `canceller` is cancelled first; returns whether it slept the whole time.
+    /// The default sleeps, then looks; the system clock wakes at once.
+    fn sleep_unless_cancelled(&mut self, duration: Duration, canceller: &Canceller) -> bool {
+        self.sleep(duration);
+        !canceller.is_cancelled()
+    }
 }
 
 /// The real clock: `std::thread::sleep`.
@@ -19,6 +27,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn sleep(&mut self, duration: Duration) {
         std::thread::sleep(duration);
+    }
+
+    fn sleep_unless_cancelled(&mut self, duration: Duration, canceller: &Canceller) -> bool {
+        canceller.wait(duration)
     }
 }
 
@@ -72,16 +84,23 @@ impl RetryPolicy {
     /// Runs `op` (told the attempt number, from 1) until it succeeds, fails for good, or the
     /// attempts run out, sleeping the backoff in between. For operations before there is a
     /// session to reconnect (connecting itself).
-    pub(crate) fn run<T>(&self, mut op: impl FnMut(u32) -> Result<T>) -> Result<T> {
+    pub(crate) fn run<T>(
+        &self,
+        canceller: &Canceller,
+        mut op: impl FnMut(u32) -> Result<T>,
+    ) -> Result<T> {
         let mut state = RetryState::default();
         let mut attempt = 1;
         loop {
             match op(attempt) {
                 Ok(value) => return Ok(value),
                 Err(e) if !e.is_transient() || attempt >= self.max_attempts => return Err(e),
-                Err(_) => {
+                Err(e) => {
                     let unit = state.unit_random();
-                    state.clock.sleep(self.delay(attempt, unit));
+                    let delay = self.delay(attempt, unit);
+                    if !state.clock.sleep_unless_cancelled(delay, canceller) {
+                        return Err(e.cancelled());
+                    }
                     attempt += 1;
                 }
             }

@@ -4,6 +4,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+use super::cancel::Canceller;
 use super::stream::{tls_io_error, NetStream};
 use super::tls::TlsContext;
 use super::{is_timeout, Deadline};
@@ -37,6 +38,7 @@ impl ControlChannel {
         port: u16,
         connect_timeout: Option<Duration>,
         reply_timeout: Option<Duration>,
+        canceller: &Canceller,
     ) -> Result<ControlChannel> {
         let context = format!("connect to {host}:{port}");
         let host_for_lookup = host.trim_start_matches('[').trim_end_matches(']');
@@ -59,7 +61,7 @@ impl ControlChannel {
                 None => TcpStream::connect(addr),
             };
             match attempt {
-                Ok(stream) => return ControlChannel::from_stream(stream, reply_timeout),
+                Ok(stream) => return ControlChannel::from_stream(stream, reply_timeout, canceller),
                 Err(e) if is_timeout(&e) => {
                     last_err = Some(deadline.expired(&context, TimeoutPhase::Connect))
                 }
@@ -72,6 +74,7 @@ impl ControlChannel {
     pub(crate) fn from_stream(
         stream: TcpStream,
         reply_timeout: Option<Duration>,
+        canceller: &Canceller,
     ) -> Result<ControlChannel> {
         let io_err = |e| Error::io("control connection", e);
         // Commands are small and each waits for its reply: Nagle would only add latency.
@@ -79,7 +82,7 @@ impl ControlChannel {
         let peer = stream.peer_addr().map_err(io_err)?;
         let local = stream.local_addr().map_err(io_err)?;
         Ok(ControlChannel {
-            stream: NetStream::plain(stream),
+            stream: NetStream::plain(stream, canceller).map_err(io_err)?,
             parser: ReplyParser::new(),
             buf: vec![0u8; 4096].into_boxed_slice(),
             peer,
@@ -122,7 +125,8 @@ impl ControlChannel {
             .tcp()
             .try_clone()
             .map_err(|e| Error::io(context, e))?;
-        self.stream = NetStream::handshake(tcp, tls, timeout, context)?;
+        let canceller = self.stream.socket().canceller().clone();
+        self.stream = NetStream::handshake(tcp, tls, timeout, context, &canceller)?;
         Ok(())
     }
 
@@ -162,7 +166,8 @@ impl ControlChannel {
                 Err(e) => return Err(tls_io_error(context, e)),
             }
         }
-        self.stream = NetStream::plain(tcp);
+        let canceller = self.stream.socket().canceller().clone();
+        self.stream = NetStream::plain(tcp, &canceller).map_err(|e| Error::io(context, e))?;
         Ok(())
     }
 

@@ -8,10 +8,14 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::cancel::Canceller;
 use super::stream::NetStream;
 use super::tls::TlsContext;
 use super::{is_timeout, Deadline};
 use crate::error::{Error, Result, TimeoutPhase};
+
+/// The longest an active-mode accept waits before it looks at its canceller again.
+const ACCEPT_SLICE: Duration = Duration::from_millis(200);
 
 /// Connects to a passive-mode port.
 pub(crate) fn connect(
@@ -81,13 +85,19 @@ impl ActiveListener {
         expected_peer: IpAddr,
         timeout: Option<Duration>,
         context: &str,
+        canceller: &Canceller,
     ) -> Result<TcpStream> {
         let deadline = Deadline::after(timeout);
         loop {
+            canceller
+                .check()
+                .map_err(|e| Error::io(format!("{context}: accept"), e))?;
             let left = deadline.remaining(context, TimeoutPhase::Accept)?;
-            // SO_RCVTIMEO bounds accept() on Linux and the BSDs.
+            // SO_RCVTIMEO bounds accept() on Linux and the BSDs; the listener is not a
+            // connection a canceller can shut down, so it waits in slices and looks.
+            let slice = left.map_or(ACCEPT_SLICE, |left| left.min(ACCEPT_SLICE));
             self.socket
-                .set_read_timeout(left)
+                .set_read_timeout(Some(slice))
                 .map_err(|e| Error::io(context, e))?;
             match self.socket.accept() {
                 Ok((socket, from)) => {
@@ -98,10 +108,8 @@ impl ActiveListener {
                     // A stranger: drop it and keep waiting for the server.
                     drop(socket);
                 }
-                Err(e) if is_timeout(&e) => {
-                    return Err(deadline.expired(context, TimeoutPhase::Accept))
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A slice ended: the loop looks at the canceller and the deadline again.
+                Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Error::io(format!("{context}: accept"), e)),
             }
         }
@@ -138,9 +146,15 @@ pub(crate) struct DataSocket {
 }
 
 impl DataSocket {
-    pub(crate) fn new(stream: TcpStream, idle_timeout: Option<Duration>) -> Result<DataSocket> {
+    pub(crate) fn new(
+        stream: TcpStream,
+        idle_timeout: Option<Duration>,
+        canceller: &Canceller,
+    ) -> Result<DataSocket> {
+        let stream =
+            NetStream::plain(stream, canceller).map_err(|e| Error::io("data connection", e))?;
         Ok(DataSocket {
-            stream: Some(NetStream::plain(stream)),
+            stream: Some(stream),
             idle_timeout,
             write_unfinished: false,
         })
@@ -184,7 +198,8 @@ impl DataSocket {
             return Ok(self);
         };
         let context = format!("{context}: TLS handshake on the data connection");
-        let stream = NetStream::handshake(socket.into_tcp(), tls, timeout, &context)?;
+        let canceller = socket.canceller().clone();
+        let stream = NetStream::handshake(socket.into_tcp(), tls, timeout, &context, &canceller)?;
         Ok(DataSocket {
             stream: Some(stream),
             idle_timeout,

@@ -2,6 +2,7 @@
 //! and turns socket failures into errors that name their phase; it knows nothing of commands
 //! beyond sending rendered bytes and feeding received bytes to the reply parser.
 
+pub(crate) mod cancel;
 pub(crate) mod control;
 pub(crate) mod data;
 pub(crate) mod socket;

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use socket2::SockRef;
 
+use super::cancel::{Canceller, Registration};
+
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
 const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
 // macOS and others have no MSG_NOSIGNAL; std sets SO_NOSIGPIPE on their sockets instead.
@@ -28,6 +30,8 @@ enum Direction {
 }
 
 pub(crate) struct Socket {
+    /// The socket's place in its session's canceller (see `cancel.rs`).
+    registration: Registration,
     tcp: TcpStream,
     deadline: Option<Instant>,
     /// The SO_RCVTIMEO / SO_SNDTIMEO now set: `None` is "wait forever".
@@ -37,15 +41,23 @@ pub(crate) struct Socket {
 }
 
 impl Socket {
-    pub(crate) fn new(tcp: TcpStream) -> Socket {
+    /// Wraps `tcp`, registered with `canceller` so another thread can end its waits.
+    pub(crate) fn new(tcp: TcpStream, canceller: &Canceller) -> io::Result<Socket> {
+        let registration = canceller.register(&tcp)?;
         // A fresh std socket waits forever in both directions.
-        Socket {
+        Ok(Socket {
+            registration,
             tcp,
             deadline: None,
             armed_read: None,
             armed_write: None,
             nonblocking: false,
-        }
+        })
+    }
+
+    /// The canceller this socket is registered with.
+    pub(crate) fn canceller(&self) -> &Canceller {
+        self.registration.canceller()
     }
 
     pub(crate) fn tcp(&self) -> &TcpStream {
@@ -121,6 +133,19 @@ impl Socket {
     fn within_deadline<T>(
         &mut self,
         direction: Direction,
+        call: impl FnMut(&TcpStream) -> io::Result<T>,
+    ) -> io::Result<T> {
+        self.registration.canceller().check()?;
+        let result = self.wait_within_deadline(direction, call);
+        // A cancelled session's sockets are shut down: what the call saw then (an end of
+        // stream, a reset) is the cancellation, never data or a peer's close.
+        self.registration.canceller().check()?;
+        result
+    }
+
+    fn wait_within_deadline<T>(
+        &mut self,
+        direction: Direction,
         mut call: impl FnMut(&TcpStream) -> io::Result<T>,
     ) -> io::Result<T> {
         if self.nonblocking {
@@ -181,7 +206,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (server, _) = listener.accept().unwrap();
-        (Socket::new(client), server)
+        (Socket::new(client, &Canceller::new()).unwrap(), server)
     }
 
     #[test]

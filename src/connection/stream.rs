@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use rustls::{ClientConnection, HandshakeKind, ProtocolVersion, StreamOwned};
 
+use super::cancel::Canceller;
 use super::socket::Socket;
 use super::tls::{describe, rustls_error, TicketCounter, TlsContext};
 use super::{is_timeout, Deadline};
@@ -24,8 +25,9 @@ pub(crate) struct TlsStream {
 }
 
 impl NetStream {
-    pub(crate) fn plain(tcp: TcpStream) -> NetStream {
-        NetStream::Plain(Socket::new(tcp))
+    /// A plain stream on `tcp`, cancelled by `canceller`.
+    pub(crate) fn plain(tcp: TcpStream, canceller: &Canceller) -> io::Result<NetStream> {
+        Ok(NetStream::Plain(Socket::new(tcp, canceller)?))
     }
 
     pub(crate) fn socket(&mut self) -> &mut Socket {
@@ -75,11 +77,12 @@ impl NetStream {
         tls: &TlsContext,
         timeout: Option<Duration>,
         context: &str,
+        canceller: &Canceller,
     ) -> Result<NetStream> {
         let mut conn = ClientConnection::new(tls.config.clone(), tls.server_name.clone())
             .map_err(|e| tls_failure(context, &e))?;
         let deadline = Deadline::after(timeout);
-        let mut sock = Socket::new(tcp);
+        let mut sock = Socket::new(tcp, canceller).map_err(|e| Error::io(context, e))?;
         // One deadline for the whole handshake, however the peer paces its bytes.
         sock.set_deadline(deadline.at());
         while conn.is_handshaking() {

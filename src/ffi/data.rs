@@ -62,7 +62,7 @@ unsafe fn on_stream<R>(
     let data = &mut *data;
     let limit = data.idle_limit;
     let result = match data.conn.as_mut() {
-        Some(conn) => body(conn, limit),
+        Some(conn) => data.shared.running(function, || body(conn, limit)),
         None => Err(FfiError::new(
             FTP_ERR_INVALID_STATE,
             format!("{function}: the stream is closed"),

@@ -3,11 +3,12 @@
 //! handles (listings, data streams) hold the same `Arc`, so they may be freed in any order.
 
 use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use super::boundary::{arg_ptr, c_string_lossy, ErrorRecord, FfiError, FfiResult};
 use super::codes::*;
-use crate::{Agent, Client};
+use crate::{Agent, Canceller, Client};
 
 /// An FTP session, through the agent that owns its settings, credentials and retry. Create
 /// with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
@@ -21,6 +22,15 @@ pub(crate) struct Shared {
     /// lock of its own that is held only to copy values in or out: the getters answer with
     /// the real values even from inside the handle's own callbacks, while `state` is busy.
     report: Mutex<Report>,
+    /// Stops the call in progress from another thread (`ftp_cancel`).
+    canceller: Canceller,
+    /// Whether a call is in progress; `ftp_cancel` cancels only then, and a call clears the
+    /// cancellation before it ends, both under this lock, so a cancel that comes late never
+    /// stops the next call.
+    running: Mutex<bool>,
+    /// A call was cancelled and cut the connection: the next call reconnects first (once no
+    /// data stream or listing of the old session is open).
+    cut_by_cancel: AtomicBool,
 }
 
 pub(crate) struct State {
@@ -45,7 +55,11 @@ impl Shared {
     pub(crate) fn new(agent: Agent) -> Arc<Shared> {
         let welcome = c_string_lossy(&agent.session_ref().welcome().text());
         let reply_code = i32::from(agent.session_ref().welcome().code());
+        let canceller = agent.canceller();
         Arc::new(Shared {
+            canceller,
+            running: Mutex::new(false),
+            cut_by_cancel: AtomicBool::new(false),
             state: Mutex::new(State {
                 agent: Some(agent),
                 unconnected: None,
@@ -63,6 +77,9 @@ impl Shared {
     /// A handle not connected yet (`ftp_new`), holding the options `ftp_open` will use.
     pub(crate) fn unconnected(options: crate::Options) -> Arc<Shared> {
         Arc::new(Shared {
+            canceller: Canceller::new(),
+            running: Mutex::new(false),
+            cut_by_cancel: AtomicBool::new(false),
             state: Mutex::new(State {
                 agent: None,
                 unconnected: Some(options),
@@ -81,11 +98,11 @@ impl Shared {
     pub(crate) fn open(
         &self,
         function: &str,
-        connect: impl FnOnce(crate::Options) -> FfiResult<Agent>,
+        connect: impl FnOnce(crate::Options, Canceller) -> FfiResult<Agent>,
     ) -> FfiResult<()> {
         let mut state = self.lock(function)?;
         let result = match state.unconnected.clone() {
-            Some(options) => connect(options),
+            Some(options) => self.running(function, || connect(options, self.canceller.clone())),
             None => Err(FfiError::new(
                 FTP_ERR_INVALID_STATE,
                 format!("{function}: the handle is connected already (or was closed)"),
@@ -100,10 +117,54 @@ impl Shared {
             drop(report);
             state.unconnected = None;
             state.agent = Some(agent);
+            // A connect that was cancelled earlier left nothing to reconnect.
+            self.cut_by_cancel.store(false, Ordering::SeqCst);
         });
         drop(state);
         self.record(&result, None);
         result
+    }
+
+    /// Runs one call with `running` set, so `ftp_cancel` may stop it; a cancellation that
+    /// arrived during the call is cleared before `running` is, under the same lock.
+    /// A cancelled call returns `FTP_ERR_ABORTED`, and the next call reconnects.
+    pub(crate) fn running<R>(
+        &self,
+        function: &str,
+        call: impl FnOnce() -> FfiResult<R>,
+    ) -> FfiResult<R> {
+        *self.running_flag() = true;
+        let result = call();
+        let mut running = self.running_flag();
+        let cancelled = self.canceller.reset();
+        *running = false;
+        drop(running);
+        if !cancelled {
+            return result;
+        }
+        self.cut_by_cancel.store(true, Ordering::SeqCst);
+        let message = match result {
+            // What the cut connection looked like from inside, for the curious.
+            Err(e) if e.code != FTP_ERR_ABORTED => format!("{function}: cancelled ({})", e.message),
+            Err(e) => e.message,
+            Ok(_) => format!("{function}: cancelled as it completed"),
+        };
+        Err(FfiError::new(FTP_ERR_ABORTED, message))
+    }
+
+    /// Stops the call in progress (`ftp_cancel`); returns whether one was running.
+    pub(crate) fn cancel(&self) -> bool {
+        let running = self.running_flag();
+        if *running {
+            self.canceller.cancel();
+        }
+        *running
+    }
+
+    fn running_flag(&self) -> MutexGuard<'_, bool> {
+        self.running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Locks the state without waiting: a busy handle is an error, never a deadlock.
@@ -160,7 +221,13 @@ impl Shared {
         let mut state = self.lock(function)?;
         let unconnected = state.unconnected.is_some();
         let result = match state.agent.as_mut() {
-            Some(agent) => body(agent),
+            Some(agent) => self.running(function, || {
+                let streams_open = agent.session_ref().state.data_open;
+                if !streams_open && self.cut_by_cancel.swap(false, Ordering::SeqCst) {
+                    agent.reconnect()?;
+                }
+                body(agent)
+            }),
             None if unconnected => Err(FfiError::new(
                 FTP_ERR_INVALID_STATE,
                 format!("{function}: the handle is not connected yet (ftp_open)"),

@@ -101,7 +101,9 @@ pub unsafe extern "C" fn ftp_open(
                 return Err(e);
             }
         };
-        shared.open(function, |options| Ok(Agent::connect(host, port, options)?))?;
+        shared.open(function, |options, canceller| {
+            Ok(Agent::connect_cancellable(host, port, options, canceller)?)
+        })?;
         Ok(FTP_OK)
     })
 }
@@ -128,8 +130,9 @@ pub unsafe extern "C" fn ftp_open_url(
         let password = opt_arg_str(function, "password", password)?;
         arg_ptr(function, "out_path", out_path)?;
         let mut path = Vec::new();
-        shared.open(function, |options| {
-            let (agent, url_path) = Agent::connect_url(url, password, options)?;
+        shared.open(function, |options, canceller| {
+            let (agent, url_path) =
+                Agent::connect_url_cancellable(url, password, options, canceller)?;
             path = url_path;
             Ok(agent)
         })?;
@@ -533,6 +536,25 @@ pub unsafe extern "C" fn ftp_noop(ftp: *mut ftp_client) -> ftp_result {
             c.noop()?;
             Ok(FTP_OK)
         })
+    })
+}
+
+/// Stops the call in progress on `ftp` from any other thread (the one exception to "a handle
+/// is used by one thread at a time"): that call returns `FTP_ERR_ABORTED` soon, without
+/// waiting for the server or a timeout (a TCP connect in progress runs to its own timeout).
+/// Its connections are cut, so the next call on the handle connects and logs in again first
+/// (back to the same working directory). Returns `FTP_OK` when a call was stopped and
+/// `FTP_DONE` when none was running (nothing happens then: a cancel that comes late never
+/// stops the next call). For Go contexts, Python and Ruby interrupts, Node's AbortSignal.
+///
+/// # Safety
+/// `ftp` must be live (not freed while this runs).
+#[no_mangle]
+pub unsafe extern "C" fn ftp_cancel(ftp: *const ftp_client) -> ftp_result {
+    let function = "ftp_cancel";
+    fallible(function, || {
+        let stopped = shared(function, ftp)?.cancel();
+        Ok(if stopped { FTP_OK } else { FTP_DONE })
     })
 }
 

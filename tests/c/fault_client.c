@@ -15,14 +15,19 @@
  * last reply code too),
  * dir_list_bound (ftp_dir_list_open with at most 3 entries), mirror_deep (ftp_mirror_directory
  * of "" into LOCAL_PATH, at most 8 levels deep), download_file (ftp_download_file of "x" to
- * LOCAL_PATH).
+ * LOCAL_PATH), cancel_retr (60 s timeouts; a RETR that another thread stops with ftp_cancel
+ * after 300 ms, then ftp_cancel with no call running, then ftp_pwd; prints the cancel
+ * results, the milliseconds the RETR took and PWD's result after the message).
  *
  * SIGPIPE keeps its default action here on purpose: a write that raised it would kill this
  * program (exit by signal), which the tests check for.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ftpc.h>
 
@@ -71,6 +76,45 @@ static ftp_result read_500_then_close(ftp_client *ftp) {
     return rc != FTP_OK ? rc : closed;
 }
 
+struct canceller {
+    ftp_client *ftp;
+    ftp_result result;
+};
+
+static void *cancel_soon(void *arg) {
+    struct canceller *c = arg;
+    struct timespec pause = {0, 300 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    c->result = ftp_cancel(c->ftp);
+    return NULL;
+}
+
+static long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* RETR stopped by ftp_cancel from another thread; returns the RETR's result. */
+static ftp_result cancel_retr(ftp_client *ftp, char *extra, size_t extra_len) {
+    struct canceller c = {ftp, 99};
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, cancel_soon, &c) != 0) {
+        return FTP_ERR_IO;
+    }
+    long started = now_ms();
+    ftp_result rc = ftp_retr(ftp, "file.bin", 0, discard, NULL, NULL);
+    long took = now_ms() - started;
+    pthread_join(thread, NULL);
+    ftp_result idle = ftp_cancel(ftp);
+    char *dir = NULL;
+    ftp_result pwd = ftp_pwd(ftp, &dir);
+    snprintf(extra, extra_len, " cancel=%d idle_cancel=%d took_ms=%ld pwd=%d dir=%s", c.result,
+             idle, took, pwd, dir != NULL ? dir : "(none)");
+    ftp_string_free(dir);
+    return rc;
+}
+
 static int is_tls_op(const char *op) {
     size_t len = strlen(op);
     return len > 4 && strcmp(op + len - 4, "_tls") == 0;
@@ -87,6 +131,10 @@ int main(int argc, char **argv) {
     ftp_options_set_timeout_ms(opts, 3000);
     ftp_options_set_reply_timeout_ms(opts, 600);
     ftp_options_set_data_idle_timeout_ms(opts, 600);
+    if (strcmp(op, "cancel_retr") == 0) {
+        ftp_options_set_timeout_ms(opts, 60000);
+    }
+    char extra[512] = "";
     if (strcmp(op, "retr_pasv") == 0) {
         ftp_options_set_passive_mode(opts, FTP_PASSIVE_PASV);
     }
@@ -122,6 +170,9 @@ int main(int argc, char **argv) {
         } else {
             const char *password = strcmp(op, "login_secret") == 0 ? "hunter2-secret" : "p";
             rc = ftp_login(ftp, "u", password, "");
+            if (rc == FTP_OK && strcmp(op, "cancel_retr") == 0) {
+                rc = cancel_retr(ftp, extra, sizeof extra);
+            }
             if (rc == FTP_OK && strncmp(op, "retr", 4) == 0) {
                 rc = ftp_retr(ftp, "file.bin", 0, discard, NULL, NULL);
             }
@@ -172,6 +223,7 @@ int main(int argc, char **argv) {
         }
     }
     printf("rc=%d reply=%d msg=%s", rc, ftp_last_reply_code(), ftp_last_error_message());
+    printf("%s", extra);
     if (ftp != NULL && strcmp(op, "login_secret") == 0) {
         printf(" handle=%s", ftp_errmsg(ftp));
     }

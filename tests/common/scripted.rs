@@ -105,6 +105,34 @@ impl Scripted {
         }
     }
 
+    /// Listens on 127.0.0.1 and runs `script` on each of the first `sessions` connections in
+    /// turn (for a client that reconnects), with the connection's number from 0.
+    pub fn start_sessions(
+        sessions: usize,
+        script: impl Fn(usize, &mut Session) + Send + 'static,
+    ) -> Scripted {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let transcript = Arc::new(Mutex::new(Vec::new()));
+        let log = transcript.clone();
+        let handle = std::thread::spawn(move || {
+            for n in 0..sessions {
+                let (tcp, _) = listener.accept().unwrap();
+                tcp.set_read_timeout(Some(RECV_TIMEOUT)).unwrap();
+                let mut session = Session {
+                    control: tcp,
+                    transcript: log.clone(),
+                };
+                script(n, &mut session);
+            }
+        });
+        Scripted {
+            port,
+            transcript,
+            handle: Some(handle),
+        }
+    }
+
     /// The commands received so far, without line endings.
     pub fn transcript(&self) -> Vec<String> {
         self.transcript.lock().unwrap().clone()
