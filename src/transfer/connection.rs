@@ -1,0 +1,149 @@
+//! The data connection of one transfer and its TLS truncation policy: when a stream that
+//! ended without close_notify is nonetheless complete, and how its failures are classed.
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use crate::connection::data::{ActiveListener, DataSocket};
+use crate::connection::is_timeout;
+use crate::connection::stream::tls_io_error;
+use crate::connection::tls::rustls_error;
+use crate::error::{Error, TimeoutPhase};
+use crate::protocol::Reply;
+
+/// An open data connection, before its final reply was read.
+pub(crate) struct DataConnection {
+    pub(crate) socket: DataSocket,
+    pub(crate) command: String,
+    pub(crate) expected_size: Option<u64>,
+    pub(crate) final_reply: Option<Reply>,
+    /// Bytes read so far, and the count at which a TLS stream cut without close_notify is
+    /// nonetheless complete (the size the server announced for a whole-file transfer).
+    pub(crate) received: u64,
+    pub(crate) complete_at: Option<u64>,
+    pub(crate) allow_missing_close_notify: bool,
+    /// An upload: we send, so we end the stream with close_notify and wait for the server.
+    pub(crate) sending: bool,
+    /// Opened in TYPE I, where the size the server announced is the byte count to expect.
+    pub(crate) binary: bool,
+    /// The REST offset this transfer started at.
+    pub(crate) resumed_from: u64,
+    pub(crate) tls_resumed: Option<bool>,
+}
+
+/// Carried inside the `io::Error` of a TLS data stream that ended without close_notify.
+#[derive(Debug)]
+pub(crate) struct TlsTruncated {
+    pub(crate) received: u64,
+}
+
+impl std::fmt::Display for TlsTruncated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the server ended the data stream {} after {} bytes, so it may be truncated \
+             (for a server known never to send close_notify, allow it with \
+             TlsOptions::allow_missing_close_notify / \
+             ftp_options_set_tls_allow_missing_close_notify)",
+            crate::error::TRUNCATED_MARK,
+            self.received
+        )
+    }
+}
+
+impl std::error::Error for TlsTruncated {}
+
+impl Read for DataConnection {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.socket.read(buf) {
+            Ok(n) => {
+                self.received += n as u64;
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.socket.is_tls() => {
+                let whole = self.resumed_from + self.received;
+                let complete = self
+                    .complete_at
+                    .is_some_and(|n| n == self.received || n == whole);
+                if self.allow_missing_close_notify || complete {
+                    Ok(0)
+                } else {
+                    Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        TlsTruncated {
+                            received: self.received,
+                        },
+                    ))
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Write for DataConnection {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sending = true;
+        self.socket.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.sending = true;
+        self.socket.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.socket.flush()
+    }
+}
+
+impl DataConnection {
+    pub(crate) fn new(
+        socket: DataSocket,
+        command: String,
+        expected_size: Option<u64>,
+        final_reply: Option<Reply>,
+    ) -> DataConnection {
+        DataConnection {
+            socket,
+            command,
+            expected_size,
+            final_reply,
+            received: 0,
+            complete_at: None,
+            allow_missing_close_notify: false,
+            sending: false,
+            binary: false,
+            resumed_from: 0,
+            tls_resumed: None,
+        }
+    }
+}
+
+/// A data connection not yet opened: connected (passive) or listening (active).
+pub(crate) enum PendingData {
+    Connected(std::net::TcpStream),
+    Listening(ActiveListener),
+}
+
+/// Turns an I/O error on the data connection into the crate's error.
+pub(crate) fn data_error(context: &str, err: io::Error, idle_limit: Option<Duration>) -> Error {
+    if let Some(truncated) = err.get_ref().and_then(|e| e.downcast_ref::<TlsTruncated>()) {
+        return Error::Tls {
+            context: context.to_string(),
+            detail: truncated.to_string(),
+        };
+    }
+    if rustls_error(&err).is_some() {
+        return tls_io_error(&format!("{context}: data connection"), err);
+    }
+    if is_timeout(&err) {
+        Error::Timeout {
+            context: context.to_string(),
+            phase: TimeoutPhase::DataIdle,
+            after: idle_limit.unwrap_or_default(),
+        }
+    } else {
+        Error::io(format!("{context}: data connection"), err)
+    }
+}
