@@ -594,6 +594,18 @@ impl Client {
             .to_string())
     }
 
+    /// ABOR outside a transfer (ftplib's `abort()`): 225 (no transfer in progress), 226
+    /// (one was ended) and 426 (one was cut) all mean the server stopped what it was doing.
+    /// To stop a transfer of this library's own, use its stop signal or abort its stream.
+    pub fn abort(&mut self) -> Result<Reply> {
+        let command = Command::bare("ABOR")?;
+        let reply = self.exchange(&command)?;
+        match reply.code() {
+            225 | 226 | 426 => Ok(reply),
+            _ => Err(Error::from_reply(command.shown(), reply)),
+        }
+    }
+
     /// NOOP.
     pub fn noop(&mut self) -> Result<Reply> {
         self.expect_2xx(&Command::bare("NOOP")?)

@@ -162,26 +162,57 @@ impl Client {
     /// buffered whole. A line that does not parse yields an `Err` item and the listing goes
     /// on. Dropping the iterator early aborts the listing.
     pub fn mlsd(&mut self, path: Option<&[u8]>) -> Result<Listing<'_>> {
-        self.open_listing("MLSD", path, LineFormat::Mlsd)
+        self.borrowed_listing(ListingKind::Mlsd, path)
     }
 
     /// LIST parsed into entries (Unix or DOS/IIS style), for servers without MLSD.
     pub fn list_entries(&mut self, path: Option<&[u8]>) -> Result<Listing<'_>> {
-        self.open_listing("LIST", path, LineFormat::list_now())
+        self.borrowed_listing(ListingKind::List, path)
     }
 
-    fn open_listing(
-        &mut self,
-        verb: &str,
-        path: Option<&[u8]>,
-        format: LineFormat,
-    ) -> Result<Listing<'_>> {
-        let reader = self.begin_listing(verb, path)?;
+    fn borrowed_listing(&mut self, kind: ListingKind, path: Option<&[u8]>) -> Result<Listing<'_>> {
+        let cursor = self.open_listing(kind, path)?;
         Ok(Listing {
-            reader: Some(reader),
+            cursor,
             client: self,
+        })
+    }
+
+    /// Starts a listing whose cursor the caller owns (it does not borrow the session, as
+    /// [`Client::mlsd`]'s iterator does): step it with [`Client::next_entry`], end it with
+    /// [`Client::close_listing`]. Until then the session's other commands fail with
+    /// [`Error::InvalidState`]. Lines are parsed as they arrive, never buffered whole.
+    pub fn open_listing(
+        &mut self,
+        kind: ListingKind,
+        path: Option<&[u8]>,
+    ) -> Result<ListingCursor> {
+        let (verb, format) = match kind {
+            ListingKind::Mlsd => ("MLSD", LineFormat::Mlsd),
+            ListingKind::List => ("LIST", LineFormat::list_now()),
+        };
+        let reader = self.begin_listing(verb, path)?;
+        Ok(ListingCursor {
+            reader: Some(reader),
             format,
         })
+    }
+
+    /// The next entry of `cursor`: `Ok(Some)`, `Ok(None)` when the listing is complete (its
+    /// final reply was 2xx), or an error. A line that does not parse is an error for that line
+    /// only: the next call goes on with the next line.
+    pub fn next_entry(&mut self, cursor: &mut ListingCursor) -> Result<Option<Entry>> {
+        self.next_listing_entry(&mut cursor.reader, cursor.format)
+    }
+
+    /// Ends a listing: nothing to do for one read to the end; of one stopped early, a short
+    /// rest (up to 256 KiB) is read and dropped and a longer one aborted with ABOR, leaving
+    /// the session usable.
+    pub fn close_listing(&mut self, mut cursor: ListingCursor) -> Result<()> {
+        match cursor.reader.take() {
+            Some(reader) => self.stop_listing(reader),
+            None => Ok(()),
+        }
     }
 
     /// Starts a listing command; its entries are read with [`Client::next_listing_entry`].
@@ -296,31 +327,53 @@ impl Client {
     }
 }
 
-/// A directory listing being received; see [`Client::mlsd`] and [`Client::list_entries`].
-pub struct Listing<'a> {
-    client: &'a mut Client,
+/// Which listing command a cursor runs: MLSD (machine-readable facts) or LIST (parsed from
+/// the server's `ls`-like lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingKind {
+    Mlsd,
+    List,
+}
+
+/// A listing being received, owned by the caller rather than borrowing the session (see
+/// [`Client::open_listing`]); the C listing handles hold one.
+pub struct ListingCursor {
     reader: Option<LineReader>,
     format: LineFormat,
+}
+
+impl ListingCursor {
+    /// Bytes of the listing's lines read so far (line endings not counted), while it is being
+    /// received; 0 once it is complete.
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.reader.as_ref().map_or(0, |r| r.line_bytes)
+    }
+}
+
+/// A directory listing being received, borrowing its session; see [`Client::mlsd`] and
+/// [`Client::list_entries`].
+pub struct Listing<'a> {
+    client: &'a mut Client,
+    cursor: ListingCursor,
 }
 
 impl Listing<'_> {
     /// The next entry: `Ok(Some)`, `Ok(None)` when the listing is complete (its final reply
     /// was 2xx), or an error. A line that does not parse is an error for that line only.
     pub fn next_entry(&mut self) -> Result<Option<Entry>> {
-        self.client
-            .next_listing_entry(&mut self.reader, self.format)
+        self.client.next_entry(&mut self.cursor)
     }
 
     /// Bytes of the listing's lines read so far (line endings not counted), while it is being
     /// received; 0 once it is complete.
     pub(crate) fn bytes_read(&self) -> u64 {
-        self.reader.as_ref().map_or(0, |r| r.line_bytes)
+        self.cursor.bytes_read()
     }
 
     /// Stops the listing early, leaving the control connection usable: a short rest (up to
     /// 256 KiB) is read and dropped, a longer listing is aborted with ABOR.
     pub fn abort(mut self) -> Result<()> {
-        match self.reader.take() {
+        match self.cursor.reader.take() {
             Some(reader) => self.client.stop_listing(reader),
             None => Ok(()),
         }
@@ -337,7 +390,7 @@ impl Iterator for Listing<'_> {
 
 impl Drop for Listing<'_> {
     fn drop(&mut self) {
-        if let Some(reader) = self.reader.take() {
+        if let Some(reader) = self.cursor.reader.take() {
             let _ = self.client.stop_listing(reader);
         }
     }

@@ -43,7 +43,7 @@ pub use agent::{
 pub use client::{Client, ServerQuirks};
 pub use connection::cancel::{Cancelled, Canceller};
 pub use connection::tls::parse_pin;
-pub use dirlist::{Listing, MAX_LISTING_LINE};
+pub use dirlist::{Listing, ListingCursor, ListingKind, MAX_LISTING_LINE};
 pub use error::{Error, Result, StopTransfer, TimeoutPhase};
 pub use listing::{Entry, EntryKind};
 pub use options::{
@@ -51,5 +51,5 @@ pub use options::{
     TlsVersion, TransferType, MAX_BLOCK_SIZE,
 };
 pub use protocol::{Features, Reply, Timestamp};
-pub use transfer::{DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};
+pub use transfer::{DataConnection, DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};
 pub use url::FtpUrl;

@@ -621,3 +621,32 @@ fn download_replaces_a_symlinked_target_without_following_it() {
     assert_eq!(fs::read(&victim).unwrap(), b"precious");
     assert_regular_with(&dir.join("x"), b"from the server");
 }
+
+#[test]
+fn retr_to_path_never_writes_through_a_local_symlink() {
+    // The download is refused when the local file is opened, before any command is sent.
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.serve_until_quit();
+    });
+    let dir = common::scratch_dir("retr-symlink");
+    let victim = dir.join("victim.txt");
+    fs::write(&victim, b"keep me").unwrap();
+    let link = dir.join("download.bin");
+    symlink(&victim, &link).unwrap();
+    let mut agent = agent(&server, options());
+    for resume in [false, true] {
+        let err = agent
+            .session()
+            .retr_to_path("file.bin", &link, resume, None)
+            .unwrap_err();
+        assert!(matches!(err, ftpc::Error::Io { .. }), "{err}");
+    }
+    assert_eq!(fs::read(&victim).unwrap(), b"keep me");
+    agent.quit().unwrap();
+    let transcript = server.finish();
+    assert!(
+        !transcript.iter().any(|c| c.starts_with("RETR")),
+        "{transcript:?}"
+    );
+}

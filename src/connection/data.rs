@@ -160,6 +160,11 @@ impl DataSocket {
         })
     }
 
+    /// The limit each read and write has (the data idle timeout).
+    pub(crate) fn idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout
+    }
+
     /// The stream, with a fresh idle deadline for the call about to be made.
     fn for_call(&mut self) -> Option<&mut NetStream> {
         let limit = self.idle_timeout;

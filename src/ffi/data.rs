@@ -2,21 +2,18 @@
 //! or write it, then close it to read the final reply.
 
 use std::ffi::c_char;
-use std::io::{Read, Write};
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::boundary::*;
 use super::codes::*;
 use super::handle::{ftp_client, shared, Shared};
-use crate::transfer::{data_error, DataConnection};
+use crate::DataConnection;
 
 /// An open data connection. Open with `ftp_data_open`; end with `ftp_data_close` (reads the
 /// final reply) or `ftp_data_abort`. Keeps its session alive internally.
 pub struct ftp_data {
     shared: Arc<Shared>,
     conn: Option<DataConnection>,
-    idle_limit: Option<Duration>,
 }
 
 /// Sends `command` (for example "RETR a.bin", "STOR b.bin", "LIST") over a new data
@@ -38,14 +35,10 @@ pub unsafe extern "C" fn ftp_data_open(
         let command = arg_bytes(function, "command", command)?;
         arg_ptr(function, "out", out)?;
         let shared = shared(function, ftp)?.clone();
-        let (conn, idle_limit) = shared.call_data(function, |c| {
-            let conn = c.begin_raw_transfer(command, offset)?;
-            Ok((conn, c.options().data_idle_timeout))
-        })?;
+        let conn = shared.call_data(function, |c| Ok(c.begin_data(command, offset)?))?;
         *out = Box::into_raw(Box::new(ftp_data {
             shared,
             conn: Some(conn),
-            idle_limit,
         }));
         Ok(FTP_OK)
     })
@@ -56,13 +49,12 @@ pub unsafe extern "C" fn ftp_data_open(
 unsafe fn on_stream<R>(
     function: &str,
     data: *mut ftp_data,
-    body: impl FnOnce(&mut DataConnection, Option<Duration>) -> FfiResult<R>,
+    body: impl FnOnce(&mut DataConnection) -> FfiResult<R>,
 ) -> FfiResult<R> {
     arg_ptr(function, "data", data)?;
     let data = &mut *data;
-    let limit = data.idle_limit;
     let result = match data.conn.as_mut() {
-        Some(conn) => data.shared.running(function, || body(conn, limit)),
+        Some(conn) => data.shared.running(function, || body(conn)),
         None => Err(FfiError::new(
             FTP_ERR_INVALID_STATE,
             format!("{function}: the stream is closed"),
@@ -81,7 +73,7 @@ unsafe fn on_stream<R>(
 pub unsafe extern "C" fn ftp_data_expected_size(data: *mut ftp_data, out: *mut u64) -> ftp_result {
     let function = "ftp_data_expected_size";
     fallible(function, || {
-        on_stream(function, data, |conn, _| {
+        on_stream(function, data, |conn| {
             arg_ptr(function, "out", out)?;
             let size = conn.expected_size.ok_or_else(|| {
                 FfiError::new(
@@ -109,18 +101,11 @@ pub unsafe extern "C" fn ftp_data_read(
 ) -> ftp_result {
     let function = "ftp_data_read";
     fallible(function, || {
-        on_stream(function, data, |conn, limit| {
+        on_stream(function, data, |conn| {
             arg_ptr(function, "buffer", buffer)?;
             arg_ptr(function, "out_len", out_len)?;
             let buf = std::slice::from_raw_parts_mut(buffer, capacity);
-            let n = loop {
-                match conn.read(buf) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(data_error(&conn.command, e, limit).into()),
-                }
-            };
-            *out_len = n;
+            *out_len = conn.read_data(buf)?;
             Ok(FTP_OK)
         })
     })
@@ -138,11 +123,10 @@ pub unsafe extern "C" fn ftp_data_write(
 ) -> ftp_result {
     let function = "ftp_data_write";
     fallible(function, || {
-        on_stream(function, data, |conn, limit| {
+        on_stream(function, data, |conn| {
             arg_ptr(function, "buffer", buffer)?;
             let buf = std::slice::from_raw_parts(buffer, len);
-            conn.write_all(buf)
-                .map_err(|e| FfiError::from(data_error(&conn.command, e, limit)))?;
+            conn.write_data(buf)?;
             Ok(FTP_OK)
         })
     })
@@ -159,9 +143,9 @@ unsafe fn finish(function: &str, data: *mut ftp_data, abort: bool) -> ftp_result
         };
         data.shared.call(function, |c| {
             if abort {
-                c.abort_transfer(conn)?;
+                c.abort_data(conn)?;
             } else {
-                c.end_transfer(conn)?;
+                c.finish_data(conn)?;
             }
             Ok(FTP_OK)
         })

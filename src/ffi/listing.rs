@@ -8,9 +8,8 @@ use std::sync::OnceLock;
 use super::boundary::*;
 use super::codes::*;
 use super::handle::{ftp_client, shared, Shared};
-use crate::dirlist::LineFormat;
-use crate::transfer::LineReader;
 use crate::{Entry, EntryKind};
+use crate::{ListingCursor, ListingKind};
 
 /// One listed object. Borrowed from its iterator (valid until the next `ftp_mlsd_next` or
 /// `ftp_mlsd_close`) or owned (from `ftp_mlst`, freed with `ftp_entry_free`).
@@ -55,15 +54,13 @@ impl ftp_entry {
 /// session handle and the iterator may be freed in either order.
 pub struct ftp_mlsd {
     shared: Arc<Shared>,
-    reader: Option<LineReader>,
-    format: LineFormat,
+    cursor: Option<ListingCursor>,
     current: Option<ftp_entry>,
 }
 
 unsafe fn open(
     function: &str,
-    verb: &str,
-    format: LineFormat,
+    kind: ListingKind,
     ftp: *mut ftp_client,
     path: *const c_char,
     out: *mut *mut ftp_mlsd,
@@ -72,11 +69,10 @@ unsafe fn open(
         let path = opt_arg_bytes(path);
         arg_ptr(function, "out", out)?;
         let shared = shared(function, ftp)?.clone();
-        let reader = shared.call_data(function, |c| Ok(c.begin_listing(verb, path)?))?;
+        let cursor = shared.call_data(function, |c| Ok(c.open_listing(kind, path)?))?;
         *out = Box::into_raw(Box::new(ftp_mlsd {
             shared,
-            reader: Some(reader),
-            format,
+            cursor: Some(cursor),
             current: None,
         }));
         Ok(FTP_OK)
@@ -95,7 +91,7 @@ pub unsafe extern "C" fn ftp_mlsd_open(
     path: *const c_char,
     out: *mut *mut ftp_mlsd,
 ) -> ftp_result {
-    open("ftp_mlsd_open", "MLSD", LineFormat::Mlsd, ftp, path, out)
+    open("ftp_mlsd_open", ListingKind::Mlsd, ftp, path, out)
 }
 
 /// Starts a LIST listing of `path` (NULL or "" for the current directory) parsed into entries
@@ -110,14 +106,7 @@ pub unsafe extern "C" fn ftp_list_open(
     path: *const c_char,
     out: *mut *mut ftp_mlsd,
 ) -> ftp_result {
-    open(
-        "ftp_list_open",
-        "LIST",
-        LineFormat::list_now(),
-        ftp,
-        path,
-        out,
-    )
+    open("ftp_list_open", ListingKind::List, ftp, path, out)
 }
 
 /// Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
@@ -138,11 +127,10 @@ pub unsafe extern "C" fn ftp_mlsd_next(
         arg_ptr(function, "out", out)?;
         let it = &mut *it;
         it.current = None;
-        let format = it.format;
-        let reader = &mut it.reader;
-        let next = it
-            .shared
-            .call(function, |c| Ok(c.next_listing_entry(reader, format)?))?;
+        let Some(cursor) = it.cursor.as_mut() else {
+            return Ok(FTP_DONE);
+        };
+        let next = it.shared.call(function, |c| Ok(c.next_entry(cursor)?))?;
         match next {
             Some(entry) => {
                 let entry = it.current.insert(ftp_entry::new(entry));
@@ -167,10 +155,10 @@ pub unsafe extern "C" fn ftp_mlsd_close(it: *mut ftp_mlsd) {
             return;
         }
         let mut it = Box::from_raw(it);
-        if let Some(reader) = it.reader.take() {
+        if let Some(cursor) = it.cursor.take() {
             let _ = it
                 .shared
-                .call("ftp_mlsd_close", |c| Ok(c.stop_listing(reader)?));
+                .call("ftp_mlsd_close", |c| Ok(c.close_listing(cursor)?));
         }
     })
 }

@@ -568,11 +568,8 @@ pub unsafe extern "C" fn ftp_abort(ftp: *mut ftp_client) -> ftp_result {
     let function = "ftp_abort";
     fallible(function, || {
         with_client(function, ftp, |c| {
-            let reply = c.sendcmd("ABOR")?;
-            match reply.code() {
-                225 | 226 | 426 => Ok(FTP_OK),
-                _ => Err(crate::Error::from_reply("ABOR", reply).into()),
-            }
+            c.abort()?;
+            Ok(FTP_OK)
         })
     })
 }

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
+use std::path::Path;
 
 use super::boundary::*;
 use super::codes::*;
@@ -384,24 +385,12 @@ pub unsafe extern "C" fn ftp_retr_file(
     fallible(function, || {
         let remote = arg_bytes(function, "remote", remote)?;
         let local = arg_str(function, "local_path", local_path)?;
-        let io_err = |e| FfiError::from(crate::Error::io(format!("{function}: {local}"), e));
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(!resume)
-            .append(resume)
-            .open(local)
-            .map_err(io_err)?;
-        let offset = if resume {
-            file.metadata().map_err(io_err)?.len()
-        } else {
-            0
-        };
+        let mut progress = progress_fn(progress_cb, userdata);
+        let progress = progress.as_mut().map(|p| p as &mut crate::ProgressFn<'_>);
         with_data_session(function, ftp, |c| {
-            retr_into(c, remote, offset, &mut file, progress_cb, userdata)
-        })?;
-        file.sync_all().map_err(io_err)?;
-        Ok(FTP_OK)
+            c.retr_to_path(remote, Path::new(local), resume, progress)?;
+            Ok(FTP_OK)
+        })
     })
 }
 
@@ -440,11 +429,11 @@ pub unsafe extern "C" fn ftp_stor_file(
     fallible(function, || {
         let local = arg_str(function, "local_path", local_path)?;
         let remote = arg_bytes(function, "remote", remote)?;
-        let io_err = |e| FfiError::from(crate::Error::io(format!("{function}: {local}"), e));
-        let mut file = File::open(local).map_err(io_err)?;
-        let size = file.metadata().map_err(io_err)?.len();
+        let mut progress = progress_fn(progress_cb, userdata);
+        let progress = progress.as_mut().map(|p| p as &mut crate::ProgressFn<'_>);
         with_data_session(function, ftp, |c| {
-            stor_from(c, remote, Some(size), &mut file, progress_cb, userdata)
+            c.stor_from_path(Path::new(local), remote, progress)?;
+            Ok(FTP_OK)
         })
     })
 }

@@ -11,8 +11,10 @@ use crate::connection::tls::rustls_error;
 use crate::error::{Error, TimeoutPhase};
 use crate::protocol::Reply;
 
-/// An open data connection, before its final reply was read.
-pub(crate) struct DataConnection {
+/// An open data connection, before its final reply was read: the owned cursor of a raw data
+/// stream (see [`crate::Client::begin_data`]), which does not borrow its session; the C data
+/// handles hold one.
+pub struct DataConnection {
     pub(crate) socket: DataSocket,
     pub(crate) command: String,
     pub(crate) expected_size: Option<u64>,
@@ -29,6 +31,39 @@ pub(crate) struct DataConnection {
     /// The REST offset this transfer started at.
     pub(crate) resumed_from: u64,
     pub(crate) tls_resumed: Option<bool>,
+}
+
+impl DataConnection {
+    /// Reads the next bytes of the transfer into `buf`; 0 at the end of the data. Failures
+    /// are classed as the session's own (a data idle timeout, a TLS stream cut short).
+    pub fn read_data(&mut self, buf: &mut [u8]) -> crate::Result<usize> {
+        loop {
+            match self.read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.error(e)),
+            }
+        }
+    }
+
+    /// Writes all of `buf` to the transfer.
+    pub fn write_data(&mut self, buf: &[u8]) -> crate::Result<()> {
+        self.write_all(buf).map_err(|e| self.error(e))
+    }
+
+    /// The size the server announced in its preliminary reply, if any.
+    pub fn expected_size(&self) -> Option<u64> {
+        self.expected_size
+    }
+
+    /// The command this connection was opened for, as shown in messages.
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    fn error(&self, err: io::Error) -> Error {
+        data_error(&self.command, err, self.socket.idle_timeout())
+    }
 }
 
 /// Carried inside the `io::Error` of a TLS data stream that ended without close_notify.

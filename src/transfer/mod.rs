@@ -5,11 +5,13 @@
 mod connection;
 mod copy;
 mod lifecycle;
+mod local;
 mod stream;
 mod text;
 
 use crate::error::Error;
 
+pub use connection::DataConnection;
 pub(crate) use connection::*;
 pub use stream::DataStream;
 pub use text::MAX_TEXT_LINE;

@@ -22,6 +22,31 @@ impl Client {
         self.begin_transfer(&command, offset)
     }
 
+    /// [`Client::open_data`] with a cursor the caller owns instead of a stream that borrows the
+    /// session: read or write it with [`DataConnection::read_data`] and
+    /// [`DataConnection::write_data`], then end it with [`Client::finish_data`] or
+    /// [`Client::abort_data`]. Until then the session's other commands fail with
+    /// [`Error::InvalidState`].
+    pub fn begin_data(
+        &mut self,
+        command_line: impl AsRef<[u8]>,
+        offset: u64,
+    ) -> Result<DataConnection> {
+        self.begin_raw_transfer(command_line.as_ref(), offset)
+    }
+
+    /// Closes a data connection from [`Client::begin_data`] and reads the final reply, as
+    /// [`DataStream::finish`] does.
+    pub fn finish_data(&mut self, conn: DataConnection) -> Result<Reply> {
+        self.end_transfer(conn)
+    }
+
+    /// Stops a data connection from [`Client::begin_data`] early (ABOR), as
+    /// [`DataStream::abort`] does; the session stays usable.
+    pub fn abort_data(&mut self, conn: DataConnection) -> Result<()> {
+        self.abort_transfer(conn)
+    }
+
     /// Opens a data connection for any command (ftplib's `transfercmd`/`ntransfercmd`), after
     /// REST `offset` when non-zero. Read or write the stream, then call
     /// [`DataStream::finish`] for the final reply; dropping it unfinished aborts.
