@@ -226,3 +226,41 @@ pub(crate) fn owned_c_string(function: &str, bytes: &[u8]) -> FfiResult<*mut c_c
     })?;
     Ok(c.into_raw())
 }
+
+/// Ties an opaque C type to how C owns it (rustls-ffi's `Castable` is the model): the library
+/// makes it with `Box::into_raw` and gives it to the caller, who ends it with exactly one
+/// `_free`/`_close` call. Every such type implements this, so the one `unsafe` conversion
+/// each way is written once.
+pub(crate) trait OwnedByC: Sized {
+    /// Gives `self` to C.
+    fn into_c(self) -> *mut Self {
+        Box::into_raw(Box::new(self))
+    }
+
+    /// Takes back what [`OwnedByC::into_c`] gave; `None` for NULL.
+    ///
+    /// # Safety
+    /// `ptr` must be NULL or from `into_c` of this type, and not used by C afterwards.
+    unsafe fn from_c(ptr: *mut Self) -> Option<Box<Self>> {
+        if ptr.is_null() {
+            None
+        } else {
+            Some(Box::from_raw(ptr))
+        }
+    }
+
+    /// Takes back and drops (the body of a `_free` function); NULL is a no-op.
+    ///
+    /// # Safety
+    /// As [`OwnedByC::from_c`].
+    unsafe fn free_c(ptr: *mut Self) {
+        drop(Self::from_c(ptr));
+    }
+}
+
+impl OwnedByC for super::handle::ftp_client {}
+impl OwnedByC for super::data::ftp_data {}
+impl OwnedByC for super::listing::ftp_mlsd {}
+impl OwnedByC for super::listing::ftp_entry {}
+impl OwnedByC for super::managed::ftp_dir_list {}
+impl OwnedByC for super::options::ftp_options {}

@@ -36,10 +36,11 @@ pub unsafe extern "C" fn ftp_data_open(
         arg_ptr(function, "out", out)?;
         let shared = shared(function, ftp)?.clone();
         let conn = shared.call_data(function, |c| Ok(c.begin_data(command, offset)?))?;
-        *out = Box::into_raw(Box::new(ftp_data {
+        *out = ftp_data {
             shared,
             conn: Some(conn),
-        }));
+        }
+        .into_c();
         Ok(FTP_OK)
     })
 }
@@ -134,10 +135,9 @@ pub unsafe extern "C" fn ftp_data_write(
 
 unsafe fn finish(function: &str, data: *mut ftp_data, abort: bool) -> ftp_result {
     fallible(function, || {
-        if data.is_null() {
+        let Some(mut data) = ftp_data::from_c(data) else {
             return Ok(FTP_OK);
-        }
-        let mut data = Box::from_raw(data);
+        };
         let Some(conn) = data.conn.take() else {
             return Ok(FTP_OK);
         };

@@ -70,11 +70,12 @@ unsafe fn open(
         arg_ptr(function, "out", out)?;
         let shared = shared(function, ftp)?.clone();
         let cursor = shared.call_data(function, |c| Ok(c.open_listing(kind, path)?))?;
-        *out = Box::into_raw(Box::new(ftp_mlsd {
+        *out = ftp_mlsd {
             shared,
             cursor: Some(cursor),
             current: None,
-        }));
+        }
+        .into_c();
         Ok(FTP_OK)
     })
 }
@@ -151,10 +152,9 @@ pub unsafe extern "C" fn ftp_mlsd_next(
 #[no_mangle]
 pub unsafe extern "C" fn ftp_mlsd_close(it: *mut ftp_mlsd) {
     infallible((), || {
-        if it.is_null() {
+        let Some(mut it) = ftp_mlsd::from_c(it) else {
             return;
-        }
-        let mut it = Box::from_raw(it);
+        };
         if let Some(cursor) = it.cursor.take() {
             let _ = it
                 .shared
@@ -179,7 +179,7 @@ pub unsafe extern "C" fn ftp_mlst(
         let path = opt_arg_bytes(path);
         arg_ptr(function, "out", out)?;
         let entry = shared(function, ftp)?.call(function, |c| Ok(c.mlst(path)?))?;
-        *out = Box::into_raw(Box::new(ftp_entry::new(entry)));
+        *out = ftp_entry::new(entry).into_c();
         Ok(FTP_OK)
     })
 }
@@ -191,11 +191,7 @@ pub unsafe extern "C" fn ftp_mlst(
 /// `entry` must be NULL or from `ftp_mlst`, not used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ftp_entry_free(entry: *mut ftp_entry) {
-    infallible((), || {
-        if !entry.is_null() {
-            drop(Box::from_raw(entry));
-        }
-    })
+    infallible((), || ftp_entry::free_c(entry))
 }
 
 static EMPTY: &[u8] = b"\0";

@@ -343,9 +343,10 @@ pub unsafe extern "C" fn ftp_dir_list_open(
         let path = opt_arg_bytes(path).unwrap_or_default();
         arg_ptr(function, "out", out)?;
         let entries: Vec<Entry> = with_agent(function, ftp, |c| Ok(c.list_dir(path)?))?;
-        *out = Box::into_raw(Box::new(ftp_dir_list {
+        *out = ftp_dir_list {
             entries: entries.into_iter().map(ftp_entry::new).collect(),
-        }));
+        }
+        .into_c();
         Ok(FTP_OK)
     })
 }
@@ -392,11 +393,7 @@ pub unsafe extern "C" fn ftp_dir_list_entry(
 /// `list` must be NULL or from `ftp_dir_list_open`, not used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ftp_dir_list_free(list: *mut ftp_dir_list) {
-    infallible((), || {
-        if !list.is_null() {
-            drop(Box::from_raw(list));
-        }
-    })
+    infallible((), || ftp_dir_list::free_c(list))
 }
 
 fn action_code(action: SyncAction) -> i32 {

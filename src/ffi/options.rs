@@ -90,10 +90,11 @@ fn invalid(function: &str, what: String) -> FfiError {
 #[no_mangle]
 pub extern "C" fn ftp_options_new() -> *mut ftp_options {
     fallible_ptr("ftp_options_new", || {
-        Ok(Box::into_raw(Box::new(ftp_options {
+        Ok(ftp_options {
             error: ErrorRecord::default(),
             options: Options::default(),
-        })))
+        }
+        .into_c())
     })
 }
 
@@ -103,11 +104,7 @@ pub extern "C" fn ftp_options_new() -> *mut ftp_options {
 /// `opts` must be NULL or a pointer from `ftp_options_new`, not used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ftp_options_free(opts: *mut ftp_options) {
-    infallible((), || {
-        if !opts.is_null() {
-            drop(Box::from_raw(opts));
-        }
-    })
+    infallible((), || ftp_options::free_c(opts))
 }
 
 /// Sets every timeout at once, in milliseconds; 0 waits forever.

@@ -24,9 +24,10 @@ unsafe fn options_or_default(opts: *const ftp_options) -> Options {
 }
 
 fn into_handle(agent: Agent) -> *mut ftp_client {
-    Box::into_raw(Box::new(ftp_client {
+    ftp_client {
         shared: Shared::new(agent),
-    }))
+    }
+    .into_c()
 }
 
 /// Connects to `host` (a name, an IPv4 address or an IPv6 address) on `port` and reads the
@@ -71,9 +72,10 @@ pub unsafe extern "C" fn ftp_new(
         arg_ptr(function, "out", out)?;
         let options = options_or_default(opts);
         options.validate()?;
-        *out = Box::into_raw(Box::new(ftp_client {
+        *out = ftp_client {
             shared: Shared::unconnected(options),
-        }));
+        }
+        .into_c();
         Ok(FTP_OK)
     })
 }
@@ -203,7 +205,7 @@ pub unsafe extern "C" fn ftp_login(
 /// its own callback) is neither freed nor touched: the call in progress still uses it.
 unsafe fn take_agent(function: &str, ftp: *mut ftp_client) -> FfiResult<Option<Agent>> {
     let agent = (*ftp).shared.lock(function)?.agent.take();
-    drop(Box::from_raw(ftp));
+    ftp_client::free_c(ftp);
     Ok(agent)
 }
 
