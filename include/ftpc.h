@@ -174,6 +174,16 @@
 #define FTP_SYNC_FAILED 5
 
 /**
+ * `ftp_sync`/`ftp_mirror` flag: delete what the destination has and the source does not.
+ */
+#define FTP_SYNC_DELETE 1
+
+/**
+ * `ftp_sync`/`ftp_mirror` flag: plan and report every path, change nothing.
+ */
+#define FTP_SYNC_DRY_RUN 2
+
+/**
  * An FTP session, through the agent that owns its settings, credentials and retry. Create
  * with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
  */
@@ -210,6 +220,12 @@ typedef struct ftp_mlsd ftp_mlsd;
  * Connection options. Create with `ftp_options_new`, free with `ftp_options_free`.
  */
 typedef struct ftp_options ftp_options;
+
+/**
+ * One path a sync or mirror handled, borrowed by its callback for the call only. Read it
+ * with the `ftp_sync_event_*` getters.
+ */
+typedef struct ftp_sync_event ftp_sync_event;
 
 /**
  * The result of every fallible call: `FTP_OK`, `FTP_DONE`, or a negative error class. The
@@ -253,6 +269,12 @@ typedef int (*ftp_sync_cb)(void *userdata,
                            uint64_t files_total,
                            ftp_result error,
                            const char *message);
+
+/**
+ * Told of every path `ftp_sync` or `ftp_mirror` handles; `event` is valid for the call only.
+ * Return 0 to go on; anything else stops the run with `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
 
 /**
  * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
@@ -1408,6 +1430,111 @@ ftp_result ftp_is_tls(ftp_client *ftp, bool *out);
  * `ftp` must be live; `out` writable.
  */
 ftp_result ftp_last_data_tls_resumed(ftp_client *ftp, bool *out);
+
+/**
+ * The event's action, `FTP_SYNC_*` (-1 for NULL).
+ *
+ * # Safety
+ * `event` must be NULL or the callback's event, during the callback.
+ */
+int32_t ftp_sync_event_action(const ftp_sync_event *event);
+
+/**
+ * The path, relative to the synced directories and `/`-separated; borrowed from the event
+ * (valid during the callback). Server names: untrusted text. "" for NULL.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+const char *ftp_sync_event_path(const ftp_sync_event *event);
+
+/**
+ * Bytes transferred for this path.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_bytes(const ftp_sync_event *event);
+
+/**
+ * Files handled so far (uploaded, downloaded, skipped, deleted or failed), this one included.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
+
+/**
+ * Files the run handles in all.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
+
+/**
+ * Whether this is a dry run (nothing was changed).
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+bool ftp_sync_event_dry_run(const ftp_sync_event *event);
+
+/**
+ * For `FTP_SYNC_FAILED`, the failure's class (`FTP_ERR_*`); else `FTP_OK`.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+ftp_result ftp_sync_event_error(const ftp_sync_event *event);
+
+/**
+ * For a failure that came from a server reply, its code; else 0.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+int ftp_sync_event_reply_code(const ftp_sync_event *event);
+
+/**
+ * For `FTP_SYNC_FAILED`, the error message; for an `FTP_SYNC_SKIPPED` path that is not
+ * simply up to date, why (a local symbolic link, a partial file); else "". Borrowed from the
+ * event. May quote server text: untrusted.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+const char *ftp_sync_event_message(const ftp_sync_event *event);
+
+/**
+ * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and an event
+ * handle per path instead of eight callback parameters: makes the remote directory
+ * `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_sync(ftp_client *ftp,
+                    const char *local_dir,
+                    const char *remote_dir,
+                    uint32_t flags,
+                    ftp_sync_event_cb event_cb,
+                    void *userdata);
+
+/**
+ * `ftp_mirror_directory` with flags and event handles, as `ftp_sync` is to
+ * `ftp_sync_directory`: makes `local_dir` hold what the remote directory holds, with the
+ * same refusals of unsafe names and local links. Borrows the paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_mirror(ftp_client *ftp,
+                      const char *remote_dir,
+                      const char *local_dir,
+                      uint32_t flags,
+                      ftp_sync_event_cb event_cb,
+                      void *userdata);
 
 /**
  * RETR `path` from byte `offset` (0 for the whole file), handing every block to `write_cb`

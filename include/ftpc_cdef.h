@@ -25,16 +25,20 @@
 #define FTP_SYNC_DELETED 3
 #define FTP_SYNC_CREATED_DIRECTORY 4
 #define FTP_SYNC_FAILED 5
+#define FTP_SYNC_DELETE 1
+#define FTP_SYNC_DRY_RUN 2
 typedef struct ftp_client ftp_client;
 typedef struct ftp_data ftp_data;
 typedef struct ftp_dir_list ftp_dir_list;
 typedef struct ftp_entry ftp_entry;
 typedef struct ftp_mlsd ftp_mlsd;
 typedef struct ftp_options ftp_options;
+typedef struct ftp_sync_event ftp_sync_event;
 typedef int32_t ftp_result;
 typedef int (*ftp_retry_cb)(void *userdata, uint32_t attempt, ftp_result error, int reply_code, const char *message, uint32_t delay_ms);
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
 typedef int (*ftp_sync_cb)(void *userdata, int32_t action, const char *path, uint64_t bytes, uint64_t files_done, uint64_t files_total, ftp_result error, const char *message);
+typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
 typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
 typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len);
 typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
@@ -159,6 +163,17 @@ ftp_result ftp_feat_params(ftp_client *ftp, const char *feature, char **out);
 ftp_result ftp_set_transfer_type(ftp_client *ftp, int32_t transfer_type);
 ftp_result ftp_is_tls(ftp_client *ftp, bool *out);
 ftp_result ftp_last_data_tls_resumed(ftp_client *ftp, bool *out);
+int32_t ftp_sync_event_action(const ftp_sync_event *event);
+const char *ftp_sync_event_path(const ftp_sync_event *event);
+uint64_t ftp_sync_event_bytes(const ftp_sync_event *event);
+uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
+uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
+bool ftp_sync_event_dry_run(const ftp_sync_event *event);
+ftp_result ftp_sync_event_error(const ftp_sync_event *event);
+int ftp_sync_event_reply_code(const ftp_sync_event *event);
+const char *ftp_sync_event_message(const ftp_sync_event *event);
+ftp_result ftp_sync(ftp_client *ftp, const char *local_dir, const char *remote_dir, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
+ftp_result ftp_mirror(ftp_client *ftp, const char *remote_dir, const char *local_dir, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
 ftp_result ftp_retr(ftp_client *ftp, const char *path, uint64_t offset, ftp_write_cb write_cb, ftp_progress_cb progress_cb, void *userdata);
 ftp_result ftp_stor(ftp_client *ftp, const char *path, uint64_t offset, int64_t total, ftp_read_cb read_cb, ftp_progress_cb progress_cb, void *userdata);
 ftp_result ftp_appe(ftp_client *ftp, const char *path, uint64_t offset, int64_t total, ftp_read_cb read_cb, ftp_progress_cb progress_cb, void *userdata);

@@ -1,13 +1,14 @@
 //! The production layer from C: retry policy and observer, resumable whole-file transfers,
 //! structured listings, mkdir -p, sync and mirror.
 
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_char, c_int, c_void};
 use std::time::Duration;
 
 use super::boundary::*;
 use super::codes::*;
 use super::handle::{ftp_client, with_agent};
 use super::listing::ftp_entry;
+use super::sync::ftp_sync_event;
 use super::transfer::{borrowed_file, ftp_progress_cb, progress_fn};
 use crate::{
     DownloadOptions, Entry, Flow, RetryPolicy, SyncAction, SyncOptions, SyncReport, UploadOptions,
@@ -396,7 +397,7 @@ pub unsafe extern "C" fn ftp_dir_list_free(list: *mut ftp_dir_list) {
     infallible((), || ftp_dir_list::free_c(list))
 }
 
-fn action_code(action: SyncAction) -> i32 {
+pub(crate) fn action_code(action: SyncAction) -> i32 {
     match action {
         SyncAction::Uploaded => FTP_SYNC_UPLOADED,
         SyncAction::Downloaded => FTP_SYNC_DOWNLOADED,
@@ -414,23 +415,18 @@ fn sync_observer(
 ) -> Option<impl FnMut(&crate::SyncEvent<'_>) -> Flow> {
     cb.map(move |cb| {
         move |event: &crate::SyncEvent<'_>| {
-            let path = c_string_lossy(event.path);
-            let (code, message) = match (event.error, event.note) {
-                (Some(e), _) => (code_of(e), c_string_lossy(&e.to_string())),
-                (None, Some(note)) => (FTP_OK, c_string_lossy(note)),
-                (None, None) => (FTP_OK, CString::default()),
-            };
+            let e = ftp_sync_event::new(event);
             // SAFETY: the caller vouches for `cb` and `userdata` for the call.
             let stop = unsafe {
                 cb(
                     userdata,
-                    action_code(event.action),
-                    path.as_ptr(),
-                    event.bytes,
-                    event.files_done,
-                    event.files_total,
-                    code,
-                    message.as_ptr(),
+                    e.action,
+                    e.path.as_ptr(),
+                    e.bytes,
+                    e.files_done,
+                    e.files_total,
+                    e.error,
+                    e.message.as_ptr(),
                 )
             };
             if stop == 0 {
@@ -443,7 +439,7 @@ fn sync_observer(
 }
 
 /// A report with failed paths becomes the first failure, counted.
-fn sync_result(function: &str, report: SyncReport) -> FfiResult<ftp_result> {
+pub(crate) fn sync_result(function: &str, report: SyncReport) -> FfiResult<ftp_result> {
     match report.first_error {
         None => Ok(FTP_OK),
         Some(first) => {

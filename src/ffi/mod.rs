@@ -15,4 +15,5 @@ mod listing;
 mod managed;
 mod options;
 mod session;
+mod sync;
 mod transfer;

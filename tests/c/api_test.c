@@ -336,6 +336,8 @@ static void test_null_arguments(ftp_client *ftp) {
     CHECK_NULL(ftp_mirror_directory(NULL, "x", "/tmp/x", false, true, NULL, NULL), "ftp");
     CHECK_NULL(ftp_mirror_directory(ftp, NULL, "/tmp/x", false, true, NULL, NULL), "remote_dir");
     CHECK_NULL(ftp_mirror_directory(ftp, "x", NULL, false, true, NULL, NULL), "local_dir");
+    CHECK_NULL(ftp_sync(ftp, NULL, "x", 0, NULL, NULL), "local_dir");
+    CHECK_NULL(ftp_mirror(ftp, "x", NULL, 0, NULL, NULL), "local_dir");
     CHECK(ftp_set_retry_policy(ftp, 0, 10, 200, 100, 0) == FTP_ERR_INVALID_ARGUMENT);
     CHECK(ftp_dir_list_count(NULL) == 0 && ftp_dir_list_entry(NULL, 0) == NULL);
     ftp_dir_list_free(NULL);
@@ -655,7 +657,7 @@ static void test_free_in_any_order(void) {
 /* ---- the production layer ----------------------------------------------------------- */
 
 struct sync_counts {
-    int uploaded, downloaded, skipped, deleted, created, failed;
+    int uploaded, downloaded, skipped, deleted, created, failed, dry_events;
     uint64_t last_done, last_total;
 };
 
@@ -678,6 +680,24 @@ static int count_sync(void *userdata, int32_t action, const char *path, uint64_t
     c->last_done = files_done;
     c->last_total = files_total;
     return 0;
+}
+
+/* The same counts through the event handle of ftp_sync/ftp_mirror. */
+static int count_sync_event(void *userdata, const ftp_sync_event *event) {
+    struct sync_counts *c = userdata;
+    const char *path = ftp_sync_event_path(event);
+    CHECK(path != NULL && ftp_sync_event_message(event) != NULL);
+    if (ftp_sync_event_action(event) == FTP_SYNC_FAILED) {
+        CHECK(ftp_sync_event_error(event) < 0);
+    } else {
+        CHECK(ftp_sync_event_error(event) == FTP_OK && ftp_sync_event_reply_code(event) == 0);
+    }
+    if (ftp_sync_event_dry_run(event)) {
+        c->dry_events++;
+    }
+    return count_sync(userdata, ftp_sync_event_action(event), path, ftp_sync_event_bytes(event),
+                      ftp_sync_event_files_done(event), ftp_sync_event_files_total(event),
+                      ftp_sync_event_error(event), ftp_sync_event_message(event));
 }
 
 static int veto_retry(void *userdata, uint32_t attempt, ftp_result error, int reply_code,
@@ -765,6 +785,15 @@ static void test_production_layer(ftp_client *ftp) {
     struct sync_counts down = {0};
     CHECK(ftp_mirror_directory(ftp, "synced", mirror, false, false, count_sync, &down) == FTP_OK);
     CHECK(down.downloaded == 2 && down.failed == 0);
+    /* The event-handle forms: a dry run reports the plan, then a mirror finds nothing to do. */
+    struct sync_counts planned = {0}, again = {0};
+    CHECK(ftp_sync(ftp, local, "synced2", FTP_SYNC_DRY_RUN, count_sync_event, &planned) == FTP_OK);
+    CHECK(planned.uploaded == first.uploaded + down.downloaded && planned.failed == 0);
+    CHECK(planned.dry_events == planned.uploaded + planned.created);
+    CHECK(ftp_mirror(ftp, "synced", mirror, FTP_SYNC_DELETE, count_sync_event, &again) == FTP_OK);
+    CHECK(again.downloaded == 0 && again.skipped == 2 && again.failed == 0 && again.dry_events == 0);
+    CHECK(ftp_sync(ftp, local, "synced", 0x80, NULL, NULL) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_sync_event_action(NULL) == -1 && ftp_sync_event_bytes(NULL) == 0);
     snprintf(path, sizeof path, "%s/sub dir/b.txt", mirror);
     f = fopen(path, "rb");
     CHECK(f != NULL);
