@@ -52,6 +52,9 @@ pub(crate) struct Negotiated {
     pub(crate) last_data_resumed: Option<bool>,
     /// A data connection is open: the control connection belongs to it until it is finished.
     pub(crate) data_open: bool,
+    /// What HASH computes on this connection, once asked: `Some(true)` for SHA-256 (the
+    /// server's default, or chosen with OPTS HASH), `Some(false)` when it cannot.
+    pub(crate) hash_sha256: Option<bool>,
     /// Keepalive NOOPs sent during a transfer whose replies are still to be read.
     pub(crate) pending_noops: u32,
     /// The server refused a keepalive NOOP during a transfer: no more of them.

@@ -13,6 +13,15 @@ use crate::protocol::Command;
 impl Client {
     /// Whether the server offers HASH with SHA-256; selects it when another is current.
     pub(crate) fn select_sha256_hash(&mut self) -> Result<bool> {
+        if let Some(selected) = self.state.hash_sha256 {
+            return Ok(selected);
+        }
+        let selected = self.negotiate_sha256_hash()?;
+        self.state.hash_sha256 = Some(selected);
+        Ok(selected)
+    }
+
+    fn negotiate_sha256_hash(&mut self) -> Result<bool> {
         let Some(params) = self.features()?.params("HASH").map(str::to_string) else {
             return Ok(false);
         };
@@ -29,10 +38,17 @@ impl Client {
         Ok(true)
     }
 
-    /// The SHA-256 of a remote file, computed by the server (HASH), as lower-case hex. The
-    /// server must have SHA-256 selected (see `select_sha256_hash`).
+    /// The SHA-256 of a remote file, computed by the server (HASH), as lower-case hex. SHA-256
+    /// is selected first on this connection (OPTS HASH) where it is not the server's default;
+    /// a server that cannot compute it is a protocol error naming that.
     pub fn remote_sha256(&mut self, path: impl AsRef<[u8]>) -> Result<String> {
         let command = Command::with_arg("HASH", path)?;
+        if !self.select_sha256_hash()? {
+            return Err(Error::protocol(
+                command.shown(),
+                "the server offers no SHA-256 HASH on this connection",
+            ));
+        }
         let reply = self.expect(&command, |c| c == 213)?;
         let hash = parse_hash_reply(&reply).map_err(|why| Error::protocol(command.shown(), why))?;
         let hex = hash.hex;

@@ -1,0 +1,257 @@
+//! Carrying out a plan: every step, in order, each path's failure reported and the others
+//! going on; what the planner left to the server (is a same-size remote file current?) is
+//! asked here, and local writes check again that no directory on the way became a link.
+
+use std::fs;
+use std::path::Path;
+
+use super::plan::{times_say_current, Step, Verify};
+use super::walk::{local_io, symlink_refused};
+use super::{SyncAction, SyncEvent, SyncOptions, SyncReport};
+use crate::agent::files::{DownloadOptions, UploadOptions};
+use crate::agent::Agent;
+use crate::error::{Error, Result};
+use crate::protocol::Timestamp;
+use crate::transfer::Flow;
+
+/// Fails when a directory between `root` (not included) and `path` (not included) is a
+/// symbolic link or missing, so nothing is written through a link that appeared after the
+/// plan was made.
+fn check_local_parents(root: &Path, path: &Path) -> Result<()> {
+    let Ok(rest) = path.strip_prefix(root) else {
+        return Ok(());
+    };
+    let parts: Vec<_> = rest.components().collect();
+    let mut current = root.to_path_buf();
+    for part in parts.iter().take(parts.len().saturating_sub(1)) {
+        current.push(part);
+        let meta = fs::symlink_metadata(&current).map_err(|e| local_io(&current, e))?;
+        if meta.file_type().is_symlink() {
+            return Err(symlink_refused(&current));
+        }
+    }
+    Ok(())
+}
+
+/// Creates one directory of a mirror (its parent exists); one that is already there as a
+/// real directory is fine, a symbolic link is not.
+fn create_local_dir(path: &Path) -> Result<()> {
+    match fs::create_dir(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let meta = fs::symlink_metadata(path).map_err(|e| local_io(path, e))?;
+            if meta.file_type().is_symlink() {
+                Err(symlink_refused(path))
+            } else if meta.is_dir() {
+                Ok(())
+            } else {
+                Err(local_io(path, e))
+            }
+        }
+        Err(e) => Err(local_io(path, e)),
+    }
+}
+
+/// Removes a local file, symbolic link (the link, never its target) or directory tree (whose
+/// links are removed, not followed).
+fn remove_local(path: &Path) -> Result<()> {
+    let meta = fs::symlink_metadata(path).map_err(|e| local_io(path, e))?;
+    if meta.is_dir() {
+        fs::remove_dir_all(path).map_err(|e| local_io(path, e))
+    } else {
+        fs::remove_file(path).map_err(|e| local_io(path, e))
+    }
+}
+
+impl Agent {
+    pub(super) fn run_steps(
+        &mut self,
+        steps: Vec<Step>,
+        mut options: SyncOptions<'_>,
+        mfmt: bool,
+        local_root: Option<&Path>,
+    ) -> Result<SyncReport> {
+        // Before each local write, the directories it goes through are checked again: none
+        // may have become a symbolic link since the plan was made.
+        let parents_ok = |path: &Path| match local_root {
+            Some(root) => check_local_parents(root, path),
+            None => Ok(()),
+        };
+        let files_total = steps.iter().filter(|s| s.counts_as_file()).count() as u64;
+        let mut report = SyncReport::default();
+        let mut files_done = 0;
+        for step in steps {
+            let dry_run = options.dry_run;
+            let mut note = None;
+            let (action, rel, outcome): (SyncAction, String, Result<u64>) = match step {
+                Step::RemoteDir { remote, rel } => {
+                    let r = if dry_run {
+                        Ok(0)
+                    } else {
+                        self.ensure_directory(&remote).map(|_| 0)
+                    };
+                    (SyncAction::CreatedDirectory, rel, r)
+                }
+                Step::LocalDir { local, rel } => {
+                    let r = if dry_run {
+                        Ok(0)
+                    } else if rel.is_empty() {
+                        // The directory the caller named.
+                        fs::create_dir_all(&local)
+                            .map(|_| 0)
+                            .map_err(|e| local_io(&local, e))
+                    } else {
+                        parents_ok(&local).and_then(|()| create_local_dir(&local).map(|_| 0))
+                    };
+                    (SyncAction::CreatedDirectory, rel, r)
+                }
+                Step::Upload {
+                    local,
+                    remote,
+                    rel,
+                    mtime,
+                    verify,
+                } => {
+                    let current = match verify {
+                        Some(verify) => {
+                            self.remote_is_current(&remote, &local, mtime, verify, mfmt)
+                        }
+                        None => Ok(false),
+                    };
+                    match current {
+                        Ok(true) => (SyncAction::Skipped, rel, Ok(0)),
+                        Err(e) => (SyncAction::Uploaded, rel, Err(e)),
+                        Ok(false) if dry_run => {
+                            let size = fs::metadata(&local)
+                                .map(|m| m.len())
+                                .map_err(|e| local_io(&local, e));
+                            (SyncAction::Uploaded, rel, size)
+                        }
+                        Ok(false) => {
+                            let r = self
+                                .upload_file(&local, &remote, UploadOptions::default())
+                                .inspect(|_| {
+                                    if mfmt {
+                                        // Best effort: the size check already passed.
+                                        let _ = self.session.mfmt(&remote, mtime);
+                                    }
+                                });
+                            (SyncAction::Uploaded, rel, r)
+                        }
+                    }
+                }
+                Step::Download {
+                    remote,
+                    local,
+                    rel,
+                    mtime,
+                } => {
+                    let r = if dry_run {
+                        Ok(0)
+                    } else {
+                        parents_ok(&local).and_then(|()| {
+                            self.download_file_timed(
+                                &remote,
+                                &local,
+                                DownloadOptions::default(),
+                                mtime,
+                            )
+                        })
+                    };
+                    (SyncAction::Downloaded, rel, r)
+                }
+                Step::Skip { rel, note: why } => {
+                    note = why;
+                    (SyncAction::Skipped, rel, Ok(0))
+                }
+                Step::DeleteRemote { remote, rel, dir } => {
+                    let r = if dry_run {
+                        Ok(0)
+                    } else if dir {
+                        self.remove_tree(&remote).map(|_| 0)
+                    } else {
+                        self.with_retry(|c, _| c.delete(&remote).map(|_| 0))
+                    };
+                    (SyncAction::Deleted, rel, r)
+                }
+                Step::DeleteLocal { local, rel } => {
+                    let r = if dry_run {
+                        Ok(0)
+                    } else {
+                        parents_ok(&local).and_then(|()| remove_local(&local).map(|_| 0))
+                    };
+                    (SyncAction::Deleted, rel, r)
+                }
+                Step::Refuse { rel, error } => (SyncAction::Failed, rel, Err(error)),
+            };
+            let counts = !matches!(action, SyncAction::CreatedDirectory);
+            if counts {
+                files_done += 1;
+            }
+            let (action, bytes, error) = match outcome {
+                Ok(bytes) => (action, bytes, None),
+                Err(e) => (SyncAction::Failed, 0, Some(e)),
+            };
+            match action {
+                SyncAction::Uploaded => report.uploaded += 1,
+                SyncAction::Downloaded => report.downloaded += 1,
+                SyncAction::Skipped => report.skipped += 1,
+                SyncAction::Deleted => report.deleted += 1,
+                SyncAction::CreatedDirectory => report.directories_created += 1,
+                SyncAction::Failed => report.failed += 1,
+            }
+            if !dry_run {
+                report.bytes += bytes;
+            }
+            if let Some(on_event) = options.on_event.as_mut() {
+                let event = SyncEvent {
+                    action,
+                    path: &rel,
+                    bytes,
+                    error: error.as_ref(),
+                    note,
+                    dry_run,
+                    files_done,
+                    files_total,
+                };
+                if on_event(&event) == Flow::Stop {
+                    return Err(Error::Aborted {
+                        context: format!("sync at {rel}"),
+                    });
+                }
+            }
+            if report.first_error.is_none() {
+                report.first_error = error;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Whether the server's copy of a file whose size matches is the local one (see
+    /// [`Verify`]).
+    fn remote_is_current(
+        &mut self,
+        remote_path: &[u8],
+        local_path: &Path,
+        local_mtime: Timestamp,
+        verify: Verify,
+        mfmt: bool,
+    ) -> Result<bool> {
+        if verify.hash {
+            match self.with_retry(|c, _| c.remote_sha256(remote_path)) {
+                Ok(remote) => return Ok(remote == crate::agent::hash::local_sha256(local_path)?),
+                // The server could not hash this file: fall back to times.
+                Err(e) if e.reply().is_some() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let remote_mtime = match verify.listed {
+            Some(listed) => listed,
+            None => {
+                self.with_retry(|c, _| crate::agent::files::remote_stat(c, remote_path))?
+                    .1
+            }
+        };
+        Ok(times_say_current(remote_mtime, local_mtime, mfmt))
+    }
+}
