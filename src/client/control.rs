@@ -1,0 +1,153 @@
+//! Control connection plumbing: sending commands (CR/LF/NUL refused, secrets remembered to be
+//! masked), reading replies within their deadlines, and keeping the session's state honest
+//! when the connection fails.
+
+use super::*;
+
+impl Client {
+    pub(crate) fn ensure_ready(&self) -> Result<()> {
+        if let Some(why) = &self.state.broken {
+            return Err(Error::InvalidState(format!(
+                "the control connection is unusable ({why}); connect again"
+            )));
+        }
+        if self.state.quit_sent {
+            return Err(Error::InvalidState(
+                "the session was ended with QUIT".into(),
+            ));
+        }
+        if self.state.data_open {
+            return Err(Error::InvalidState(
+                "a data transfer is still open; finish or abort it first".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Marks the control connection unusable after an error that leaves its state unknown.
+    pub(crate) fn poison_on<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(e) = &result {
+            if matches!(
+                e,
+                Error::Io { .. }
+                    | Error::Timeout { .. }
+                    | Error::Protocol { .. }
+                    | Error::Tls { .. }
+            ) {
+                self.state.broken = Some(e.to_string());
+            }
+        }
+        result
+    }
+
+    pub(crate) fn mark_broken(&mut self, why: String) {
+        self.state.broken = Some(why);
+    }
+
+    pub(crate) fn read_reply(&mut self, context: &str) -> Result<Reply> {
+        let deadline = self.control.reply_deadline();
+        self.read_reply_by(context, &deadline)
+    }
+
+    /// Reads a reply within `deadline` (a phase that spans several replies).
+    pub(crate) fn read_reply_by(
+        &mut self,
+        context: &str,
+        deadline: &crate::connection::Deadline,
+    ) -> Result<Reply> {
+        let result = self.control.read_reply_by(context, deadline);
+        let reply = self.poison_on(result)?;
+        let reply = self.mask_secrets(reply);
+        if reply.code() == 421 {
+            // 421: the server is closing the control connection.
+            self.state.broken = Some(format!("the server closed the session: {reply}"));
+        }
+        self.last_reply = Some(reply.clone());
+        Ok(reply)
+    }
+
+    /// Sends a command, first discarding replies that arrived unasked (a 421 among them
+    /// ends the session with that error).
+    pub(crate) fn send(&mut self, command: &Command) -> Result<()> {
+        if !self.state.data_open && self.state.pending_noops == 0 {
+            let unsolicited = self.control.take_unsolicited(command.shown());
+            let (replies, closed) = self.poison_on(unsolicited)?;
+            for reply in replies {
+                if reply.code() == 421 {
+                    self.state.broken = Some(format!("the server closed the session: {reply}"));
+                    self.last_reply = Some(reply.clone());
+                    return Err(Error::from_reply(command.shown(), reply));
+                }
+            }
+            if closed {
+                let err = Error::io(
+                    command.shown(),
+                    io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "server closed the control connection",
+                    ),
+                );
+                self.state.broken = Some(err.to_string());
+                return Err(err);
+            }
+        }
+        self.send_in_transfer(command)
+    }
+
+    /// The reply with every secret this session sent masked.
+    pub(crate) fn mask_secrets(&self, mut reply: Reply) -> Reply {
+        for secret in &self.secrets {
+            reply = reply.masked(secret);
+        }
+        reply
+    }
+
+    /// Sends a command as is, while a transfer may have replies in flight (ABOR, keepalive).
+    pub(crate) fn send_in_transfer(&mut self, command: &Command) -> Result<()> {
+        if let Some(secret) = command.secret() {
+            let secret = String::from_utf8_lossy(secret).into_owned();
+            if !secret.is_empty() && !self.secrets.contains(&secret) {
+                // A handful at most: the login's, and any the caller sends by hand.
+                if self.secrets.len() == MAX_SECRETS {
+                    self.secrets.remove(0);
+                }
+                self.secrets.push(secret);
+            }
+        }
+        let result = self.control.send(command);
+        self.poison_on(result)
+    }
+
+    /// Sends a command and returns its reply, whatever the code.
+    pub(crate) fn exchange(&mut self, command: &Command) -> Result<Reply> {
+        self.ensure_ready()?;
+        self.send(command)?;
+        self.read_reply(command.shown())
+    }
+
+    /// Sends a command and returns its reply when `accept` takes its code; otherwise the
+    /// reply becomes a Temporary, Permanent or UnexpectedReply error.
+    pub(crate) fn expect(&mut self, command: &Command, accept: fn(u16) -> bool) -> Result<Reply> {
+        let reply = self.exchange(command)?;
+        if accept(reply.code()) {
+            Ok(reply)
+        } else {
+            Err(Error::from_reply(command.shown(), reply))
+        }
+    }
+
+    pub(crate) fn expect_2xx(&mut self, command: &Command) -> Result<Reply> {
+        self.expect(command, |c| c / 100 == 2)
+    }
+
+    /// Sends a raw command line and returns the reply, whatever its code (ftplib's
+    /// `sendcmd`). CR, LF and NUL are refused.
+    pub fn sendcmd(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
+        self.exchange(&Command::raw(line)?)
+    }
+
+    /// Sends a raw command line and fails unless the reply is 2xx (ftplib's `voidcmd`).
+    pub fn voidcmd(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
+        self.expect_2xx(&Command::raw(line)?)
+    }
+}
