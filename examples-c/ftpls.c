@@ -29,9 +29,9 @@ int main(int argc, char **argv) {
     }
     bool has_mlsd = false;
     ftp_result rc = ftp_feat_has(ftp, "MLST", &has_mlsd);
-    ftp_mlsd *listing = NULL;
+    ftp_listing *listing = NULL;
     if (rc == FTP_OK) {
-        rc = has_mlsd ? ftp_mlsd_open(ftp, path, &listing) : ftp_list_open(ftp, path, &listing);
+        rc = ftp_listing_open(ftp, path, has_mlsd ? FTP_LISTING_MLSD : FTP_LISTING_LIST, &listing);
     }
     int status = 0;
     if (rc != FTP_OK) {
@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
     }
     while (listing != NULL) {
         const ftp_entry *entry = NULL;
-        rc = ftp_mlsd_next(listing, &entry);
+        rc = ftp_listing_next(listing, &entry);
         if (rc == FTP_DONE) {
             break;
         }
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
         print_untrusted(stdout, ftp_entry_name(entry));
         printf("\n");
     }
-    ftp_mlsd_close(listing);
+    ftp_listing_close(listing);
     ftp_string_free(path);
     ftp_close(ftp);
     return status;

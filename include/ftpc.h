@@ -144,6 +144,17 @@
 #define FTP_ENTRY_OTHER 5
 
 /**
+ * `ftp_listing_open` kind: MLSD, machine-readable facts (RFC 3659).
+ */
+#define FTP_LISTING_MLSD 0
+
+/**
+ * `ftp_listing_open` kind: LIST, each line parsed into an entry (Unix, DOS/IIS and the other
+ * formats the library reads), for servers without MLSD.
+ */
+#define FTP_LISTING_LIST 1
+
+/**
  * Sync event: a file was uploaded.
  */
 #define FTP_SYNC_UPLOADED 0
@@ -204,17 +215,17 @@ typedef struct ftp_data ftp_data;
 typedef struct ftp_dir_list ftp_dir_list;
 
 /**
- * One listed object. Borrowed from its iterator (valid until the next `ftp_mlsd_next` or
- * `ftp_mlsd_close`) or owned (from `ftp_mlst`, freed with `ftp_entry_free`).
+ * One listed object. Borrowed from its listing (valid until the next `ftp_listing_next` or
+ * `ftp_listing_close`) or owned (from `ftp_mlst`, freed with `ftp_entry_free`).
  */
 typedef struct ftp_entry ftp_entry;
 
 /**
- * A listing being received. Open with `ftp_mlsd_open` or `ftp_list_open`, step with
- * `ftp_mlsd_next`, free with `ftp_mlsd_close`. Keeps its session alive internally, so the
- * session handle and the iterator may be freed in either order.
+ * A listing being received. Open with `ftp_listing_open`, step with `ftp_listing_next`, free
+ * with `ftp_listing_close`. Keeps its session alive internally, so the session handle and the
+ * listing may be freed in either order.
  */
-typedef struct ftp_mlsd ftp_mlsd;
+typedef struct ftp_listing ftp_listing;
 
 /**
  * Connection options. Create with `ftp_options_new`, free with `ftp_options_free`.
@@ -233,6 +244,11 @@ typedef struct ftp_sync_event ftp_sync_event;
  * `ftp_last_reply_code`.
  */
 typedef int32_t ftp_result;
+
+/**
+ * The first name of `ftp_listing`, kept as an alias: the same type.
+ */
+typedef ftp_listing ftp_mlsd;
 
 /**
  * Told before each retry: the attempt that failed (from 1), its result code, the server's
@@ -419,6 +435,17 @@ ftp_result ftp_data_read(ftp_data *data, uint8_t *buffer, size_t capacity, size_
 ftp_result ftp_data_write(ftp_data *data, const uint8_t *buffer, size_t len);
 
 /**
+ * Frees the stream without talking to the server (for finalizers and destructors, which must
+ * not block): the data connection is closed, and since the server still thinks the transfer
+ * runs, the session's next call connects and logs in again first. Consumes `data`; NULL is a
+ * no-op. To end a transfer properly use `ftp_data_close` or `ftp_data_abort`.
+ *
+ * # Safety
+ * `data` must be NULL or from `ftp_data_open`, not used afterwards.
+ */
+void ftp_data_free(ftp_data *data);
+
+/**
  * Closes the stream (sending TLS close_notify after an upload), reads the server's final
  * reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
  * size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer
@@ -485,43 +512,77 @@ const char *ftp_version(void);
 uint32_t ftp_version_number(void);
 
 /**
- * Starts an MLSD listing of `path` (NULL or "" for the current directory); lines are parsed as they
- * arrive, never buffered whole. Caller owns `*out`; free with `ftp_mlsd_close`. Until then
- * other calls on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
+ * Starts a listing of `path` (NULL or "" for the current directory) with the command `kind`
+ * names (`FTP_LISTING_MLSD` or `FTP_LISTING_LIST`); lines are parsed as they arrive, never
+ * buffered whole. Caller owns `*out`; free with `ftp_listing_close`. Until then other calls
+ * on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
  *
  * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ * `ftp` must be live; `path` NULL or NUL-terminated; `out` writable.
  */
-ftp_result ftp_mlsd_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
-
-/**
- * Starts a LIST listing of `path` (NULL or "" for the current directory) parsed into entries
- * (Unix and DOS/IIS formats), for servers
- * without MLSD. Stepped and freed like an MLSD listing.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
- */
-ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
+ftp_result ftp_listing_open(ftp_client *ftp, const char *path, int32_t kind, ftp_listing **out);
 
 /**
  * Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
- * the next `ftp_mlsd_next` or `ftp_mlsd_close` on `it`), or `FTP_DONE` at the end (the
+ * the next `ftp_listing_next` or `ftp_listing_close` on `it`), or `FTP_DONE` at the end (the
  * server's final reply was 2xx), or an error. A line that does not parse is an
  * `FTP_ERR_PROTOCOL` for that line only: calling again goes on with the next line.
  *
  * # Safety
  * `it` must be live; `out` writable.
  */
-ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
+ftp_result ftp_listing_next(ftp_listing *it, const ftp_entry **out);
 
 /**
  * Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
- * is read and dropped and a longer one aborted (ABOR), leaving the
- * session usable. Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
+ * is read and dropped and a longer one aborted (ABOR), leaving the session usable. Consumes
+ * `it`; NULL is a no-op. Entries borrowed from it become invalid.
  *
  * # Safety
- * `it` must be NULL or from `ftp_mlsd_open`/`ftp_list_open`, not used afterwards.
+ * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
+ */
+void ftp_listing_close(ftp_listing *it);
+
+/**
+ * Frees the listing without talking to the server (for finalizers and destructors, which
+ * must not block): the data connection is closed and the session's next call connects and
+ * logs in again first, unless the listing had been read to its end (then nothing is left to
+ * do). Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
+ *
+ * # Safety
+ * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
+ */
+void ftp_listing_free(ftp_listing *it);
+
+/**
+ * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_MLSD, out)`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_open`.
+ */
+ftp_result ftp_mlsd_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
+
+/**
+ * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_LIST, out)`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_open`.
+ */
+ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
+
+/**
+ * Alias of `ftp_listing_next`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_next`.
+ */
+ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
+
+/**
+ * Alias of `ftp_listing_close`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_close`.
  */
 void ftp_mlsd_close(ftp_mlsd *it);
 
@@ -598,6 +659,28 @@ ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
  * `entry` must be NULL or live; `name` NULL or NUL-terminated.
  */
 const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
+
+/**
+ * How many facts `entry` has (0 for NULL): with `ftp_entry_fact_at`, every fact the server
+ * sent, also those this library has no name for.
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+size_t ftp_entry_fact_count(const ftp_entry *entry);
+
+/**
+ * Writes the name and value of fact number `index` (from 0, in the server's order) to
+ * `*out_name` and `*out_value`, both borrowed from `entry`; `FTP_ERR_INVALID_ARGUMENT` for an
+ * index past the end. Server text: untrusted.
+ *
+ * # Safety
+ * `entry` must be live; the out-parameters writable.
+ */
+ftp_result ftp_entry_fact_at(const ftp_entry *entry,
+                             size_t index,
+                             const char **out_name,
+                             const char **out_value);
 
 /**
  * Sets the retry policy of the production-layer calls (`ftp_download_file`,

@@ -19,6 +19,8 @@
 #define FTP_ENTRY_PARENT_DIR 3
 #define FTP_ENTRY_LINK 4
 #define FTP_ENTRY_OTHER 5
+#define FTP_LISTING_MLSD 0
+#define FTP_LISTING_LIST 1
 #define FTP_SYNC_UPLOADED 0
 #define FTP_SYNC_DOWNLOADED 1
 #define FTP_SYNC_SKIPPED 2
@@ -31,10 +33,11 @@ typedef struct ftp_client ftp_client;
 typedef struct ftp_data ftp_data;
 typedef struct ftp_dir_list ftp_dir_list;
 typedef struct ftp_entry ftp_entry;
-typedef struct ftp_mlsd ftp_mlsd;
+typedef struct ftp_listing ftp_listing;
 typedef struct ftp_options ftp_options;
 typedef struct ftp_sync_event ftp_sync_event;
 typedef int32_t ftp_result;
+typedef ftp_listing ftp_mlsd;
 typedef int (*ftp_retry_cb)(void *userdata, uint32_t attempt, ftp_result error, int reply_code, const char *message, uint32_t delay_ms);
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
 typedef int (*ftp_sync_cb)(void *userdata, int32_t action, const char *path, uint64_t bytes, uint64_t files_done, uint64_t files_total, ftp_result error, const char *message);
@@ -61,6 +64,7 @@ ftp_result ftp_data_open(ftp_client *ftp, const char *command, uint64_t offset, 
 ftp_result ftp_data_expected_size(ftp_data *data, uint64_t *out);
 ftp_result ftp_data_read(ftp_data *data, uint8_t *buffer, size_t capacity, size_t *out_len);
 ftp_result ftp_data_write(ftp_data *data, const uint8_t *buffer, size_t len);
+void ftp_data_free(ftp_data *data);
 ftp_result ftp_data_close(ftp_data *data);
 ftp_result ftp_data_abort(ftp_data *data);
 ftp_result ftp_last_error_code(void);
@@ -70,6 +74,10 @@ const char *ftp_strerror(ftp_result code);
 void ftp_string_free(char *s);
 const char *ftp_version(void);
 uint32_t ftp_version_number(void);
+ftp_result ftp_listing_open(ftp_client *ftp, const char *path, int32_t kind, ftp_listing **out);
+ftp_result ftp_listing_next(ftp_listing *it, const ftp_entry **out);
+void ftp_listing_close(ftp_listing *it);
+void ftp_listing_free(ftp_listing *it);
 ftp_result ftp_mlsd_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
 ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
 ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
@@ -82,6 +90,8 @@ int32_t ftp_entry_type(const ftp_entry *entry);
 ftp_result ftp_entry_size(const ftp_entry *entry, uint64_t *out);
 ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
 const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
+size_t ftp_entry_fact_count(const ftp_entry *entry);
+ftp_result ftp_entry_fact_at(const ftp_entry *entry, size_t index, const char **out_name, const char **out_value);
 ftp_result ftp_set_retry_policy(ftp_client *ftp, uint32_t max_attempts, uint32_t initial_delay_ms, uint32_t multiplier_percent, uint32_t max_delay_ms, uint32_t jitter_percent);
 ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *userdata);
 ftp_result ftp_download_file(ftp_client *ftp, const char *remote, const char *local_path, bool resume, ftp_progress_cb progress_cb, void *userdata);

@@ -343,6 +343,11 @@ pub struct ListingCursor {
 }
 
 impl ListingCursor {
+    /// Whether the listing was read to its end (its final reply was read).
+    pub fn is_complete(&self) -> bool {
+        self.reader.is_none()
+    }
+
     /// Bytes of the listing's lines read so far (line endings not counted), while it is being
     /// received; 0 once it is complete.
     pub(crate) fn bytes_read(&self) -> u64 {

@@ -46,6 +46,18 @@ pub struct ActiveOptions {
     pub use_eprt: bool,
 }
 
+impl ActiveOptions {
+    /// A port range runs from a port above 0 to one not below it.
+    pub fn validate(&self) -> crate::Result<()> {
+        match &self.port_range {
+            Some(range) if *range.start() == 0 || range.start() > range.end() => Err(
+                crate::Error::InvalidArgument("port range must be 1 <= min <= max".into()),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Representation type for transfers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TransferType {
@@ -256,6 +268,9 @@ impl Options {
         }
         if let Some(policy) = &self.retry {
             policy.validate()?;
+        }
+        if let DataMode::Active(active) = &self.data_mode {
+            active.validate()?;
         }
         Ok(())
     }

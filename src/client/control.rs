@@ -40,6 +40,13 @@ impl Client {
         result
     }
 
+    /// A transfer whose data connection was dropped without being ended: the server still
+    /// thinks it runs, so this connection is given up (a new session is needed).
+    pub(crate) fn forget_transfer(&mut self, why: &str) {
+        self.state.data_open = false;
+        self.mark_broken(why.to_string());
+    }
+
     pub(crate) fn mark_broken(&mut self, why: String) {
         self.state.broken = Some(why);
     }

@@ -36,6 +36,10 @@ impl FfiError {
     }
 }
 
+pub(crate) fn invalid(function: &str, what: String) -> FfiError {
+    FfiError::new(FTP_ERR_INVALID_ARGUMENT, format!("{function}: {what}"))
+}
+
 /// The one mapping from the crate's error to a result code.
 pub(crate) fn code_of(err: &Error) -> ftp_result {
     match err {
@@ -260,7 +264,7 @@ pub(crate) trait OwnedByC: Sized {
 
 impl OwnedByC for super::handle::ftp_client {}
 impl OwnedByC for super::data::ftp_data {}
-impl OwnedByC for super::listing::ftp_mlsd {}
+impl OwnedByC for super::listing::ftp_listing {}
 impl OwnedByC for super::listing::ftp_entry {}
 impl OwnedByC for super::managed::ftp_dir_list {}
 impl OwnedByC for super::options::ftp_options {}

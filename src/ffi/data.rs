@@ -152,6 +152,24 @@ unsafe fn finish(function: &str, data: *mut ftp_data, abort: bool) -> ftp_result
     })
 }
 
+/// Frees the stream without talking to the server (for finalizers and destructors, which must
+/// not block): the data connection is closed, and since the server still thinks the transfer
+/// runs, the session's next call connects and logs in again first. Consumes `data`; NULL is a
+/// no-op. To end a transfer properly use `ftp_data_close` or `ftp_data_abort`.
+///
+/// # Safety
+/// `data` must be NULL or from `ftp_data_open`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_data_free(data: *mut ftp_data) {
+    infallible((), || {
+        if let Some(mut data) = ftp_data::from_c(data) {
+            if data.conn.take().is_some() {
+                data.shared.stream_dropped();
+            }
+        }
+    })
+}
+
 /// Closes the stream (sending TLS close_notify after an upload), reads the server's final
 /// reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
 /// size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer

@@ -30,7 +30,10 @@ pub(crate) struct Shared {
     running: Mutex<bool>,
     /// A call was cancelled and cut the connection: the next call reconnects first (once no
     /// data stream or listing of the old session is open).
-    cut_by_cancel: AtomicBool,
+    reconnect_next: AtomicBool,
+    /// A data stream or listing was freed without ending it (`ftp_data_free`,
+    /// `ftp_listing_free`): the session is out of step, and the next call starts a new one.
+    stream_dropped: AtomicBool,
 }
 
 pub(crate) struct State {
@@ -59,7 +62,8 @@ impl Shared {
         Arc::new(Shared {
             canceller,
             running: Mutex::new(false),
-            cut_by_cancel: AtomicBool::new(false),
+            reconnect_next: AtomicBool::new(false),
+            stream_dropped: AtomicBool::new(false),
             state: Mutex::new(State {
                 agent: Some(agent),
                 unconnected: None,
@@ -79,7 +83,8 @@ impl Shared {
         Arc::new(Shared {
             canceller: Canceller::new(),
             running: Mutex::new(false),
-            cut_by_cancel: AtomicBool::new(false),
+            reconnect_next: AtomicBool::new(false),
+            stream_dropped: AtomicBool::new(false),
             state: Mutex::new(State {
                 agent: None,
                 unconnected: Some(options),
@@ -118,7 +123,7 @@ impl Shared {
             state.unconnected = None;
             state.agent = Some(agent);
             // A connect that was cancelled earlier left nothing to reconnect.
-            self.cut_by_cancel.store(false, Ordering::SeqCst);
+            self.reconnect_next.store(false, Ordering::SeqCst);
         });
         drop(state);
         self.record(&result, None);
@@ -142,7 +147,7 @@ impl Shared {
         if !cancelled {
             return result;
         }
-        self.cut_by_cancel.store(true, Ordering::SeqCst);
+        self.reconnect_next.store(true, Ordering::SeqCst);
         let message = match result {
             // What the cut connection looked like from inside, for the curious.
             Err(e) if e.code != FTP_ERR_ABORTED => format!("{function}: cancelled ({})", e.message),
@@ -150,6 +155,11 @@ impl Shared {
             Ok(_) => format!("{function}: cancelled as it completed"),
         };
         Err(FfiError::new(FTP_ERR_ABORTED, message))
+    }
+
+    /// Notes that a child stream was freed without being ended (see `stream_dropped`).
+    pub(crate) fn stream_dropped(&self) {
+        self.stream_dropped.store(true, Ordering::SeqCst);
     }
 
     /// Stops the call in progress (`ftp_cancel`); returns whether one was running.
@@ -222,8 +232,14 @@ impl Shared {
         let unconnected = state.unconnected.is_some();
         let result = match state.agent.as_mut() {
             Some(agent) => self.running(function, || {
+                if self.stream_dropped.swap(false, Ordering::SeqCst) {
+                    agent
+                        .session()
+                        .forget_transfer("a data stream was freed unfinished");
+                    self.reconnect_next.store(true, Ordering::SeqCst);
+                }
                 let streams_open = agent.session_ref().state.data_open;
-                if !streams_open && self.cut_by_cancel.swap(false, Ordering::SeqCst) {
+                if !streams_open && self.reconnect_next.swap(false, Ordering::SeqCst) {
                     agent.reconnect()?;
                 }
                 body(agent)

@@ -11,14 +11,15 @@ use super::handle::{ftp_client, shared, Shared};
 use crate::{Entry, EntryKind};
 use crate::{ListingCursor, ListingKind};
 
-/// One listed object. Borrowed from its iterator (valid until the next `ftp_mlsd_next` or
-/// `ftp_mlsd_close`) or owned (from `ftp_mlst`, freed with `ftp_entry_free`).
+/// One listed object. Borrowed from its listing (valid until the next `ftp_listing_next` or
+/// `ftp_listing_close`) or owned (from `ftp_mlst`, freed with `ftp_entry_free`).
 pub struct ftp_entry {
     entry: Entry,
     // The C strings are made on first use: a collected listing of a million entries does not
     // carry a second copy of every name and fact.
     name: OnceLock<CString>,
-    fact_values: OnceLock<Vec<CString>>,
+    /// Every fact as C strings (name, value), in the entry's order.
+    facts: OnceLock<Vec<(CString, CString)>>,
 }
 
 impl ftp_entry {
@@ -26,7 +27,7 @@ impl ftp_entry {
         ftp_entry {
             entry,
             name: OnceLock::new(),
-            fact_values: OnceLock::new(),
+            facts: OnceLock::new(),
         }
     }
 
@@ -37,40 +38,78 @@ impl ftp_entry {
         })
     }
 
+    fn c_facts(&self) -> &[(CString, CString)] {
+        self.facts.get_or_init(|| {
+            self.entry
+                .facts()
+                .map(|(k, v)| (c_string_lossy(k), c_string_lossy(v)))
+                .collect()
+        })
+    }
+
     fn c_fact(&self, name: &[u8]) -> Option<&CString> {
         let index = self
             .entry
             .facts()
             .position(|(k, _)| k.as_bytes().eq_ignore_ascii_case(name))?;
-        let values = self
-            .fact_values
-            .get_or_init(|| self.entry.facts().map(|(_, v)| c_string_lossy(v)).collect());
-        values.get(index)
+        self.c_facts().get(index).map(|(_, v)| v)
     }
 }
 
-/// A listing being received. Open with `ftp_mlsd_open` or `ftp_list_open`, step with
-/// `ftp_mlsd_next`, free with `ftp_mlsd_close`. Keeps its session alive internally, so the
-/// session handle and the iterator may be freed in either order.
-pub struct ftp_mlsd {
+/// A listing being received. Open with `ftp_listing_open`, step with `ftp_listing_next`, free
+/// with `ftp_listing_close`. Keeps its session alive internally, so the session handle and the
+/// listing may be freed in either order.
+pub struct ftp_listing {
     shared: Arc<Shared>,
     cursor: Option<ListingCursor>,
     current: Option<ftp_entry>,
 }
 
-unsafe fn open(
-    function: &str,
-    kind: ListingKind,
+/// The first name of `ftp_listing`, kept as an alias: the same type.
+pub type ftp_mlsd = ftp_listing;
+
+/// `ftp_listing_open` kind: MLSD, machine-readable facts (RFC 3659).
+pub const FTP_LISTING_MLSD: i32 = 0;
+/// `ftp_listing_open` kind: LIST, each line parsed into an entry (Unix, DOS/IIS and the other
+/// formats the library reads), for servers without MLSD.
+pub const FTP_LISTING_LIST: i32 = 1;
+
+/// Starts a listing of `path` (NULL or "" for the current directory) with the command `kind`
+/// names (`FTP_LISTING_MLSD` or `FTP_LISTING_LIST`); lines are parsed as they arrive, never
+/// buffered whole. Caller owns `*out`; free with `ftp_listing_close`. Until then other calls
+/// on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
+///
+/// # Safety
+/// `ftp` must be live; `path` NULL or NUL-terminated; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_listing_open(
     ftp: *mut ftp_client,
     path: *const c_char,
-    out: *mut *mut ftp_mlsd,
+    kind: i32,
+    out: *mut *mut ftp_listing,
+) -> ftp_result {
+    listing_open("ftp_listing_open", ftp, path, kind, out)
+}
+
+/// `ftp_listing_open` under the name it was called by (it has aliases).
+unsafe fn listing_open(
+    function: &str,
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    kind: i32,
+    out: *mut *mut ftp_listing,
 ) -> ftp_result {
     fallible(function, || {
+        let kind = match kind {
+            FTP_LISTING_MLSD => ListingKind::Mlsd,
+            FTP_LISTING_LIST => ListingKind::List,
+            other => return Err(invalid(function, format!("unknown listing kind {other}"))),
+        };
         let path = opt_arg_bytes(path);
         arg_ptr(function, "out", out)?;
         let shared = shared(function, ftp)?.clone();
         let cursor = shared.call_data(function, |c| Ok(c.open_listing(kind, path)?))?;
-        *out = ftp_mlsd {
+        *out = ftp_listing {
             shared,
             cursor: Some(cursor),
             current: None,
@@ -80,49 +119,27 @@ unsafe fn open(
     })
 }
 
-/// Starts an MLSD listing of `path` (NULL or "" for the current directory); lines are parsed as they
-/// arrive, never buffered whole. Caller owns `*out`; free with `ftp_mlsd_close`. Until then
-/// other calls on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
-///
-/// # Safety
-/// `ftp` must be live; `path` NUL-terminated; `out` writable.
-#[no_mangle]
-pub unsafe extern "C" fn ftp_mlsd_open(
-    ftp: *mut ftp_client,
-    path: *const c_char,
-    out: *mut *mut ftp_mlsd,
-) -> ftp_result {
-    open("ftp_mlsd_open", ListingKind::Mlsd, ftp, path, out)
-}
-
-/// Starts a LIST listing of `path` (NULL or "" for the current directory) parsed into entries
-/// (Unix and DOS/IIS formats), for servers
-/// without MLSD. Stepped and freed like an MLSD listing.
-///
-/// # Safety
-/// `ftp` must be live; `path` NUL-terminated; `out` writable.
-#[no_mangle]
-pub unsafe extern "C" fn ftp_list_open(
-    ftp: *mut ftp_client,
-    path: *const c_char,
-    out: *mut *mut ftp_mlsd,
-) -> ftp_result {
-    open("ftp_list_open", ListingKind::List, ftp, path, out)
-}
-
 /// Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
-/// the next `ftp_mlsd_next` or `ftp_mlsd_close` on `it`), or `FTP_DONE` at the end (the
+/// the next `ftp_listing_next` or `ftp_listing_close` on `it`), or `FTP_DONE` at the end (the
 /// server's final reply was 2xx), or an error. A line that does not parse is an
 /// `FTP_ERR_PROTOCOL` for that line only: calling again goes on with the next line.
 ///
 /// # Safety
 /// `it` must be live; `out` writable.
 #[no_mangle]
-pub unsafe extern "C" fn ftp_mlsd_next(
-    it: *mut ftp_mlsd,
+pub unsafe extern "C" fn ftp_listing_next(
+    it: *mut ftp_listing,
     out: *mut *const ftp_entry,
 ) -> ftp_result {
-    let function = "ftp_mlsd_next";
+    listing_next("ftp_listing_next", it, out)
+}
+
+/// `ftp_listing_next` under the name it was called by.
+unsafe fn listing_next(
+    function: &str,
+    it: *mut ftp_listing,
+    out: *mut *const ftp_entry,
+) -> ftp_result {
     fallible(function, || {
         arg_ptr(function, "it", it)?;
         arg_ptr(function, "out", out)?;
@@ -131,11 +148,9 @@ pub unsafe extern "C" fn ftp_mlsd_next(
         let Some(cursor) = it.cursor.as_mut() else {
             return Ok(FTP_DONE);
         };
-        let next = it.shared.call(function, |c| Ok(c.next_entry(cursor)?))?;
-        match next {
+        match it.shared.call(function, |c| Ok(c.next_entry(cursor)?))? {
             Some(entry) => {
-                let entry = it.current.insert(ftp_entry::new(entry));
-                *out = entry;
+                *out = it.current.insert(ftp_entry::new(entry));
                 Ok(FTP_OK)
             }
             None => Ok(FTP_DONE),
@@ -144,23 +159,91 @@ pub unsafe extern "C" fn ftp_mlsd_next(
 }
 
 /// Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
-/// is read and dropped and a longer one aborted (ABOR), leaving the
-/// session usable. Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
+/// is read and dropped and a longer one aborted (ABOR), leaving the session usable. Consumes
+/// `it`; NULL is a no-op. Entries borrowed from it become invalid.
 ///
 /// # Safety
-/// `it` must be NULL or from `ftp_mlsd_open`/`ftp_list_open`, not used afterwards.
+/// `it` must be NULL or from `ftp_listing_open`, not used afterwards.
 #[no_mangle]
-pub unsafe extern "C" fn ftp_mlsd_close(it: *mut ftp_mlsd) {
+pub unsafe extern "C" fn ftp_listing_close(it: *mut ftp_listing) {
+    listing_close("ftp_listing_close", it)
+}
+
+/// `ftp_listing_close` under the name it was called by.
+unsafe fn listing_close(function: &str, it: *mut ftp_listing) {
     infallible((), || {
-        let Some(mut it) = ftp_mlsd::from_c(it) else {
+        let Some(mut it) = ftp_listing::from_c(it) else {
             return;
         };
         if let Some(cursor) = it.cursor.take() {
-            let _ = it
-                .shared
-                .call("ftp_mlsd_close", |c| Ok(c.close_listing(cursor)?));
+            let _ = it.shared.call(function, |c| Ok(c.close_listing(cursor)?));
         }
     })
+}
+
+/// Frees the listing without talking to the server (for finalizers and destructors, which
+/// must not block): the data connection is closed and the session's next call connects and
+/// logs in again first, unless the listing had been read to its end (then nothing is left to
+/// do). Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
+///
+/// # Safety
+/// `it` must be NULL or from `ftp_listing_open`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_listing_free(it: *mut ftp_listing) {
+    infallible((), || {
+        if let Some(mut it) = ftp_listing::from_c(it) {
+            if it.cursor.take().is_some_and(|c| !c.is_complete()) {
+                it.shared.stream_dropped();
+            }
+        }
+    })
+}
+
+/// Alias of `ftp_listing_open(ftp, path, FTP_LISTING_MLSD, out)`, its first name.
+///
+/// # Safety
+/// As `ftp_listing_open`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mlsd_open(
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    out: *mut *mut ftp_mlsd,
+) -> ftp_result {
+    listing_open("ftp_mlsd_open", ftp, path, FTP_LISTING_MLSD, out)
+}
+
+/// Alias of `ftp_listing_open(ftp, path, FTP_LISTING_LIST, out)`, its first name.
+///
+/// # Safety
+/// As `ftp_listing_open`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_list_open(
+    ftp: *mut ftp_client,
+    path: *const c_char,
+    out: *mut *mut ftp_mlsd,
+) -> ftp_result {
+    listing_open("ftp_list_open", ftp, path, FTP_LISTING_LIST, out)
+}
+
+/// Alias of `ftp_listing_next`, its first name.
+///
+/// # Safety
+/// As `ftp_listing_next`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mlsd_next(
+    it: *mut ftp_mlsd,
+    out: *mut *const ftp_entry,
+) -> ftp_result {
+    listing_next("ftp_mlsd_next", it, out)
+}
+
+/// Alias of `ftp_listing_close`, its first name.
+///
+/// # Safety
+/// As `ftp_listing_close`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_mlsd_close(it: *mut ftp_mlsd) {
+    listing_close("ftp_mlsd_close", it)
 }
 
 /// MLST: facts about one path (NULL or "" for the current directory). Caller owns `*out`; free with
@@ -320,5 +403,46 @@ pub unsafe extern "C" fn ftp_entry_fact(
         (*entry)
             .c_fact(name)
             .map_or(std::ptr::null(), |v| v.as_ptr())
+    })
+}
+
+/// How many facts `entry` has (0 for NULL): with `ftp_entry_fact_at`, every fact the server
+/// sent, also those this library has no name for.
+///
+/// # Safety
+/// `entry` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_fact_count(entry: *const ftp_entry) -> usize {
+    infallible(0, || entry.as_ref().map_or(0, |e| e.c_facts().len()))
+}
+
+/// Writes the name and value of fact number `index` (from 0, in the server's order) to
+/// `*out_name` and `*out_value`, both borrowed from `entry`; `FTP_ERR_INVALID_ARGUMENT` for an
+/// index past the end. Server text: untrusted.
+///
+/// # Safety
+/// `entry` must be live; the out-parameters writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_fact_at(
+    entry: *const ftp_entry,
+    index: usize,
+    out_name: *mut *const c_char,
+    out_value: *mut *const c_char,
+) -> ftp_result {
+    let function = "ftp_entry_fact_at";
+    fallible(function, || {
+        arg_ptr(function, "entry", entry)?;
+        arg_ptr(function, "out_name", out_name)?;
+        arg_ptr(function, "out_value", out_value)?;
+        let facts = (*entry).c_facts();
+        let (name, value) = facts.get(index).ok_or_else(|| {
+            invalid(
+                function,
+                format!("index {index} is past the {} facts", facts.len()),
+            )
+        })?;
+        *out_name = name.as_ptr();
+        *out_value = value.as_ptr();
+        Ok(FTP_OK)
     })
 }

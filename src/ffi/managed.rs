@@ -139,34 +139,36 @@ pub unsafe extern "C" fn ftp_set_retry_callback(
     let function = "ftp_set_retry_callback";
     fallible(function, || {
         with_agent(function, ftp, |c| {
-            let observer = retry_cb.map(|cb| {
-                let user = UserPtr(userdata);
-                Box::new(move |event: &crate::RetryEvent<'_>| {
-                    let message = c_string_lossy(&event.error.to_string());
-                    let delay = u32::try_from(event.delay.as_millis()).unwrap_or(u32::MAX);
-                    let code = code_of(event.error);
-                    // SAFETY: the caller vouches for `cb` and `userdata` (see above).
-                    let veto = unsafe {
-                        cb(
-                            user.get(),
-                            event.attempt,
-                            code,
-                            c_int::from(event.error.reply_code()),
-                            message.as_ptr(),
-                            delay,
-                        )
-                    };
-                    if veto == 0 {
-                        Flow::Continue
-                    } else {
-                        Flow::Stop
-                    }
-                }) as crate::RetryObserver
-            });
-            c.set_retry_observer(observer);
+            c.set_retry_observer(retry_observer(retry_cb, userdata));
             Ok(FTP_OK)
         })
     })
+}
+
+/// The C retry callback as the agent's retry observer.
+fn retry_observer(retry_cb: ftp_retry_cb, userdata: *mut c_void) -> Option<crate::RetryObserver> {
+    let cb = retry_cb?;
+    let user = UserPtr(userdata);
+    Some(Box::new(move |event: &crate::RetryEvent<'_>| {
+        let message = c_string_lossy(&event.error.to_string());
+        let delay = u32::try_from(event.delay.as_millis()).unwrap_or(u32::MAX);
+        // SAFETY: the caller vouches for `cb` and `userdata` (see ftp_set_retry_callback).
+        let veto = unsafe {
+            cb(
+                user.get(),
+                event.attempt,
+                code_of(event.error),
+                c_int::from(event.error.reply_code()),
+                message.as_ptr(),
+                delay,
+            )
+        };
+        if veto == 0 {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        }
+    }))
 }
 
 /// Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),

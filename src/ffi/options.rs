@@ -39,6 +39,20 @@ unsafe fn set(
     })
 }
 
+/// An IP address argument: "" for none (NULL is an error naming it).
+///
+/// # Safety
+/// `ptr` must be NULL or NUL-terminated.
+unsafe fn ip_arg(function: &str, name: &str, ptr: *const c_char) -> FfiResult<Option<IpAddr>> {
+    let text = arg_str(function, name, ptr)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| invalid(function, format!("`{name}` {text:?} is not an IP address")))
+}
+
 /// The result code of the last setter called on `opts` (`FTP_OK` after a success;
 /// `FTP_ERR_INVALID_ARGUMENT` for NULL), kept on the options for bindings that cannot rely on
 /// thread-local state.
@@ -74,10 +88,6 @@ pub unsafe extern "C" fn ftp_options_errmsg(opts: *const ftp_options) -> *const 
 
 fn millis(ms: u32) -> Option<Duration> {
     (ms > 0).then(|| Duration::from_millis(u64::from(ms)))
-}
-
-fn invalid(function: &str, what: String) -> FfiError {
-    FfiError::new(FTP_ERR_INVALID_ARGUMENT, format!("{function}: {what}"))
 }
 
 /// Creates options with the defaults: passive mode (EPSV, then PASV), plain FTP, binary
@@ -281,38 +291,16 @@ pub unsafe extern "C" fn ftp_options_set_active(
 ) -> ftp_result {
     let function = "ftp_options_set_active";
     set(function, opts, |o| {
-        let parse = |name: &str, text: &str| -> FfiResult<Option<IpAddr>> {
-            if text.is_empty() {
-                return Ok(None);
-            }
-            text.parse()
-                .map(Some)
-                .map_err(|_| invalid(function, format!("`{name}` {text:?} is not an IP address")))
-        };
-        let bind = parse(
-            "bind_address",
-            arg_str(function, "bind_address", bind_address)?,
-        )?;
-        let advertise = parse(
-            "advertise_address",
-            arg_str(function, "advertise_address", advertise_address)?,
-        )?;
-        let port_range = match (port_min, port_max) {
-            (0, 0) => None,
-            (lo, hi) if lo <= hi && lo > 0 => Some(lo..=hi),
-            _ => {
-                return Err(invalid(
-                    function,
-                    "port range must be 1 <= min <= max".into(),
-                ))
-            }
-        };
-        o.data_mode = DataMode::Active(ActiveOptions {
-            bind_address: bind,
-            advertise_address: advertise,
-            port_range,
+        let active = ActiveOptions {
+            bind_address: ip_arg(function, "bind_address", bind_address)?,
+            advertise_address: ip_arg(function, "advertise_address", advertise_address)?,
+            port_range: (port_min, port_max)
+                .ne(&(0, 0))
+                .then_some(port_min..=port_max),
             use_eprt,
-        });
+        };
+        active.validate()?;
+        o.data_mode = DataMode::Active(active);
         Ok(())
     })
 }

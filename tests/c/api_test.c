@@ -451,12 +451,14 @@ static void test_commands_and_transfers(ftp_client *ftp) {
     char *params = NULL;
     CHECK(ftp_feat_params(ftp, "NO-SUCH-FEATURE", &params) == FTP_ERR_NOT_AVAILABLE);
 
-    /* Parsed LIST works on every server. */
-    ftp_mlsd *it = NULL;
-    CHECK(ftp_list_open(ftp, "c dir", &it) == FTP_OK);
+    /* Parsed LIST works on every server (through the listing's canonical names; the first
+     * names, ftp_list_open/ftp_mlsd_next/ftp_mlsd_close, are used elsewhere in this file). */
+    ftp_listing *it = NULL;
+    CHECK(ftp_listing_open(ftp, "c dir", 7, &it) == FTP_ERR_INVALID_ARGUMENT && it == NULL);
+    CHECK(ftp_listing_open(ftp, "c dir", FTP_LISTING_LIST, &it) == FTP_OK);
     const ftp_entry *entry = NULL;
     int entries = 0;
-    while ((rc = ftp_mlsd_next(it, &entry)) == FTP_OK) {
+    while ((rc = ftp_listing_next(it, &entry)) == FTP_OK) {
         const char *name = ftp_entry_name(entry);
         const uint8_t *name_bytes = NULL;
         size_t name_len = 0;
@@ -471,9 +473,20 @@ static void test_commands_and_transfers(ftp_client *ftp) {
         CHECK(ftp_entry_size(entry, &size) == FTP_OK && size == up.len);
         CHECK(ftp_entry_fact(entry, "UNIX.MODE") != NULL);
         CHECK(ftp_entry_fact(entry, "no-such-fact") == NULL);
+        /* Every fact, by position, agrees with the lookup by name. */
+        size_t facts = ftp_entry_fact_count(entry);
+        CHECK(facts > 0);
+        for (size_t i = 0; i < facts; i++) {
+            const char *fact_name = NULL, *fact_value = NULL;
+            CHECK(ftp_entry_fact_at(entry, i, &fact_name, &fact_value) == FTP_OK);
+            CHECK(fact_name != NULL && fact_value != NULL &&
+                  strcmp(ftp_entry_fact(entry, fact_name), fact_value) == 0);
+        }
+        const char *none = NULL;
+        CHECK(ftp_entry_fact_at(entry, facts, &none, &none) == FTP_ERR_INVALID_ARGUMENT);
     }
     CHECK(rc == FTP_DONE && entries == 1);
-    ftp_mlsd_close(it);
+    ftp_listing_close(it);
 
     /* Raw data stream. */
     ftp_data *data = NULL;
@@ -494,6 +507,24 @@ static void test_commands_and_transfers(ftp_client *ftp) {
     } while (n > 0);
     CHECK(got == 100000 && same);
     CHECK(ftp_data_close(data) == FTP_OK);
+
+    /* Freed unfinished, without a word to the server (as a finalizer does): the next call
+     * starts a new session, in the same working directory. */
+    char *before = NULL, *after = NULL;
+    CHECK(ftp_pwd(ftp, &before) == FTP_OK);
+    CHECK(ftp_data_open(ftp, "RETR c dir/raw.bin", 0, &data) == FTP_OK);
+    CHECK(ftp_data_read(data, buf, sizeof buf, &n) == FTP_OK);
+    ftp_data_free(data);
+    ftp_data_free(NULL);
+    CHECK(ftp_pwd(ftp, &after) == FTP_OK && before != NULL && after != NULL &&
+          strcmp(before, after) == 0);
+    ftp_string_free(after);
+    CHECK(ftp_listing_open(ftp, "", FTP_LISTING_LIST, &it) == FTP_OK);
+    ftp_listing_free(it);
+    ftp_listing_free(NULL);
+    CHECK(ftp_pwd(ftp, &after) == FTP_OK && strcmp(before, after) == 0);
+    ftp_string_free(after);
+    ftp_string_free(before);
 
     /* Local files. */
     char local[] = "/tmp/ftpc-api-test-XXXXXX";
