@@ -1497,6 +1497,27 @@ ftp_result ftp_feat_params(ftp_client *ftp, const char *feature, char **out);
 ftp_result ftp_set_transfer_type(ftp_client *ftp, int32_t transfer_type);
 
 /**
+ * Chooses PROT P (`FTP_PROT_PRIVATE`) or PROT C (`FTP_PROT_CLEAR`) for the following data
+ * connections of a connected TLS session (ftplib's `prot_p`/`prot_c`), and for the sessions
+ * the handle opens after it. `FTP_ERR_INVALID_STATE` without TLS; `FTP_ERR_INVALID_ARGUMENT`
+ * for PROT C under `FTP_TLS_ALL`.
+ *
+ * # Safety
+ * `ftp` must be live.
+ */
+ftp_result ftp_set_data_protection(ftp_client *ftp, int32_t protection);
+
+/**
+ * Passive (`true`: EPSV, falling back to PASV) or active mode (`false`: PORT/EPRT on the
+ * control connection's local address) for the following data connections, as ftplib's
+ * `set_pasv`; finer settings are in `ftp_options_set_passive_mode`/`_set_active`.
+ *
+ * # Safety
+ * `ftp` must be live.
+ */
+ftp_result ftp_set_passive(ftp_client *ftp, bool passive);
+
+/**
  * Writes whether the control connection is under TLS to `*out`.
  *
  * # Safety

@@ -171,6 +171,8 @@ ftp_result ftp_quote(ftp_client *ftp, const char *command, int *out_code, char *
 ftp_result ftp_feat_has(ftp_client *ftp, const char *feature, bool *out);
 ftp_result ftp_feat_params(ftp_client *ftp, const char *feature, char **out);
 ftp_result ftp_set_transfer_type(ftp_client *ftp, int32_t transfer_type);
+ftp_result ftp_set_data_protection(ftp_client *ftp, int32_t protection);
+ftp_result ftp_set_passive(ftp_client *ftp, bool passive);
 ftp_result ftp_is_tls(ftp_client *ftp, bool *out);
 ftp_result ftp_last_data_tls_resumed(ftp_client *ftp, bool *out);
 int32_t ftp_sync_event_action(const ftp_sync_event *event);

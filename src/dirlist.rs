@@ -134,7 +134,7 @@ impl Client {
             return Ok(None);
         }
         let here = self.pwd()?;
-        match self.cwd(p) {
+        match self.cwd_for_a_moment(p) {
             Ok(_) => Ok(Some(here)),
             Err(e) if e.reply().is_some() => Ok(None),
             Err(e) => Err(e),

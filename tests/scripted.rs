@@ -413,3 +413,102 @@ fn connect_timeout_names_its_phase() {
     assert!(err.to_string().contains("waiting for connect"), "{err}");
     drop(fillers);
 }
+
+/// Serves one RETR of `body` on a fresh EPSV data connection (after the client's TYPE and
+/// optional REST, which the caller expects first).
+fn serve_retr(s: &mut common::scripted::Session, body: &[u8]) {
+    let listener = s.answer_epsv();
+    s.expect("RETR");
+    let (mut data, _) = listener.accept().unwrap();
+    s.send("150 here\r\n");
+    data.write_all(body).unwrap();
+    drop(data);
+    s.send("226 done\r\n");
+}
+
+#[test]
+fn raw_type_and_rest_commands_are_not_trusted_to_leave_the_session_as_it_was() {
+    // A raw TYPE A must not leave the next binary download in ASCII (the server would turn
+    // LF into CRLF), and a raw REST must not start the next whole download in the middle.
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        serve_retr(s, b"a\nb\n");
+        s.expect("TYPE A");
+        s.send("200 ascii\r\n");
+        s.expect("REST 2");
+        s.send("350 restarting\r\n");
+        // The library's own download: back to binary, and from the start.
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        let listener = s.answer_epsv();
+        s.expect("REST 0");
+        s.send("350 from the start\r\n");
+        s.expect("RETR");
+        let (mut data, _) = listener.accept().unwrap();
+        s.send("150 here\r\n");
+        data.write_all(b"a\nb\n").unwrap();
+        drop(data);
+        s.send("226 done\r\n");
+        s.serve_until_quit();
+    });
+    let mut ftp = login(&server, options());
+    let mut first = Vec::new();
+    ftp.retr("f", &mut first).unwrap();
+    ftp.sendcmd("TYPE A").unwrap();
+    ftp.sendcmd("REST 2").unwrap();
+    let mut second = Vec::new();
+    ftp.retr("f", &mut second).unwrap();
+    assert_eq!(first, second);
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_relative_cwd_is_learnt_so_a_new_session_goes_back_there() {
+    let server = Scripted::start_sessions(2, |n, s| {
+        s.greet_and_login();
+        if n == 0 {
+            s.expect("CWD sub");
+            s.send("250 ok\r\n");
+            s.expect("PWD");
+            s.send("257 \"/home/u/sub\" is here\r\n");
+            s.expect("CWD /abs");
+            s.send("250 ok\r\n");
+            s.expect("CWD /home/u/sub");
+            s.send("250 ok\r\n");
+            // No PWD after an absolute CWD.
+            s.expect("NOOP");
+            s.send("200 ok\r\n");
+            let _ = s.recv();
+        } else {
+            s.expect("CWD /home/u/sub");
+            s.send("250 ok\r\n");
+            s.serve_until_quit();
+        }
+    });
+    let mut agent = common::scripted::agent(&server, options());
+    let reply = agent.session().cwd("sub").unwrap();
+    // The caller's reply is its CWD's, not the PWD asked after it.
+    assert_eq!(reply.code(), 250);
+    assert_eq!(agent.session_ref().last_reply().unwrap().code(), 250);
+    agent.session().cwd("/abs").unwrap();
+    agent.session().cwd("/home/u/sub").unwrap();
+    agent.session().noop().unwrap();
+    agent.reconnect().unwrap();
+    agent.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn the_last_reply_after_login_is_the_logins() {
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.serve_until_quit();
+    });
+    let ftp = login(&server, options());
+    assert_eq!(ftp.last_reply().unwrap().code(), 230);
+    ftp.quit().unwrap();
+    server.finish();
+}

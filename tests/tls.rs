@@ -687,3 +687,50 @@ fn client_certificate() {
         .unwrap();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
 }
+
+#[test]
+fn prot_c_and_p_and_active_mode_can_be_chosen_on_a_connected_session() {
+    // ftplib code calls prot_p()/prot_c() and set_pasv() after connecting.
+    for kind in [Kind::Pyftpdlib, Kind::Vsftpd] {
+        let server = Server::start_tls(kind, Tls::Explicit, "server");
+        let mut ftp = server.agent_with(server.tls_options(Mode::Epsv, TlsLevel::Control));
+        let data = pattern(100_000, 9);
+        ftp.set_data_protection(DataProtection::Clear).unwrap();
+        ftp.data_session()
+            .unwrap()
+            .stor("clear.bin", &mut &data[..])
+            .unwrap();
+        assert!(!ftp.session_ref().is_data_protected(), "{kind:?}");
+        assert_eq!(ftp.session_ref().last_data_tls_resumed(), None);
+        ftp.set_data_protection(DataProtection::Private).unwrap();
+        ftp.set_data_mode(ftpc::DataMode::Active(Default::default()))
+            .unwrap();
+        let mut back = Vec::new();
+        ftp.data_session()
+            .unwrap()
+            .retr("clear.bin", &mut back)
+            .unwrap();
+        assert!(ftp.session_ref().is_data_protected(), "{kind:?}");
+        assert_eq!(sha256(&back), sha256(&data));
+        // A new session (after a reconnect) keeps the choices.
+        ftp.reconnect().unwrap();
+        let mut again = Vec::new();
+        ftp.data_session()
+            .unwrap()
+            .retr("clear.bin", &mut again)
+            .unwrap();
+        assert!(ftp.session_ref().is_data_protected());
+        assert!(matches!(
+            ftp.session_ref().options().data_mode,
+            ftpc::DataMode::Active(_)
+        ));
+        ftp.quit().unwrap();
+    }
+    // Without TLS there is no PROT to choose.
+    let server = Server::start(Kind::Pyftpdlib);
+    let mut ftp = server.agent(Mode::Epsv);
+    assert!(matches!(
+        ftp.set_data_protection(DataProtection::Private),
+        Err(Error::InvalidState(_))
+    ));
+}

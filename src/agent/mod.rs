@@ -240,6 +240,21 @@ impl Agent {
         self.session.abandon();
     }
 
+    /// PROT P or PROT C from now on, for this session and the ones after it (see
+    /// [`Client::set_data_protection`]).
+    pub fn set_data_protection(&mut self, protection: crate::DataProtection) -> Result<()> {
+        self.session.set_data_protection(protection)?;
+        self.options.tls.data_protection = protection;
+        Ok(())
+    }
+
+    /// Passive or active mode from now on, for this session and the ones after it.
+    pub fn set_data_mode(&mut self, mode: crate::DataMode) -> Result<()> {
+        self.session.set_data_mode(mode.clone())?;
+        self.options.data_mode = mode;
+        Ok(())
+    }
+
     /// The options sessions are opened with.
     pub fn options(&self) -> &Options {
         &self.options

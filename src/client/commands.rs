@@ -77,17 +77,45 @@ impl Client {
     }
 
     /// CWD: changes the current directory.
+    /// CWD: changes the current directory. A relative change is followed by PWD, so the
+    /// session knows where it is and a new session (after a reconnect or a cancel) goes back
+    /// there, not to the login directory.
     pub fn cwd(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
+        let path = path.as_ref();
+        let reply = self.expect_2xx(&Command::with_arg("CWD", path)?)?;
+        self.learn_new_cwd(Some(path));
+        Ok(reply)
+    }
+
+    /// CWD for a moment, to come back with a CWD to an absolute path: no PWD.
+    pub(crate) fn cwd_for_a_moment(&mut self, path: &[u8]) -> Result<Reply> {
         let reply = self.expect_2xx(&Command::with_arg("CWD", path)?)?;
         self.cwd = CwdState::Changed;
         Ok(reply)
     }
 
-    /// CDUP: goes to the parent directory.
+    /// CDUP: goes to the parent directory (then PWD, as [`Client::cwd`]).
     pub fn cdup(&mut self) -> Result<Reply> {
         let reply = self.expect_2xx(&Command::bare("CDUP")?)?;
-        self.cwd = CwdState::Changed;
+        self.learn_new_cwd(None);
         Ok(reply)
+    }
+
+    /// After a change of directory: an absolute path is where we are; otherwise ask PWD (a
+    /// server without a usable PWD leaves it "changed", asked again before a reconnect).
+    fn learn_new_cwd(&mut self, path: Option<&[u8]>) {
+        self.cwd = CwdState::Changed;
+        match path.map(std::str::from_utf8) {
+            Some(Ok(absolute)) if absolute.starts_with('/') && !absolute.contains("/..") => {
+                self.cwd = CwdState::Known(absolute.to_string());
+            }
+            _ => {
+                let last = self.last_reply.clone();
+                let _ = self.pwd();
+                // The caller's reply stays the one of its command.
+                self.last_reply = last;
+            }
+        }
     }
 
     /// MKD: creates a directory and returns its path as the server reports it (the given

@@ -150,11 +150,32 @@ impl Client {
     /// Sends a raw command line and returns the reply, whatever its code (ftplib's
     /// `sendcmd`). CR, LF and NUL are refused.
     pub fn sendcmd(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
-        self.exchange(&Command::raw(line)?)
+        let command = Command::raw(line)?;
+        let reply = self.exchange(&command);
+        self.after_raw(&command);
+        reply
     }
 
     /// Sends a raw command line and fails unless the reply is 2xx (ftplib's `voidcmd`).
     pub fn voidcmd(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
-        self.expect_2xx(&Command::raw(line)?)
+        let command = Command::raw(line)?;
+        let reply = self.expect_2xx(&command);
+        self.after_raw(&command);
+        reply
+    }
+
+    /// After a raw command, forgets what it may have changed behind the session's back, so
+    /// the next operation that depends on it negotiates again instead of trusting stale state
+    /// (a raw `TYPE A` followed by a binary download would corrupt the file; a raw `REST`
+    /// would start the next download in the middle).
+    fn after_raw(&mut self, command: &Command) {
+        match command.verb().to_ascii_uppercase().as_str() {
+            "TYPE" => self.state.server_type = None,
+            "PBSZ" | "PROT" | "CCC" => self.state.protection_set = false,
+            "CWD" | "CDUP" | "XCWD" | "XCUP" => self.cwd = CwdState::Changed,
+            "OPTS" => self.state.hash_sha256 = None,
+            "REST" => self.state.raw_rest_pending = true,
+            _ => {}
+        }
     }
 }

@@ -213,6 +213,35 @@ impl Client {
         Ok(())
     }
 
+    /// Chooses PROT P or PROT C for the following data connections (ftplib's `prot_p` and
+    /// `prot_c`), sent before the next transfer. Refused under TLS level `All` (which requires
+    /// protected data) and on a session without TLS.
+    pub fn set_data_protection(&mut self, protection: DataProtection) -> Result<()> {
+        if self.tls.is_none() || !self.control.is_tls() {
+            return Err(Error::InvalidState(
+                "data protection needs a TLS session (PROT is an FTPS command)".into(),
+            ));
+        }
+        if protection == DataProtection::Clear && self.options.tls.level == TlsLevel::All {
+            return Err(Error::InvalidArgument(
+                "TLS level All requires protected data connections, not PROT C".into(),
+            ));
+        }
+        self.options.tls.data_protection = protection;
+        self.state.protection_set = false;
+        Ok(())
+    }
+
+    /// Passive or active mode (and its settings) for the following data connections
+    /// (ftplib's `set_pasv`).
+    pub fn set_data_mode(&mut self, mode: DataMode) -> Result<()> {
+        if let DataMode::Active(active) = &mode {
+            active.validate()?;
+        }
+        self.options.data_mode = mode;
+        Ok(())
+    }
+
     /// The server's welcome reply.
     pub fn welcome(&self) -> &Reply {
         &self.welcome
@@ -281,6 +310,8 @@ impl Client {
             return Err(Error::from_reply(last_cmd.shown(), reply));
         }
         self.after_login()?;
+        // FEAT and OPTS are the library's own: the last reply stays the login's (230).
+        self.last_reply = Some(reply.clone());
         Ok(reply)
     }
 

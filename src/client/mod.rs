@@ -13,7 +13,7 @@ use crate::connection::cancel::Canceller;
 use crate::connection::control::ControlChannel;
 use crate::connection::tls::TlsContext;
 use crate::error::{Error, Result};
-use crate::options::{DataProtection, Options, PassiveMode, TlsLevel, TransferType};
+use crate::options::{DataMode, DataProtection, Options, PassiveMode, TlsLevel, TransferType};
 use crate::protocol::text::{parse_mkd_path, parse_quoted_path};
 use crate::protocol::{Command, Features, Reply, Timestamp};
 
@@ -60,6 +60,9 @@ pub(crate) struct Negotiated {
     /// What HASH computes on this connection, once asked: `Some(true)` for SHA-256 (the
     /// server's default, or chosen with OPTS HASH), `Some(false)` when it cannot.
     pub(crate) hash_sha256: Option<bool>,
+    /// The caller sent REST as a raw command: the server applies it to the next transfer,
+    /// so a transfer of this library's from the start sends `REST 0` first.
+    pub(crate) raw_rest_pending: bool,
     /// Keepalive NOOPs sent during a transfer whose replies are still to be read.
     pub(crate) pending_noops: u32,
     /// The server refused a keepalive NOOP during a transfer: no more of them.

@@ -354,13 +354,18 @@ pub unsafe extern "C" fn ftp_options_set_tls_data_protection(
 ) -> ftp_result {
     let function = "ftp_options_set_tls_data_protection";
     set(function, opts, |o| {
-        o.tls.data_protection = match protection {
-            FTP_PROT_PRIVATE => DataProtection::Private,
-            FTP_PROT_CLEAR => DataProtection::Clear,
-            other => return Err(invalid(function, format!("unknown protection {other}"))),
-        };
+        o.tls.data_protection = protection_of(function, protection)?;
         Ok(())
     })
+}
+
+/// `FTP_PROT_PRIVATE` or `FTP_PROT_CLEAR` as the Rust value.
+pub(crate) fn protection_of(function: &str, protection: i32) -> FfiResult<DataProtection> {
+    match protection {
+        FTP_PROT_PRIVATE => Ok(DataProtection::Private),
+        FTP_PROT_CLEAR => Ok(DataProtection::Clear),
+        other => Err(invalid(function, format!("unknown protection {other}"))),
+    }
 }
 
 /// Trusts the CA certificates in a PEM file besides the system store. Copies `path`.

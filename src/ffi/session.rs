@@ -672,6 +672,50 @@ pub unsafe extern "C" fn ftp_set_transfer_type(
     })
 }
 
+/// Chooses PROT P (`FTP_PROT_PRIVATE`) or PROT C (`FTP_PROT_CLEAR`) for the following data
+/// connections of a connected TLS session (ftplib's `prot_p`/`prot_c`), and for the sessions
+/// the handle opens after it. `FTP_ERR_INVALID_STATE` without TLS; `FTP_ERR_INVALID_ARGUMENT`
+/// for PROT C under `FTP_TLS_ALL`.
+///
+/// # Safety
+/// `ftp` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_set_data_protection(
+    ftp: *mut ftp_client,
+    protection: i32,
+) -> ftp_result {
+    let function = "ftp_set_data_protection";
+    fallible(function, || {
+        let protection = super::options::protection_of(function, protection)?;
+        with_agent(function, ftp, |agent| {
+            agent.set_data_protection(protection)?;
+            Ok(FTP_OK)
+        })
+    })
+}
+
+/// Passive (`true`: EPSV, falling back to PASV) or active mode (`false`: PORT/EPRT on the
+/// control connection's local address) for the following data connections, as ftplib's
+/// `set_pasv`; finer settings are in `ftp_options_set_passive_mode`/`_set_active`.
+///
+/// # Safety
+/// `ftp` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_set_passive(ftp: *mut ftp_client, passive: bool) -> ftp_result {
+    let function = "ftp_set_passive";
+    fallible(function, || {
+        let mode = if passive {
+            crate::DataMode::Passive(crate::PassiveMode::Auto)
+        } else {
+            crate::DataMode::Active(crate::ActiveOptions::default())
+        };
+        with_agent(function, ftp, |agent| {
+            agent.set_data_mode(mode)?;
+            Ok(FTP_OK)
+        })
+    })
+}
+
 /// Writes whether the control connection is under TLS to `*out`.
 ///
 /// # Safety

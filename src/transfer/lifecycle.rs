@@ -28,10 +28,11 @@ impl Client {
         self.ensure_protection()?;
         let context = command.shown().to_string();
         let pending = self.prepare_data(&context)?;
-        if offset > 0 {
+        if offset > 0 || self.state.raw_rest_pending {
             self.expect(&Command::with_arg("REST", offset.to_string())?, |c| {
                 c == 350
             })?;
+            self.state.raw_rest_pending = false;
         }
         self.send(command)?;
         let first = self.read_reply(&context)?;

@@ -127,6 +127,13 @@ static int produce(void *userdata, uint8_t *out, size_t capacity, size_t *out_le
 }
 
 /* `.` and `..`, in a LIST line or an NLST name (Pure-FTPd lists them). */
+static int collect_into_nothing(void *userdata, const uint8_t *data, size_t len) {
+    (void)userdata;
+    (void)data;
+    (void)len;
+    return 0;
+}
+
 static int is_self_or_parent(const char *line, size_t len) {
     for (size_t dots = 1; dots <= 2; dots++) {
         if (len >= dots && strncmp(line + len - dots, "..", dots) == 0 &&
@@ -507,6 +514,14 @@ static void test_commands_and_transfers(ftp_client *ftp) {
     } while (n > 0);
     CHECK(got == 100000 && same);
     CHECK(ftp_data_close(data) == FTP_OK);
+
+    /* Modes chosen on a connected session: no PROT without TLS; active and back. */
+    CHECK(ftp_set_data_protection(ftp, FTP_PROT_CLEAR) == FTP_ERR_INVALID_STATE);
+    CHECK(ftp_set_data_protection(ftp, 42) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_set_passive(ftp, false) == FTP_OK);
+    CHECK(ftp_size(ftp, "c dir/raw.bin", &size) == FTP_OK);
+    CHECK(ftp_retr(ftp, "c dir/raw.bin", 99990, collect_into_nothing, NULL, NULL) == FTP_OK);
+    CHECK(ftp_set_passive(ftp, true) == FTP_OK);
 
     /* Freed unfinished, without a word to the server (as a finalizer does): the next call
      * starts a new session, in the same working directory. */

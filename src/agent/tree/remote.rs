@@ -158,7 +158,7 @@ pub(crate) fn is_directory(session: &mut Client, path: &[u8]) -> Result<bool> {
         }
     }
     let here = session.pwd()?;
-    match session.cwd(path) {
+    match session.cwd_for_a_moment(path) {
         Ok(_) => {
             session.cwd(here.as_bytes())?;
             Ok(true)
