@@ -127,6 +127,9 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		c.discard()
 		return nil, err
 	}
+	if err := c.connected(cfg); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -156,6 +159,10 @@ func DialURL(ctx context.Context, url string, opts ...Option) (*Conn, string, er
 	})
 	if err != nil {
 		c.discard()
+		return nil, "", err
+	}
+	if err := c.connected(cfg); err != nil {
+		takeString(path)
 		return nil, "", err
 	}
 	return c, takeString(path), nil
@@ -189,14 +196,18 @@ func newHandle(o *C.ftp_options, cfg *config) (*Conn, error) {
 	if rc != C.FTP_OK {
 		return nil, errorf(Class(rc), "ftp_new: %s", Class(rc).Error())
 	}
-	c := newConn(h)
+	return newConn(h), nil
+}
+
+// connected finishes Dial and DialURL once the handle is connected.
+func (c *Conn) connected(cfg *config) error {
 	if cfg.onRetry != nil {
 		if err := c.OnRetry(cfg.onRetry); err != nil {
 			c.discard()
-			return nil, err
+			return err
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // discard frees a handle that failed to connect.

@@ -331,8 +331,10 @@ func WithRetry(p RetryPolicy) Option {
 	}
 }
 
-// WithRetryCallback is told before each retry, connecting included; returning false vetoes
-// the retry (the operation fails with that error). See Conn.OnRetry.
+// WithRetryCallback sets the connection's retry callback (Conn.OnRetry) once it is connected:
+// it is told before each retry of the production-layer calls; returning false vetoes the
+// retry. Retries of the connect itself are not reported (the library takes a retry callback
+// only on a connected handle).
 func WithRetryCallback(fn func(RetryEvent) bool) Option {
 	return func(c *config) { c.onRetry = fn }
 }
