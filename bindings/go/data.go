@@ -13,7 +13,8 @@ import (
 // DataConn is an open data connection: an io.ReadCloser for a download, an io.WriteCloser for
 // an upload. Close it (it reads the server's final reply and reports a short download) or
 // Abort it (ABOR); until then other calls on the Conn fail with ErrInvalidState. Its reads and
-// writes use the context it was opened with. A DataConn left unclosed is aborted by a
+// writes use the context it was opened with. Its methods may be called from any goroutine
+// (they take the Conn's lock). A DataConn left unclosed is aborted by a
 // finalizer on a goroutine of its own, as a safety net.
 type DataConn struct {
 	c   *Conn
@@ -54,13 +55,14 @@ func (c *Conn) OpenStor(ctx context.Context, path string, offset int64) (*DataCo
 	return c.Open(ctx, "STOR "+path, offset)
 }
 
-// ExpectedSize returns the size the server announced for this transfer (its 150 reply).
+// ExpectedSize returns the size the server announced for this transfer in its 150 reply, as
+// the server put it: vsftpd announces the whole file's size even after REST, pyftpdlib none.
 func (dc *DataConn) ExpectedSize() (int64, bool) {
 	var n C.uint64_t
-	if dc.d == nil {
-		return 0, false
-	}
 	rc, err := dc.c.childDo(context.Background(), "expected size", func() C.ftp_result {
+		if dc.d == nil {
+			return C.FTP_DONE
+		}
 		return C.ftp_data_expected_size(dc.d, &n)
 	})
 	if err != nil || rc != C.FTP_OK {
@@ -71,24 +73,28 @@ func (dc *DataConn) ExpectedSize() (int64, bool) {
 
 // Read reads downloaded data; io.EOF at the end.
 func (dc *DataConn) Read(p []byte) (int, error) {
-	if dc.d == nil {
-		return 0, errorf(ClassInvalidState, "read: the data connection is closed")
-	}
-	if dc.eof {
-		return 0, io.EOF
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
 	var n C.size_t
+	closed := false
 	_, err := dc.c.childDo(dc.ctx, "read", func() C.ftp_result {
-		return C.ftp_data_read(dc.d, (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), &n)
+		if dc.d == nil {
+			closed = true
+			return C.FTP_OK
+		}
+		if dc.eof || len(p) == 0 {
+			return C.FTP_OK
+		}
+		rc := C.ftp_data_read(dc.d, (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), &n)
+		if rc == C.FTP_OK && n == 0 {
+			dc.eof = true
+		}
+		return rc
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return 0, err
-	}
-	if n == 0 {
-		dc.eof = true
+	case closed:
+		return 0, errorf(ClassInvalidState, "read: the data connection is closed")
+	case n == 0 && len(p) > 0:
 		return 0, io.EOF
 	}
 	return int(n), nil
@@ -96,17 +102,22 @@ func (dc *DataConn) Read(p []byte) (int, error) {
 
 // Write uploads all of p.
 func (dc *DataConn) Write(p []byte) (int, error) {
-	if dc.d == nil {
-		return 0, errorf(ClassInvalidState, "write: the data connection is closed")
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
+	closed := false
 	_, err := dc.c.childDo(dc.ctx, "write", func() C.ftp_result {
+		if dc.d == nil {
+			closed = true
+			return C.FTP_OK
+		}
+		if len(p) == 0 {
+			return C.FTP_OK
+		}
 		return C.ftp_data_write(dc.d, (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)))
 	})
 	if err != nil {
 		return 0, err
+	}
+	if closed {
+		return 0, errorf(ClassInvalidState, "write: the data connection is closed")
 	}
 	return len(p), nil
 }
@@ -120,14 +131,14 @@ func (dc *DataConn) Close() error { return dc.end(false) }
 func (dc *DataConn) Abort() error { return dc.end(true) }
 
 func (dc *DataConn) end(abort bool) error {
-	if dc.d == nil {
-		return nil
-	}
-	d := dc.d
-	dc.d = nil
 	runtime.SetFinalizer(dc, nil)
 	// Closing always frees the stream, even when the context is already done.
 	_, err := dc.c.childDo(context.Background(), "data close", func() C.ftp_result {
+		d := dc.d
+		if d == nil {
+			return C.FTP_OK
+		}
+		dc.d = nil
 		if abort {
 			return C.ftp_data_abort(d)
 		}

@@ -92,17 +92,25 @@ func TestRoundTrip(t *testing.T) {
 	})
 }
 
-func TestActiveMode(t *testing.T) {
+func TestDataConnectionModes(t *testing.T) {
+	modes := map[string]ftpc.Option{
+		"active":      ftpc.WithActive(ftpc.ActiveMode{}),
+		"active-eprt": ftpc.WithActive(ftpc.ActiveMode{EPRT: true}),
+		"pasv":        ftpc.WithPassive(ftpc.PassivePASV),
+		"epsv":        ftpc.WithPassive(ftpc.PassiveEPSV),
+	}
 	eachServer(t, func(t *testing.T, s *server) {
-		c := dial(t, s, ftpc.WithActive(ftpc.ActiveMode{}))
-		dir := remoteDir(t, c)
-		data := randomBytes(t, 300000)
-		if _, err := c.Stor(bg, dir+"/a.bin", bytes.NewReader(data)); err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		if _, err := c.Retr(bg, dir+"/a.bin", &got); err != nil || !bytes.Equal(got.Bytes(), data) {
-			t.Fatalf("active retr: %v", err)
+		dir := remoteDir(t, dial(t, s))
+		for name, opt := range modes {
+			c := dial(t, s, opt)
+			data := randomBytes(t, 300000)
+			if _, err := c.Stor(bg, dir+"/"+name+".bin", bytes.NewReader(data)); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			var got bytes.Buffer
+			if _, err := c.Retr(bg, dir+"/"+name+".bin", &got); err != nil || !bytes.Equal(got.Bytes(), data) {
+				t.Fatalf("%s retr: %v", name, err)
+			}
 		}
 	})
 }
@@ -807,6 +815,7 @@ func TestCancel(t *testing.T) {
 		start := time.Now()
 		w := &slowWriter{}
 		_, err := c.Retr(ctx, dir+"/big.bin", w)
+		t.Logf("deadline: %v", err)
 		if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ftpc.ErrTimeout) || time.Since(start) > 5*time.Second {
 			t.Fatalf("deadline: %v after %v", err, time.Since(start))
 		}

@@ -223,17 +223,22 @@ func (c *Conn) OpenListing(ctx context.Context, f ListFormat, path string) (*Lis
 
 // Next reads the next entry; false at the end or on an error (see Err).
 func (l *Listing) Next() bool {
-	if l.done || l.it == nil {
-		return false
-	}
 	var e *C.ftp_entry
+	stopped := false
 	rc, err := l.c.childDo(l.ctx, "listing", func() C.ftp_result {
+		if l.done || l.it == nil {
+			stopped = true
+			return C.FTP_DONE
+		}
 		r := C.ftp_mlsd_next(l.it, &e)
 		if r == C.FTP_OK {
 			l.cur = entryFrom(e) // borrowed until the next call: copy it under the lock
 		}
 		return r
 	})
+	if stopped {
+		return false
+	}
 	if err != nil {
 		l.err, l.done = err, true
 		return false
@@ -254,14 +259,12 @@ func (l *Listing) Err() error { return l.err }
 // Close ends the listing (a short unread rest is drained, a longer one aborted) and frees it;
 // the connection stays usable. Calling it again does nothing.
 func (l *Listing) Close() error {
-	if l.it == nil {
-		return nil
-	}
-	it := l.it
-	l.it = nil
 	runtime.SetFinalizer(l, nil)
 	_, _ = l.c.childDo(context.Background(), "listing close", func() C.ftp_result {
-		C.ftp_mlsd_close(it)
+		if l.it != nil {
+			C.ftp_mlsd_close(l.it)
+			l.it = nil
+		}
 		return C.FTP_OK
 	})
 	return nil

@@ -30,6 +30,10 @@ if [ ! -f "$FTPC_PREFIX/lib/pkgconfig/ftpc.pc" ]; then
   exit 1
 fi
 
+# Without a HOME (some CI runners), keep Go's caches under target/.
+if [ -z "${HOME:-}" ]; then
+  export GOCACHE="${GOCACHE:-$top/target/go-cache}" GOPATH="${GOPATH:-$top/target/go-path}"
+fi
 # Standard library only; the module proxy is not reachable and not needed.
 export GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod GO111MODULE=on CGO_ENABLED=1
 export PKG_CONFIG_PATH="$FTPC_PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
