@@ -950,3 +950,39 @@ func TestFinalizer(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// The server goes away in the middle of a DownloadFile: the retry callback is told of each
+// retry and can veto the next one.
+func TestRetryCallback(t *testing.T) {
+	base := t.TempDir()
+	os.Chmod(base, 0o755)
+	s, err := startServer(base, "pyftpdlib", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.stop()
+	var events []ftpc.RetryEvent
+	c := dial(t, s, ftpc.WithRetryCallback(func(e ftpc.RetryEvent) bool {
+		events = append(events, e)
+		return e.Attempt < 2
+	}))
+	if err := c.SetRetryPolicy(ftpc.RetryPolicy{MaxAttempts: 5, InitialDelay: 10 * time.Millisecond,
+		Multiplier: 1, MaxDelay: 10 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stor(bg, "/big.bin", bytes.NewReader(make([]byte, 8<<20))); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	err = c.DownloadFile(bg, "/big.bin", filepath.Join(t.TempDir(), "big.bin"), ftpc.OnProgress(func(done, total int64) error {
+		if !stopped {
+			stopped = true
+			s.stop()
+		}
+		return nil
+	}))
+	if err == nil || len(events) != 2 || events[0].Attempt != 1 || events[1].Attempt != 2 || events[0].Err == nil {
+		t.Fatalf("download from a stopped server: %v, retry events %+v", err, events)
+	}
+	t.Logf("%v; first retry after: %v", err, events[0].Err)
+}
