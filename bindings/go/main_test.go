@@ -216,11 +216,14 @@ func dial(t testing.TB, s *server, extra ...ftpc.Option) *ftpc.Conn {
 	return c
 }
 
-// eachServer runs f as a subtest per server.
+// eachServer runs f as a subtest per server, the servers in parallel.
 func eachServer(t *testing.T, f func(t *testing.T, s *server)) {
 	for _, s := range servers {
 		s := s
-		t.Run(s.name, func(t *testing.T) { f(t, s) })
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, s)
+		})
 	}
 }
 
