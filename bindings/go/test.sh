@@ -2,7 +2,8 @@
 # The Go binding's tests: go vet, then `go test` against real servers (pyftpdlib and vsftpd,
 # each plain and with explicit TLS, certificates verified), which the tests start and stop
 # themselves (TestMain; the servers also exit when their stdin closes, so a killed run takes
-# them along). Then the same under the race detector, for the tests that use goroutines.
+# them along). Then the tests that use goroutines and callbacks again, under the race detector
+# and cgo's full pointer checks (GODEBUG=cgocheck=2).
 #
 #   FTPC_PREFIX=/path/to/prefix bindings/go/test.sh      (default: <repo>/target/prefix)
 #
@@ -109,12 +110,12 @@ for raw in open(sys.argv[1], errors="replace"):
 PY
 count "$work/test.json"
 
-echo "== go test -race (concurrency and cancellation)"
-go test -count=1 -race -json -timeout 120s -run 'TestConcurrent|TestCancel|TestCloseDuringTransfer|TestAbortFromCallbacks' ./... > "$work/race.json" &
+echo "== go test -race, GODEBUG=cgocheck=2 (concurrency, cancellation, callbacks)"
+GODEBUG=cgocheck=2 go test -count=1 -race -json -timeout 120s -run 'TestConcurrent|TestCancel|TestCloseDuringTransfer|TestAbortFromCallbacks' ./... > "$work/race.json" &
 pids+=($!)
 wait $! ; race_rc=$?
 if [ $race_rc -eq 0 ]; then
-  echo "race detector: clean"
+  echo "race detector and cgocheck=2: clean"
 else
   grep -h '"Output"' "$work/race.json" | "$top/target/ftp-venv/bin/python" -c '
 import json, sys
