@@ -80,8 +80,14 @@ PY
   passed=$((passed + ${line% *})) failed=$((failed + ${line#* }))
 }
 
-echo "== go vet"
-if go vet ./...; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+echo "== gofmt, go vet"
+unformatted=$(gofmt -l .)
+[ -z "$unformatted" ] || echo "not gofmt-formatted: $unformatted"
+if [ -z "$unformatted" ] && go vet ./... && go vet -tags ftpc_static ./...; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
 
 echo "== go test (libftpc from $FTPC_PREFIX)"
 go test -count=1 -json -timeout 150s ./... > "$work/test.json" &
