@@ -986,3 +986,43 @@ func TestRetryCallback(t *testing.T) {
 	}
 	t.Logf("%v; first retry after: %v", err, events[0].Err)
 }
+
+// Implicit FTPS (TLS from the first byte), by option and by ftps:// URL.
+func TestImplicitTLS(t *testing.T) {
+	base := t.TempDir()
+	os.Chmod(base, 0o755)
+	s, err := startServerMode(base, "pyftpdlib", "implicit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.stop()
+	ca := ftpc.WithCAFile(filepath.Join(certs, "ca.pem"))
+	c, err := ftpc.Dial(bg, s.addr, ftpc.WithTLS(ftpc.TLSImplicit), ca, ftpc.WithoutSystemRoots())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(bg, testUser, testPass); err != nil {
+		t.Fatal(err)
+	}
+	data := randomBytes(t, 100000)
+	if _, err := c.Stor(bg, "/implicit.bin", bytes.NewReader(data)); err != nil || !c.IsTLS() {
+		t.Fatalf("stor: %v", err)
+	}
+	c2, path, err := ftpc.DialURL(bg, fmt.Sprintf("ftps://%s:%s@%s/implicit.bin", testUser, testPass, s.addr), ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	var got bytes.Buffer
+	if _, err := c2.Retr(bg, path, &got); err != nil || !bytes.Equal(got.Bytes(), data) {
+		t.Fatalf("retr over ftps://: %v", err)
+	}
+	// Plain FTP to an implicit-TLS port waits for a greeting that never comes: the deadline
+	// ends it.
+	ctx, cancel := context.WithTimeout(bg, 500*time.Millisecond)
+	defer cancel()
+	if _, err := ftpc.Dial(ctx, s.addr); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("plain FTP to an implicit TLS port: %v", err)
+	}
+}

@@ -118,9 +118,22 @@ func sortServers(ss []*server) {
 }
 
 func startServer(base, kind string, tls bool) (*server, error) {
+	mode := "none"
+	if tls {
+		mode = "explicit"
+	}
+	return startServerMode(base, kind, mode)
+}
+
+// startServerMode starts a server with TLS mode none, explicit or implicit.
+func startServerMode(base, kind, mode string) (*server, error) {
+	tls := mode != "none"
 	name := kind
 	if tls {
 		name += "-tls"
+	}
+	if mode == "implicit" {
+		name += "-implicit"
 	}
 	dir := filepath.Join(base, name)
 	root := filepath.Join(dir, "root")
@@ -131,7 +144,7 @@ func startServer(base, kind string, tls bool) (*server, error) {
 	os.Chmod(root, 0o777)
 	args := []string{filepath.Join(top, "scripts", "servers", "ftpserver.py"), kind, "--root", root}
 	if tls {
-		args = append(args, "--tls", "explicit", "--cert", filepath.Join(certs, "server.pem"),
+		args = append(args, "--tls", mode, "--cert", filepath.Join(certs, "server.pem"),
 			"--key", filepath.Join(certs, "server.key"))
 	}
 	cmd := exec.Command(filepath.Join(top, "target", "ftp-venv", "bin", "python"), args...)
