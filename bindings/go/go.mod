@@ -1,0 +1,3 @@
+module ftpc.dev/ftpc
+
+go 1.19
