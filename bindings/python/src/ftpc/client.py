@@ -171,6 +171,14 @@ class _CallState:
         return owner is not None and owner._cancel_flag
 
 
+def _progress(st):
+    """The progress callback to pass: none when nobody listens and the library can cancel by
+    itself (ftp_cancel), so a transfer then runs without taking the GIL at all."""
+    if st.on_progress is None and _HAS_CANCEL:
+        return ffi.NULL
+    return _progress_cb
+
+
 def _stash(st, e):
     if st.exc is None:
         st.exc = e
@@ -583,6 +591,12 @@ class FTP:
 
     # -- connecting -----------------------------------------------------------------------------
 
+    def _connected(self):
+        """After ftp_open: the retry callback (the C API takes it on a connected handle only,
+        so it does not see the retries of connecting and logging in)."""
+        self._retry_handle = ffi.new_handle(weakref.ref(self))
+        self._call(lib.ftp_set_retry_callback, _retry_cb, self._retry_handle)
+
     def _new_handle(self):
         if self._ftp is not None:
             raise InvalidState("already connected", code=lib.FTP_ERR_INVALID_STATE)
@@ -593,8 +607,6 @@ class FTP:
         with self._ptr_lock:
             self._ftp = out[0]
             self._finalizer = weakref.finalize(self, lib.ftp_free, out[0])
-        self._retry_handle = ffi.new_handle(weakref.ref(self))
-        lib.ftp_set_retry_callback(self._ftp, _retry_cb, self._retry_handle)
 
     def connect(self, host="", port=0, timeout=None, source_address=None):
         """Connect (and, for FTP_TLS, start TLS and verify the certificate); returns the
@@ -613,6 +625,7 @@ class FTP:
         self._new_handle()
         try:
             self._call(lib.ftp_open, self._enc(self.host, "host"), self.port)
+            self._connected()
         except BaseException:
             self.close()
             raise
@@ -625,6 +638,7 @@ class FTP:
         out = ffi.new("char **")
         try:
             self._call(lib.ftp_open_url, self._enc(url, "url"), self._enc(password), out)
+            self._connected()
         except BaseException:
             self.close()
             raise
@@ -734,11 +748,24 @@ class FTP:
     def cwd(self, dirname):
         if dirname == "..":
             self._call(lib.ftp_cdup)
-            return self._last_reply()
+            line = self._last_reply()
+            self._learn_cwd()
+            return line
         if dirname == "":
             dirname = "."
         self._call(lib.ftp_cwd, self._enc(dirname, "dirname"))
-        return self._last_reply()
+        line = self._last_reply()
+        self._learn_cwd()
+        return line
+
+    def _learn_cwd(self):
+        # PWD, so that the session knows its directory: a session that reconnects (after a
+        # transfer cut by a callback or cancel()) returns only to a directory it knows, and
+        # after a relative CWD it knows none (see /work/notes/python-abi.md).
+        out = ffi.new("char **")
+        with self._lock:
+            if lib.ftp_pwd(self._live(), out) == 0:
+                lib.ftp_string_free(out[0])
 
     def size(self, filename):
         """SIZE: the size in bytes (the server's answer; in TYPE I)."""
@@ -859,7 +886,7 @@ class FTP:
         self.set_binary(True)
         if verb == "RETR":
             self._call(lib.ftp_retr, self._enc(arg, "path"), int(rest or 0), _write_cb,
-                       _progress_cb, st.handle, state=st)
+                       _progress(st), st.handle, state=st)
             return self._last_reply()
         return self._stream_in(cmd, rest, st)
 
@@ -904,7 +931,7 @@ class FTP:
         if verb is not None:
             fn = lib.ftp_stor if verb == "STOR" else lib.ftp_appe
             self._call(fn, self._enc(arg, "path"), int(rest or 0),
-                       -1 if total is None else int(total), _read_cb, _progress_cb, st.handle,
+                       -1 if total is None else int(total), _read_cb, _progress(st), st.handle,
                        state=st)
             return self._last_reply()
         conn = self.transfercmd(cmd, rest)
@@ -1080,7 +1107,7 @@ class FTP:
             st.on_progress = progress
             before = os.path.getsize(dest) if resume and os.path.exists(dest) else 0
             self._call(lib.ftp_retr_file, self._enc(remote, "remote"), self._path(dest), resume,
-                       _progress_cb, st.handle, state=st)
+                       _progress(st), st.handle, state=st)
             return os.path.getsize(dest) - before
         write = dest if callable(dest) and not hasattr(dest, "write") else dest.write
         count = [0]
@@ -1093,16 +1120,18 @@ class FTP:
         st.on_progress = progress
         self.set_binary(True)
         self._call(lib.ftp_retr, self._enc(remote, "remote"), int(rest or 0), _write_cb,
-                   _progress_cb, st.handle, state=st)
+                   _progress(st), st.handle, state=st)
         return count[0]
 
     def upload(self, src, remote, *, rest=0, append=False, progress=None, total=None):
         """Upload `src` (a binary file object, bytes-like, or a local path) to `remote`,
-        from remote offset `rest` (REST+STOR), or appending (APPE). The size of bytes and
-        paths is known, so a short source fails. Returns the final reply."""
+        from remote offset `rest` (REST+STOR), or appending (APPE). Bytes and paths are read
+        from offset `rest` too (a file object is read from where it stands, as ftplib's
+        storbinary does). The size of bytes and paths is known (`total`, the whole file's),
+        so a short source fails. Returns the final reply."""
         if isinstance(src, (bytes, bytearray, memoryview)):
             total = len(src) if total is None else total
-            src = io.BytesIO(src)
+            src = io.BytesIO(memoryview(src).cast("B")[rest or 0:])
         if isinstance(src, (str, os.PathLike)):
             with open(src, "rb") as fp:
                 if rest:
@@ -1134,7 +1163,7 @@ class FTP:
         st = _CallState(self, self.encoding)
         st.on_progress = progress
         self._call(lib.ftp_download_file, self._enc(remote, "remote"), self._path(local),
-                   bool(resume), _progress_cb, st.handle, state=st)
+                   bool(resume), _progress(st), st.handle, state=st)
 
     def upload_file(self, local, remote, *, temporary_name=False, progress=None):
         """Upload the local path to `remote`, retrying transient failures by continuing
@@ -1143,7 +1172,7 @@ class FTP:
         st = _CallState(self, self.encoding)
         st.on_progress = progress
         self._call(lib.ftp_upload_file, self._path(local), self._enc(remote, "remote"),
-                   bool(temporary_name), _progress_cb, st.handle, state=st)
+                   bool(temporary_name), _progress(st), st.handle, state=st)
 
     def ensure_directory(self, path):
         """``mkdir -p`` on the server."""
