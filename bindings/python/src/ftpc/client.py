@@ -167,8 +167,9 @@ class _CallState:
         self.handle = ffi.new_handle(self)
 
     def stop(self):
+        # Without ftp_cancel (older libraries), cancel() sets a flag the callbacks check.
         owner = self.owner
-        return owner is not None and owner._cancel_flag
+        return not _HAS_CANCEL and owner is not None and owner._cancel_flag
 
 
 def _progress(st):
@@ -581,13 +582,21 @@ class FTP:
         return _reply_line(lib.ftp_reply_code(ftp), _text(lib.ftp_reply_text(ftp), self.encoding))
 
     def cancel(self):
-        """Stops the call running on this session, from any thread (or, if none is running,
-        the next one): it raises :class:`ftpc.Cancelled` and the session stays usable."""
-        self._cancel_flag = True
-        if _HAS_CANCEL:
-            with self._ptr_lock:
-                if self._ftp is not None:
-                    lib.ftp_cancel(self._ftp)
+        """Stops the call running on this session, from any thread: it raises
+        :class:`ftpc.Cancelled` soon, without waiting for the server or a timeout, and the
+        session stays usable (it reconnects and logs in again on the next call, back to the
+        same directory). Returns True when a call was stopped, False when none was running
+        (a late cancel never stops the next call)."""
+        with self._ptr_lock:
+            if self._ftp is None:
+                return False
+            self._cancel_flag = True
+            if not _HAS_CANCEL:
+                return True  # the callbacks see the flag
+            if lib.ftp_cancel(self._ftp) == lib.FTP_DONE:
+                self._cancel_flag = False
+                return False
+            return True
 
     # -- connecting -----------------------------------------------------------------------------
 
@@ -629,7 +638,11 @@ class FTP:
         except BaseException:
             self.close()
             raise
-        self._welcome_code = lib.ftp_reply_code(self._ftp) or 220
+        # The C API gives the welcome's text without its code; the last reply is the welcome
+        # only without explicit TLS (then it is AUTH's 234). A welcome is always 2xx: 220.
+        code = lib.ftp_reply_code(self._ftp)
+        self._welcome_code = code if (self._tls_level in (lib.FTP_TLS_NONE, lib.FTP_TLS_IMPLICIT)
+                                      and 200 <= code < 300) else 220
         self.welcome = self.getwelcome()
         return self.welcome
 
