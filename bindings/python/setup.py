@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py as _build_py
 
 try:
@@ -96,10 +96,6 @@ if _bdist_wheel is not None:
         """A wheel for this platform (it holds a native library) that any Python 3 can use
         (cffi's ABI mode compiles nothing): py3-none-<platform>."""
 
-        def finalize_options(self):
-            super().finalize_options()
-            self.root_is_pure = not _bundle()
-
         def get_tag(self):
             python, abi, plat = super().get_tag()
             if _bundle():
@@ -108,4 +104,11 @@ if _bdist_wheel is not None:
 
     cmdclass["bdist_wheel"] = bdist_wheel
 
-setup(cmdclass=cmdclass)
+class BinaryDistribution(Distribution):
+    """Holds a native library: installed as platform-specific (platlib), never as pure."""
+
+    def has_ext_modules(self):
+        return _bundle()
+
+
+setup(cmdclass=cmdclass, distclass=BinaryDistribution)
