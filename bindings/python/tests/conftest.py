@@ -33,6 +33,7 @@ class Server:
         self.root = os.path.join(WORK, name)
         self.proc = None
         self.port = None
+        self.implicit = False
         self._ids = itertools.count(1)
 
     @property
@@ -47,7 +48,7 @@ class Server:
         os.chmod(self.root, 0o777)
         cmd = [SERVER_PY, SCRIPT, self.kind, "--root", self.root]
         if self.tls:
-            cmd += ["--tls", "explicit", "--cert", os.path.join(CERTS, "server.pem"),
+            cmd += ["--tls", "implicit" if self.implicit else "explicit", "--cert", os.path.join(CERTS, "server.pem"),
                     "--key", os.path.join(CERTS, "server.key")]
         log = open(self.root.rstrip("/") + ".log", "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

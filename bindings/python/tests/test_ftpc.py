@@ -486,3 +486,56 @@ def test_prot_c_before_connect_and_after(tls_server):
             ftp.prot_c()
         ftp.prot_p()  # already so
 
+
+
+def test_data_stream_closed_early_and_session_closed_under_it(server, rdir):
+    name, local = rdir
+    write(os.path.join(local, "big.bin"), payload(5_000_000, 14))
+    with server.client(reply_timeout=10) as ftp:
+        ftp.cwd(name)
+        conn = ftp.transfercmd("RETR big.bin")
+        assert len(conn.recv(1000)) > 0
+        conn.close()  # before the end: ABOR
+        try:
+            ftp.voidresp()
+        except ftplib.all_errors:
+            pass
+        assert ftp.size("big.bin") == 5_000_000
+        assert ftp.abort()[:3] in ("225", "226")  # ABOR outside a transfer, as ftplib's abort()
+        conn = ftp.transfercmd("RETR big.bin")
+        conn.recv(1000)
+        t0 = time.monotonic()
+        ftp.close()  # no network: the stream is dropped after the session
+        assert time.monotonic() - t0 < 2
+        with pytest.raises(ftpc.InvalidState):
+            conn.recv(1000)
+    t0 = time.monotonic()
+    with server.client(reply_timeout=10) as ftp:
+        conn = ftp.transfercmd("RETR %s/big.bin" % name)
+        conn.recv(1000)
+    assert time.monotonic() - t0 < 8  # QUIT with a stream open ends without hanging
+    del conn
+    gc.collect()
+
+
+def test_implicit_tls(_server_pool, tmp_path):
+    from conftest import Server, _get
+    s = _server_pool.get("pyftpdlib-implicit")
+    if s is None:
+        s = Server("pyftpdlib-tls")
+        s.name = "pyftpdlib-implicit"
+        s.root = s.root.replace("pyftpdlib-tls", "pyftpdlib-implicit")
+        s.implicit = True
+        s.start()
+        _server_pool[s.name] = s
+    name, local = s.new_dir()
+    write(os.path.join(local, "i.bin"), b"implicit")
+    with FTP_TLS(cafile=CA, implicit=True) as ftp:
+        ftp.connect("127.0.0.1", s.port)
+        ftp.login(USER, PASSWORD)
+        out = io.BytesIO()
+        ftp.retrbinary("RETR %s/i.bin" % name, out.write)
+        assert out.getvalue() == b"implicit" and ftp.is_tls()
+    with ftpc.connect("ftps://%s@127.0.0.1:%d/%s/i.bin" % (USER, s.port, name), PASSWORD,
+                      cafile=CA) as ftp:
+        assert isinstance(ftp, FTP_TLS) and ftp.size(ftp.url_path) == 8

@@ -429,18 +429,20 @@ class FTP:
         return self._ftp is not None
 
     def _release(self, how):
-        """Frees the handle with `how` (ftp_quit, ftp_free), once; returns its result."""
+        """Frees the handle with `how` (ftp_quit, ftp_free), once; returns its result. A data
+        stream still open is ended after the session is gone, so ending it sends nothing."""
         with self._lock:
-            if self._data is not None:
-                self._data._drop()
+            data, self._data = self._data, None
             with self._ptr_lock:
                 ftp, self._ftp = self._ftp, None
                 if self._finalizer is not None:
                     self._finalizer.detach()
                     self._finalizer = None
-            if ftp is None:
-                return 0
-            return how(ftp)
+            try:
+                return 0 if ftp is None else how(ftp)
+            finally:
+                if data is not None:
+                    data._drop()
 
     def quit(self):
         """QUIT and free the session (ftplib: returns the reply; the C API frees the handle
