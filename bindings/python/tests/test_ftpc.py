@@ -539,3 +539,31 @@ def test_implicit_tls(_server_pool, tmp_path):
     with ftpc.connect("ftps://%s@127.0.0.1:%d/%s/i.bin" % (USER, s.port, name), PASSWORD,
                       cafile=CA) as ftp:
         assert isinstance(ftp, FTP_TLS) and ftp.size(ftp.url_path) == 8
+
+
+def test_ctrl_c_stops_a_download(server, rdir, tmp_path):
+    """A real SIGINT during download_file (no callback of the caller's): KeyboardInterrupt
+    reaches the caller, the transfer stops, the session stays usable."""
+    import signal
+    name, local = rdir
+    write(os.path.join(local, "k.bin"), payload(40_000_000, 15))
+    with server.client(block_size=4096) as ftp:
+        part = tmp_path / ".k.bin.ftpc-part"
+
+        def interrupt_when_under_way():
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if part.exists() and part.stat().st_size >= 1_000_000:
+                    break
+                time.sleep(0.0005)
+            os.kill(os.getpid(), signal.SIGINT)
+        timer = threading.Thread(target=interrupt_when_under_way)
+        timer.start()
+        t0 = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            ftp.download_file("%s/k.bin" % name, tmp_path / "k.bin")
+            time.sleep(5)  # (the transfer was faster than the signal: fail below)
+        timer.join()
+        assert time.monotonic() - t0 < 4
+        assert not (tmp_path / "k.bin").exists()
+        assert ftp.size("%s/k.bin" % name) == 40_000_000

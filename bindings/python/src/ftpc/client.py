@@ -173,11 +173,33 @@ class _CallState:
 
 
 def _progress(st):
-    """The progress callback to pass: none when nobody listens and the library can cancel by
-    itself (ftp_cancel), so a transfer then runs without taking the GIL at all."""
-    if st.on_progress is None and _HAS_CANCEL:
+    """The progress callback to pass. On the main thread always: running Python code between
+    blocks is what lets Ctrl-C (KeyboardInterrupt) stop a transfer. Elsewhere only when
+    someone listens or the library cannot cancel by itself (no ftp_cancel): a transfer then
+    runs without taking the GIL at all."""
+    if (st.on_progress is None and _HAS_CANCEL
+            and threading.current_thread() is not threading.main_thread()):
         return ffi.NULL
     return _progress_cb
+
+
+def _onerror(exc_type, exc_value, tb):
+    """An exception that escaped a callback's own try (a KeyboardInterrupt arriving between
+    two bytecodes): kept for the caller like any other; the callback returns its error value
+    (1, stop)."""
+    try:
+        userdata = tb.tb_frame.f_locals["userdata"] if tb is not None else None
+        if userdata is None:
+            return
+        target = ffi.from_handle(userdata)
+        if isinstance(target, _CallState):
+            _stash(target, exc_value)
+        else:  # the retry callback's weak reference to its session
+            owner = target()
+            if owner is not None and owner._retry_exc is None:
+                owner._retry_exc = exc_value
+    except BaseException:  # noqa: B902 - nothing may escape into C
+        pass
 
 
 def _stash(st, e):
@@ -186,7 +208,7 @@ def _stash(st, e):
     return 1
 
 
-@ffi.callback("ftp_write_cb", error=1)
+@ffi.callback("ftp_write_cb", error=1, onerror=_onerror)
 def _write_cb(userdata, data, length):
     st = ffi.from_handle(userdata)
     try:
@@ -198,7 +220,7 @@ def _write_cb(userdata, data, length):
         return _stash(st, e)
 
 
-@ffi.callback("ftp_progress_cb", error=1)
+@ffi.callback("ftp_progress_cb", error=1, onerror=_onerror)
 def _progress_cb(userdata, transferred, total):
     st = ffi.from_handle(userdata)
     try:
@@ -211,7 +233,7 @@ def _progress_cb(userdata, transferred, total):
         return _stash(st, e)
 
 
-@ffi.callback("ftp_read_cb", error=1)
+@ffi.callback("ftp_read_cb", error=1, onerror=_onerror)
 def _read_cb(userdata, buffer, capacity, out_len):
     st = ffi.from_handle(userdata)
     try:
@@ -224,7 +246,7 @@ def _read_cb(userdata, buffer, capacity, out_len):
         return _stash(st, e)
 
 
-@ffi.callback("ftp_line_cb", error=1)
+@ffi.callback("ftp_line_cb", error=1, onerror=_onerror)
 def _line_cb(userdata, line, length):
     st = ffi.from_handle(userdata)
     try:
@@ -236,7 +258,7 @@ def _line_cb(userdata, line, length):
         return _stash(st, e)
 
 
-@ffi.callback("ftp_sync_cb", error=1)
+@ffi.callback("ftp_sync_cb", error=1, onerror=_onerror)
 def _sync_cb(userdata, action, path, nbytes, done, total, error, message):
     st = ffi.from_handle(userdata)
     try:
@@ -254,7 +276,7 @@ def _sync_cb(userdata, action, path, nbytes, done, total, error, message):
         return _stash(st, e)
 
 
-@ffi.callback("ftp_retry_cb", error=1)
+@ffi.callback("ftp_retry_cb", error=1, onerror=_onerror)
 def _retry_cb(userdata, attempt, error, reply_code, message, delay_ms):
     owner = ffi.from_handle(userdata)()  # a weak reference to the session
     if owner is None:
