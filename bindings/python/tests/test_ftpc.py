@@ -567,3 +567,26 @@ def test_ctrl_c_stops_a_download(server, rdir, tmp_path):
         assert time.monotonic() - t0 < 4
         assert not (tmp_path / "k.bin").exists()
         assert ftp.size("%s/k.bin" % name) == 40_000_000
+
+
+def test_close_from_another_thread_interrupts(server, rdir):
+    name, local = rdir
+    write(os.path.join(local, "c.bin"), payload(4_000_000, 16))
+    ftp = server.client(block_size=8192)
+    timer = threading.Timer(0.3, ftp.close)
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(ftpc.Cancelled):
+        ftp.retrbinary("RETR %s/c.bin" % name, lambda b: time.sleep(0.005))
+    timer.join()
+    assert time.monotonic() - t0 < 5
+    assert not ftp.connected
+
+
+def test_close_inside_own_callback_is_busy(pyftpd):
+    name, local = pyftpd.new_dir()
+    write(os.path.join(local, "f"), b"x" * 10)
+    with pyftpd.client() as ftp:
+        with pytest.raises(ftpc.Busy):
+            ftp.retrbinary("RETR %s/f" % name, lambda b: ftp.close())
+        assert ftp.pwd() == "/"

@@ -18,7 +18,7 @@ import weakref
 from collections import namedtuple
 
 from ._ffi import ffi, has, lib
-from .errors import (Aborted, Cancelled, Error, InvalidArgument, InvalidState, make_error,
+from .errors import (Aborted, Busy, Cancelled, Error, InvalidArgument, InvalidState, make_error,
                      reply_error)
 
 __all__ = ["FTP", "FTP_TLS", "Entry", "RetryPolicy", "SyncEvent", "connect", "FTP_PORT",
@@ -411,6 +411,7 @@ class FTP:
         self._ftp = None
         self._finalizer = None
         self._lock = threading.RLock()
+        self._active = None  # the thread inside a C call on this session
         self._ptr_lock = threading.Lock()
         self._cancel_flag = False
         self._on_retry = options.get("on_retry")
@@ -452,19 +453,33 @@ class FTP:
 
     def _release(self, how):
         """Frees the handle with `how` (ftp_quit, ftp_free), once; returns its result. A data
-        stream still open is ended after the session is gone, so ending it sends nothing."""
-        with self._lock:
-            data, self._data = self._data, None
-            with self._ptr_lock:
-                ftp, self._ftp = self._ftp, None
-                if self._finalizer is not None:
-                    self._finalizer.detach()
-                    self._finalizer = None
-            try:
-                return 0 if ftp is None else how(ftp)
-            finally:
-                if data is not None:
-                    data._drop()
+        stream still open is ended after the session is gone, so ending it sends nothing.
+        From another thread while a call runs, that call is cancelled first (as closing an
+        ftplib socket from another thread interrupts it); from inside the session's own
+        callback it raises Busy (raise an exception there to stop the transfer instead)."""
+        if self._active == threading.get_ident():
+            raise Busy("the session cannot be closed from inside its own callback",
+                       code=lib.FTP_ERR_BUSY)
+        if not self._lock.acquire(blocking=False):
+            self.cancel()
+            self._lock.acquire()
+        try:
+            return self._release_locked(how)
+        finally:
+            self._lock.release()
+
+    def _release_locked(self, how):
+        data, self._data = self._data, None
+        with self._ptr_lock:
+            ftp, self._ftp = self._ftp, None
+            if self._finalizer is not None:
+                self._finalizer.detach()
+                self._finalizer = None
+        try:
+            return 0 if ftp is None else how(ftp)
+        finally:
+            if data is not None:
+                data._drop()
 
     def quit(self):
         """QUIT and free the session (ftplib: returns the reply; the C API frees the handle
@@ -585,6 +600,7 @@ class FTP:
         with self._lock:
             ftp = self._live()
             self._retry_exc = None
+            outer, self._active = self._active, threading.get_ident()
             try:
                 r = fn(ftp, *args)
                 if state is not None and state.exc is not None:
@@ -597,7 +613,9 @@ class FTP:
                     raise self._error(r)
                 return r
             finally:
-                self._cancel_flag = False
+                self._active = outer
+                if outer is None:
+                    self._cancel_flag = False
 
     def _last_reply(self):
         ftp = self._ftp
