@@ -264,8 +264,9 @@ def test_unclosed_sessions_are_freed(server):
 
 def test_context_manager_closes(server):
     with server.client() as ftp:
-        assert ftp.connected
-    assert not ftp.connected
+        assert ftp.connected and ftp.sock  # ftplib code tests `ftp.sock` for an open session
+        assert ftp.lastresp.isdigit()
+    assert not ftp.connected and ftp.sock is None
 
 
 def test_exception_inside_with_block_closes(server):
@@ -519,7 +520,7 @@ def test_data_stream_closed_early_and_session_closed_under_it(server, rdir):
 
 
 def test_implicit_tls(_server_pool, tmp_path):
-    from conftest import Server, _get
+    from conftest import Server
     s = _server_pool.get("pyftpdlib-implicit")
     if s is None:
         s = Server("pyftpdlib-tls")

@@ -23,7 +23,6 @@ from .errors import (Aborted, Busy, Cancelled, Error, InternalError, InvalidArgu
 
 # ftplib's names for its exception classes, so `ftpc.error_perm` works where
 # `ftplib.error_perm` did (they are ftplib's own classes: ftpc's errors subclass them).
-from ftplib import Error as _ftplib_Error  # noqa: F401
 from ftplib import error_perm, error_proto, error_reply, error_temp  # noqa: F401
 
 __version__ = "0.1.0"

@@ -11,14 +11,13 @@ import datetime
 import io
 import os
 import ssl
-import sys
 import tempfile
 import threading
 import weakref
 from collections import namedtuple
 
 from ._ffi import ffi, has, lib
-from .errors import (Aborted, Busy, Cancelled, Error, InvalidArgument, InvalidState, make_error,
+from .errors import (Busy, Cancelled, Error, InvalidArgument, InvalidState, make_error,
                      reply_error)
 
 __all__ = ["FTP", "FTP_TLS", "Entry", "RetryPolicy", "SyncEvent", "connect", "FTP_PORT",
@@ -389,7 +388,6 @@ class FTP:
     host = ""
     port = FTP_PORT
     maxline = MAXLINE
-    sock = None  # ftplib compatibility: not a socket here; see `connected`
     file = None
     welcome = None
     passiveserver = True
@@ -445,6 +443,17 @@ class FTP:
         state = "connected to %s:%d" % (self.host, self.port) if self._ftp is not None \
             else "not connected"
         return "<%s.%s %s>" % (type(self).__module__, type(self).__name__, state)
+
+    @property
+    def sock(self):
+        """ftplib code tests ``ftp.sock`` to know whether a session is open: a true value
+        while connected (not a socket: the library owns the connection), None after."""
+        return _ControlConnection(self) if self._ftp is not None else None
+
+    @property
+    def lastresp(self):
+        """The last reply's code as a string, as ftplib keeps it."""
+        return str(self.reply_code) if self._ftp is not None else ""
 
     @property
     def connected(self):
@@ -1255,6 +1264,21 @@ class FTP:
         """The reverse of sync: make `local_dir` hold what `remote_dir` holds."""
         return self._tree(lib.ftp_mirror_directory, self._enc(remote_dir, "remote_dir"),
                           self._path(local_dir), delete, dry_run, callback)
+
+
+class _ControlConnection:
+    """What ``FTP.sock`` gives while connected: true, and ``close()`` closes the session."""
+
+    __slots__ = ("_ftp",)
+
+    def __init__(self, ftp):
+        self._ftp = ftp
+
+    def close(self):
+        self._ftp.close()
+
+    def __repr__(self):
+        return "<ftpc control connection of %r>" % (self._ftp,)
 
 
 class DataConnection:
