@@ -19,10 +19,13 @@ import sys
 from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py as _build_py
 
-try:
-    from wheel.bdist_wheel import bdist_wheel as _bdist_wheel
-except ImportError:  # pragma: no cover - wheel is in build-system.requires
-    _bdist_wheel = None
+try:  # setuptools >= 70.1 has its own; older ones use the wheel package's
+    from setuptools.command.bdist_wheel import bdist_wheel as _bdist_wheel
+except ImportError:
+    try:
+        from wheel.bdist_wheel import bdist_wheel as _bdist_wheel
+    except ImportError:  # pragma: no cover - wheel is in build-system.requires
+        _bdist_wheel = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
