@@ -591,3 +591,30 @@ def test_close_inside_own_callback_is_busy(pyftpd):
         with pytest.raises(ftpc.Busy):
             ftp.retrbinary("RETR %s/f" % name, lambda b: ftp.close())
         assert ftp.pwd() == "/"
+
+
+def test_sessions_on_several_threads(server, rdir):
+    name, local = rdir
+    files = {"f%d.bin" % i: payload(1_000_000, 30 + i) for i in range(6)}
+    for n, d in files.items():
+        write(os.path.join(local, n), d)
+    results, errors = {}, []
+
+    def worker(n):
+        try:
+            with server.client() as ftp:
+                out = io.BytesIO()
+                ftp.retrbinary("RETR %s/%s" % (name, n), out.write)
+                ftp.upload(out.getvalue(), "%s/copy-%s" % (name, n))
+                results[n] = out.getvalue()
+        except BaseException as e:  # noqa: B902
+            errors.append(e)
+    threads = [threading.Thread(target=worker, args=(n,)) for n in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results == files
+    for n, d in files.items():
+        assert read(os.path.join(local, "copy-" + n)) == d
