@@ -208,3 +208,18 @@ def test_constructor_logs_in(server):
     cls, kw = (FTP_TLS, {"cafile": CA}) if server.tls else (FTP, {})
     with cls("127.0.0.1", USER, PASSWORD, port=server.port, **kw) as ftp:
         assert ftp.pwd() == "/"
+
+
+def test_retrbinary_and_storbinary_of_other_commands(server, rdir):
+    """Commands other than RETR/STOR/APPE go through a data stream (ftp_data_open)."""
+    name, local = rdir
+    write(os.path.join(local, "n1"), b"1")
+    with open_session(server) as ftp:
+        ftp.cwd(name)
+        out = []
+        assert ftp.retrbinary("NLST", out.append).startswith("226")
+        assert b"n1" in b"".join(out)
+        resp = ftp.storbinary("STOU", io.BytesIO(b"unique data"))
+        assert resp.startswith("226")
+        stored = [n for n in os.listdir(local) if n != "n1"]
+        assert len(stored) == 1 and read(os.path.join(local, stored[0])) == b"unique data"
