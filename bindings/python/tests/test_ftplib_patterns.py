@@ -223,3 +223,21 @@ def test_retrbinary_and_storbinary_of_other_commands(server, rdir):
         assert resp.startswith("226")
         stored = [n for n in os.listdir(local) if n != "n1"]
         assert len(stored) == 1 and read(os.path.join(local, stored[0])) == b"unique data"
+
+
+def test_active_mode_set_pasv_false(server, rdir):
+    name, local = rdir
+    data = payload(200_000, 40)
+    write(os.path.join(local, "a.bin"), data)
+    ftp = FTP_TLS(cafile=CA) if server.tls else FTP()
+    ftp.set_pasv(False)  # before connect: the library fixes the mode when connecting
+    with ftp:
+        ftp.connect("127.0.0.1", server.port)
+        ftp.login(USER, PASSWORD)
+        out = io.BytesIO()
+        ftp.retrbinary("RETR %s/a.bin" % name, out.write)
+        assert out.getvalue() == data
+        ftp.storbinary("STOR %s/b.bin" % name, io.BytesIO(data))
+        assert read(os.path.join(local, "b.bin")) == data
+        with pytest.raises(ftpc.InvalidState):
+            ftp.set_pasv(True)
