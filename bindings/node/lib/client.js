@@ -557,10 +557,17 @@ class Client {
   }
 
   /**
-   * Downloads `remote` to a Writable stream (with backpressure) or to a local file path (with
-   * `resume`, continued from the local file's length). One RETR, no retries: see downloadFile.
+   * Downloads `remote` to a Writable stream (with backpressure), to a local file path (with
+   * `resume`, continued from the local file's length), or to an open file descriptor (written
+   * from its position, not closed). One RETR, no retries: see downloadFile.
    */
   async download(remote, destination, options = {}) {
+    if (typeof destination === 'number') {
+      const ctx = { progress: progressHandler(options.onProgress) };
+      await this._call(fn.ftp_retr_fd, [remote, destination,
+        options.onProgress ? trampolines.progress : null, USERDATA], { ...options, ctx });
+      return;
+    }
     if (typeof destination === 'string' || destination instanceof URL) {
       const ctx = { progress: progressHandler(options.onProgress) };
       await this._call(fn.ftp_retr_file, [remote, fileName(destination), !!options.resume,
@@ -572,10 +579,16 @@ class Client {
   }
 
   /**
-   * Uploads to `remote` from a Buffer/string/Uint8Array, a Readable stream, or a local file
-   * path. `offset` starts at that byte of the remote file (REST), `append` uses APPE.
+   * Uploads to `remote` from a Buffer/string/Uint8Array, a Readable stream, a local file path,
+   * or an open file descriptor (read to its end, not closed; `total` for progress). `offset` starts at that byte of the remote file (REST), `append` uses APPE.
    */
   async upload(source, remote, options = {}) {
+    if (typeof source === 'number') {
+      const ctx = { progress: progressHandler(options.onProgress) };
+      await this._call(fn.ftp_stor_fd, [source, remote, options.total ?? -1,
+        options.onProgress ? trampolines.progress : null, USERDATA], { ...options, ctx });
+      return;
+    }
     if (typeof source === 'string' && !options.data) {
       if (options.offset || options.append) {
         return this.upload(fs.createReadStream(source, { start: options.offset ?? 0 }), remote, options);
@@ -757,18 +770,22 @@ class Client {
     const ptr = this._state.ptr;
     if (ptr === null) return;
     if (native.hasCancel()) fn.ftp_cancel(ptr);
-    // A call may be running on a worker thread: free only after the queue drains.
-    this._closing = this._exclusive(async () => {}).catch(() => {}).then(() => {
-      if (this._state.ptr !== null) {
-        this._state.ptr = null;
-        registry.unregister(this._state);
-        fn.ftp_free(ptr);
-      }
-      if (this._state.retryKey !== null) {
-        leave(this._state.retryKey);
-        this._state.retryKey = null;
-      }
-    });
+    // A call may be running on a worker thread: free only after the calls queued so far.
+    this._closing = this._exclusive(async () => {
+      this._release_handle(ptr);
+    }).catch(() => {});
+  }
+
+  _release_handle(ptr) {
+    if (this._state.ptr !== null) {
+      this._state.ptr = null;
+      registry.unregister(this._state);
+      fn.ftp_free(ptr);
+    }
+    if (this._state.retryKey !== null) {
+      leave(this._state.retryKey);
+      this._state.retryKey = null;
+    }
   }
 
   /** `await using client = await connect(...)` (TypeScript 5.2+, Node with explicit resource management). */

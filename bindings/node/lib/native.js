@@ -136,6 +136,8 @@ const declarations = [
   'ftp_result ftp_nlst(ftp_client *ftp, const char *path, ftp_line_cb *line_cb, void *userdata)',
   'ftp_result ftp_retr_file(ftp_client *ftp, const char *remote, const char *local_path, bool resume, ftp_progress_cb *progress_cb, void *userdata)',
   'ftp_result ftp_stor_file(ftp_client *ftp, const char *local_path, const char *remote, ftp_progress_cb *progress_cb, void *userdata)',
+  'ftp_result ftp_retr_fd(ftp_client *ftp, const char *remote, int fd, ftp_progress_cb *progress_cb, void *userdata)',
+  'ftp_result ftp_stor_fd(ftp_client *ftp, int fd, const char *remote, int64_t total, ftp_progress_cb *progress_cb, void *userdata)',
   // data streams
   'ftp_result ftp_data_open(ftp_client *ftp, const char *command, uint64_t offset, _Out_ ftp_data **out)',
   'ftp_result ftp_data_expected_size(ftp_data *data, _Out_ uint64_t *out)',
