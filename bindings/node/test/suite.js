@@ -6,7 +6,6 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { Readable, Writable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
@@ -29,7 +28,9 @@ function sha(buf) {
 }
 
 function tmpdir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `ftpc-node-${prefix}-`));
+  const base = path.join(servers.TOP, 'target', 'node-tests', 'local');
+  fs.mkdirSync(base, { recursive: true });
+  return fs.mkdtempSync(path.join(base, `${prefix}-`));
 }
 
 /** A collecting Writable. */
@@ -343,6 +344,32 @@ else:
       }
       assert.equal(await exited(writer), 0);
       assert.equal(sha(await client.downloadBuffer('loop-up.bin')), sha(data));
+    });
+
+    test('AbortSignal stops a native transfer (ftp_cancel) soon, and the session reconnects', async () => {
+      const dir = tmpdir('cancel-native');
+      const data = randomBytes(4 * 1024 * 1024);
+      await client.upload(data, 'slow-cancel.bin');
+      const fifo = path.join(dir, 'c.fifo');
+      execFileSync('mkfifo', [fifo]);
+      // A reader draining ~1 MB/s: the whole download would take about 4 s.
+      const reader = spawn(path.join(servers.TOP, 'target', 'ftp-venv', 'bin', 'python'), ['-c',
+        'import sys,time\nf=open(sys.argv[1],"rb")\nwhile f.read(16384): time.sleep(0.015)\n', fifo], { stdio: 'inherit' });
+      const readerExit = new Promise((resolve) => reader.once('exit', resolve));
+      const fh = await fs.promises.open(fifo, 'w');
+      const t0 = performance.now();
+      try {
+        await assert.rejects(client.download('slow-cancel.bin', fh.fd, { signal: AbortSignal.timeout(300) }),
+          (err) => err.name === 'AbortError' && err.code === 'ERR_FTP_ABORTED');
+      } finally {
+        await fh.close();
+      }
+      const elapsed = performance.now() - t0;
+      assert.ok(elapsed < 2000, `cancel took ${elapsed.toFixed(0)} ms`);
+      await readerExit;
+      // The connections were cut: the next call logs in again, in the same directory.
+      assert.equal(await client.pwd(), '/');
+      assert.equal(sha(await client.downloadBuffer('slow-cancel.bin')), sha(data));
     });
 
     test('calls on one client are queued; two clients transfer at once', async () => {
