@@ -185,7 +185,6 @@ class Client {
     /** The decoded path of the URL connected to ('' without one). */
     this.urlPath = '';
     registry.register(this, this._state, this._state);
-    if (options.onRetry) this.setRetryHandler(options.onRetry);
   }
 
   /**
@@ -220,6 +219,9 @@ class Client {
         await client._invoke(fn.ftp_login, [USERDATA, options.user ?? 'anonymous',
           options.password ?? (options.user ? '' : 'anonymous@'), options.account ?? null], { signal: options.signal });
       }
+      // The library takes the retry callback only on a connected handle: connect and login
+      // retries (options.retry) happen, but are not told.
+      if (options.onRetry) client.setRetryHandler(options.onRetry);
     } catch (err) {
       client.destroy();
       throw err;

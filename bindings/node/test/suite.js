@@ -429,6 +429,30 @@ else:
       }
     });
 
+    test('the production layer retries a lost server, telling the retry handler', async () => {
+      // A server of its own, stopped under the client: every attempt fails transiently.
+      const own = await servers.start({ ...config, name: `${config.name}-retry` });
+      const c = await connect('127.0.0.1', servers.options(own));
+      try {
+        await c.upload(Buffer.from('gone soon'), 'r.txt');
+        await c.setRetryPolicy({ maxAttempts: 3, initialDelay: 20, multiplier: 1, jitter: 0 });
+        const told = [];
+        c.setRetryHandler((info) => { told.push(info); });
+        await own.stop();
+        await assert.rejects(c.downloadFile('r.txt', path.join(tmpdir('lost'), 'r.txt')), (err) => err instanceof FtpError);
+        assert.deepEqual(told.map((t) => t.attempt), [1, 2]);
+        assert.ok(told.every((t) => t.error instanceof FtpError && t.delay === 20));
+        // A handler returning false vetoes the retry.
+        const vetoed = [];
+        c.setRetryHandler((info) => { vetoed.push(info); return false; });
+        await assert.rejects(c.downloadFile('r.txt', path.join(tmpdir('lost'), 'r.txt')), (err) => err instanceof FtpError);
+        assert.equal(vetoed.length, 1);
+      } finally {
+        c.destroy();
+        await own.stop();
+      }
+    });
+
     test('close, Symbol.asyncDispose and the finalizer free the handle', async () => {
       const c = await connect('127.0.0.1', servers.options(srv));
       await c[Symbol.asyncDispose]();
@@ -452,6 +476,22 @@ else:
       assert.ok(registry.finalized > before, 'the dropped client was finalized');
       // No callback key is left behind by the calls above.
       assert.equal(native.contexts.size, client._state.retryKey === null ? 0 : 1);
+    });
+
+    test('the README first download and the example command line run as documented', async () => {
+      const data = randomBytes(200000);
+      await client.ensureDirectory('ex');
+      await client.upload(data, 'ex/file.bin');
+      const scheme = config.tls ? 'ftpes' : 'ftp';
+      const url = `${scheme}://${servers.USER}:${servers.PASSWORD}@127.0.0.1:${srv.port}/ex/file.bin`;
+      const out = path.join(tmpdir('example'), 'file.bin');
+      const here = path.join(__dirname, '..');
+      const run = (args, env = {}) => execFileSync(process.execPath, args, { cwd: here, env: { ...process.env, ...env }, encoding: 'utf8' });
+      const printed = run(['examples/first-download.mjs', url, servers.CA, out]);
+      assert.match(printed, new RegExp(`200000 of 200000 bytes\\nsaved .* \\(TLS: ${config.tls}\\)`));
+      assert.equal(sha(fs.readFileSync(out)), sha(data));
+      const listing = run(['examples/ftpc.mjs', `${scheme}://${servers.USER}:${servers.PASSWORD}@127.0.0.1:${srv.port}/`, 'ls', 'ex'], { FTPC_CA: servers.CA });
+      assert.match(listing, /^file +200000 .* file\.bin$/m);
     });
 
     if (config.tls) {

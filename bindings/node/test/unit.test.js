@@ -67,3 +67,19 @@ test('AbortSignal stops a connect that waits for a silent server, long before it
   }
   assert.equal(native.contexts.size, 0);
 });
+
+test('connect retries a refused connection under a retry policy', async () => {
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  let t0 = performance.now();
+  await assert.rejects(connect('127.0.0.1', { port }), { code: 'ERR_FTP_IO' });
+  const once = performance.now() - t0;
+  t0 = performance.now();
+  await assert.rejects(connect('127.0.0.1', { port, retry: { maxAttempts: 3, initialDelay: 150, multiplier: 1, jitter: 0 } }),
+    { code: 'ERR_FTP_IO' });
+  const thrice = performance.now() - t0;
+  assert.ok(thrice >= 300 && thrice > once + 250, `${once.toFixed(0)} ms once, ${thrice.toFixed(0)} ms with retries`);
+  assert.equal(native.contexts.size, 0);
+});
