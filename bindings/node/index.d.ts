@@ -305,8 +305,8 @@ export class Client implements AsyncDisposable {
   downloadBuffer(remote: string, options?: DownloadOptions): Promise<Buffer>;
   /** To a Writable (with backpressure), a local path, or an open file descriptor. */
   download(remote: string, destination: Writable | string | URL | number, options?: DownloadOptions): Promise<void>;
-  /** From data in memory, a Readable (or any async iterable of chunks), a local path, or an open file descriptor. */
-  upload(source: Buffer | Uint8Array | ArrayBuffer | string | Readable | AsyncIterable<Uint8Array> | number, remote: string, options?: UploadOptions & { data?: boolean }): Promise<void>;
+  /** From data in memory, a Readable (or any async iterable of chunks), a local path (a string), or an open file descriptor. */
+  upload(source: Buffer | Uint8Array | ArrayBuffer | string | Readable | AsyncIterable<Uint8Array> | number, remote: string, options?: UploadOptions): Promise<void>;
   /** The session is held until the stream ends or is destroyed (ABOR). */
   createReadStream(remote: string, options?: ReadStreamOptions): FtpReadStream;
   /** Finished (server's final reply read) on 'finish'; destroying it aborts the upload. */

@@ -181,6 +181,7 @@ class Client {
     this._state = { ptr, retryKey: null };
     this._tail = Promise.resolve();
     this._closed = false;
+    this._destroyed = false;
     this._closing = null;
     /** The decoded path of the URL connected to ('' without one). */
     this.urlPath = '';
@@ -269,20 +270,64 @@ class Client {
 
   // -- plumbing --------------------------------------------------------------------------------
 
-  /** Runs `work` after every earlier call on this client has finished. */
-  async _exclusive(work, signal) {
+  /**
+   * Waits for the calls queued before on this client, then resolves with a function that lets
+   * the next one run (idempotent). Rejects, releasing at once, when `signal` has fired or the
+   * client is closed (or destroyed, unless `internal`).
+   */
+  _hold(signal, internal = false) {
     const previous = this._tail;
     let release;
     const mine = new Promise((resolve) => { release = resolve; });
     this._tail = previous.then(() => mine);
+    return previous.then(() => {
+      let failure = null;
+      if (signal?.aborted) failure = abortError(signal);
+      else if (this._state.ptr === null || (this._destroyed && !internal)) {
+        failure = new FtpError('the client is closed', { result: C.FTP_ERR_INVALID_STATE });
+      }
+      if (failure) {
+        release();
+        throw failure;
+      }
+      let released = false;
+      return () => {
+        if (!released) {
+          released = true;
+          release();
+        }
+      };
+    });
+  }
+
+  /** Runs `work` alone on this client, after every call queued before it. */
+  async _exclusive(work, signal, internal = false) {
+    const release = await this._hold(signal, internal);
     try {
-      await previous;
-      if (signal?.aborted) throw abortError(signal);
-      if (this._state.ptr === null) throw new FtpError('the client is closed', { result: C.FTP_ERR_INVALID_STATE });
-      return await work(release);
+      return await work();
     } finally {
       release();
     }
+  }
+
+  /**
+   * Until the returned function is called, `signal` cancels the native call in progress on
+   * this client (ftp_cancel: it returns FTP_ERR_ABORTED soon; a cancel that comes when no call
+   * runs does nothing) and marks `ctx` stopped so its next callback answers "stop".
+   */
+  _watch(signal, ctx) {
+    if (!signal) return () => false;
+    let fired = false;
+    const onAbort = () => {
+      fired = true;
+      if (ctx) ctx.stopped = true;
+      if (native.hasCancel() && this._state.ptr !== null) fn.ftp_cancel(this._state.ptr);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => {
+      signal.removeEventListener('abort', onAbort);
+      return fired;
+    };
   }
 
   /** The error behind `rc` on this handle (call right after the failing call). */
@@ -300,36 +345,30 @@ class Client {
    */
   async _invoke(f, args, { signal, ctx, accept } = {}) {
     const ptr = this._ptr;
+    if (signal?.aborted) throw abortError(signal);
     const key = ctx ? enter(ctx) : null;
     const realArgs = args.map((a, i) => (a === USERDATA ? (i === 0 ? ptr : key) : a));
-    let cancelled = false;
-    const onAbort = () => {
-      cancelled = true;
-      if (ctx) ctx.stopped = true;
-      if (native.hasCancel() && this._state.ptr !== null) fn.ftp_cancel(this._state.ptr);
-    };
-    if (signal) {
-      if (signal.aborted) {
-        if (key !== null) leave(key);
-        throw abortError(signal);
-      }
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
+    const unwatch = this._watch(signal, ctx);
     let rc;
+    let cancelled;
     try {
       rc = await callAsync(f, ...realArgs);
     } finally {
-      if (signal) signal.removeEventListener('abort', onAbort);
+      cancelled = unwatch();
       if (key !== null) leave(key);
     }
     if (typeof rc !== 'number' || rc >= 0 || (accept && accept.includes(rc))) return rc;
     if (ctx && ctx.error !== undefined) throw ctx.error;
-    if (rc === C.FTP_ERR_ABORTED && (cancelled || signal?.aborted)) {
-      const err = abortError(signal, this._state.ptr !== null ? fn.ftp_errmsg(this._state.ptr) || undefined : undefined);
-      err.replyCode = this._state.ptr !== null ? fn.ftp_errreply(this._state.ptr) : 0;
-      throw err;
-    }
+    if (rc === C.FTP_ERR_ABORTED && (cancelled || signal?.aborted)) throw this._abortError(signal);
     throw this._error(rc);
+  }
+
+  /** The AbortError for a call its signal stopped, with the handle's message. */
+  _abortError(signal) {
+    const ptr = this._state.ptr;
+    const err = abortError(signal, (ptr !== null && fn.ftp_errmsg(ptr)) || undefined);
+    err.replyCode = ptr !== null ? fn.ftp_errreply(ptr) : 0;
+    return err;
   }
 
   /** One queued native call. */
@@ -479,23 +518,22 @@ class Client {
 
   async *_iterate(open, path, options = {}) {
     const { signal } = options;
-    let release;
-    const started = new Promise((resolve, reject) => {
-      this._exclusive((rel) => new Promise((done) => {
-        release = () => { rel(); done(); };
-        resolve();
-      }), signal).catch(reject);
-    });
-    await started;
+    const release = await this._hold(signal);
     let it = null;
     try {
       const out = [null];
       await this._invoke(open, [USERDATA, path, out], { signal });
       it = out[0];
       for (;;) {
-        if (signal?.aborted) throw abortError(signal);
         const e = [null];
-        const rc = await callAsync(fn.ftp_mlsd_next, it, e);
+        const unwatch = this._watch(signal);
+        let rc;
+        try {
+          rc = await callAsync(fn.ftp_mlsd_next, it, e);
+        } finally {
+          unwatch();
+        }
+        if (signal?.aborted) throw this._abortError(signal);
         if (rc === C.FTP_DONE) break;
         if (rc !== C.FTP_OK) throw this._error(rc);
         yield readEntry(e[0]);
@@ -581,7 +619,8 @@ class Client {
   }
 
   /**
-   * Uploads to `remote` from a Buffer/string/Uint8Array, a Readable stream, a local file path,
+   * Uploads to `remote` from a Buffer/Uint8Array/ArrayBuffer, a Readable stream (or any async
+   * iterable of chunks), a local file path (a string: pass text as Buffer.from(text)),
    * or an open file descriptor (read to its end, not closed; `total` for progress). `offset` starts at that byte of the remote file (REST), `append` uses APPE.
    */
   async upload(source, remote, options = {}) {
@@ -591,7 +630,7 @@ class Client {
         options.onProgress ? trampolines.progress : null, USERDATA], { ...options, ctx });
       return;
     }
-    if (typeof source === 'string' && !options.data) {
+    if (typeof source === 'string') {
       if (options.offset || options.append) {
         return this.upload(fs.createReadStream(source, { start: options.offset ?? 0 }), remote, options);
       }
@@ -600,8 +639,8 @@ class Client {
         options.onProgress ? trampolines.progress : null, USERDATA], { ...options, ctx });
       return;
     }
-    if (typeof source === 'string' || source instanceof Uint8Array || source instanceof ArrayBuffer) {
-      const data = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source instanceof ArrayBuffer ? new Uint8Array(source) : source);
+    if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+      const data = Buffer.from(source instanceof ArrayBuffer ? new Uint8Array(source) : source);
       let pos = 0;
       const ctx = {
         read: (capacity) => {
@@ -766,16 +805,20 @@ class Client {
     return this._closing;
   }
 
-  /** Frees the handle at once, without QUIT (no network). A call in flight fails. */
+  /**
+   * Frees the handle without QUIT (no network): the call in flight is cancelled, calls queued
+   * behind it fail with ERR_FTP_INVALID_STATE, and the handle is freed once the call returned.
+   */
   destroy() {
     this._closed = true;
+    if (this._destroyed) return;
+    this._destroyed = true;
     const ptr = this._state.ptr;
     if (ptr === null) return;
     if (native.hasCancel()) fn.ftp_cancel(ptr);
-    // A call may be running on a worker thread: free only after the calls queued so far.
     this._closing = this._exclusive(async () => {
       this._release_handle(ptr);
-    }).catch(() => {});
+    }, undefined, true).catch(() => {});
   }
 
   _release_handle(ptr) {
@@ -817,11 +860,18 @@ function progressHandler(onProgress) {
 // Node's backpressure applies end to end.
 
 class FtpReadStream extends Readable {
+  _releaseSession() {
+    const release = this._release;
+    this._release = null;
+    if (release) release();
+  }
+
   constructor(client, command, options = {}) {
     super({ highWaterMark: options.highWaterMark ?? 64 * 1024, signal: options.signal });
     this._client = client;
     this._command = command;
     this._start = options.start ?? options.offset ?? 0;
+    this._signal = options.signal;
     this._onProgress = options.onProgress;
     this._data = null;
     this._release = null;
@@ -832,22 +882,10 @@ class FtpReadStream extends Readable {
   }
 
   _construct(callback) {
-    let opened = false;
-    this._client._exclusive((release) => new Promise((resolve) => {
-      this._release = () => { this._release = null; release(); resolve(); };
-      const out = [null];
-      this._client._invoke(fn.ftp_data_open, [USERDATA, this._command, this._start, out])
-        .then(() => {
-          this._data = out[0];
-          const size = [0];
-          if (fn.ftp_data_expected_size(this._data, size) === C.FTP_OK) this.expectedSize = Number(size[0]);
-          opened = true;
-          callback();
-        }, (err) => {
-          this._release();
-          callback(err);
-        });
-    })).catch((err) => { if (!opened) callback(err); });
+    openData(this, callback, () => {
+      const size = [0];
+      if (fn.ftp_data_expected_size(this._data, size) === C.FTP_OK) this.expectedSize = Number(size[0]);
+    });
   }
 
   _read(size) {
@@ -866,7 +904,7 @@ class FtpReadStream extends Readable {
         this._data = null;
         const closeRc = await callAsync(fn.ftp_data_close, data);
         const err = closeRc !== C.FTP_OK ? this._client._error(closeRc) : null;
-        if (this._release) this._release();
+        this._releaseSession();
         if (err) this.destroy(err); else this.push(null);
         return;
       }
@@ -893,11 +931,18 @@ class FtpReadStream extends Readable {
 }
 
 class FtpWriteStream extends Writable {
+  _releaseSession() {
+    const release = this._release;
+    this._release = null;
+    if (release) release();
+  }
+
   constructor(client, command, options = {}) {
     super({ highWaterMark: options.highWaterMark ?? 64 * 1024, signal: options.signal });
     this._client = client;
     this._command = command;
     this._start = options.start ?? options.offset ?? 0;
+    this._signal = options.signal;
     this._onProgress = options.onProgress;
     this._total = options.total;
     this._transferred = this._start;
@@ -906,20 +951,7 @@ class FtpWriteStream extends Writable {
   }
 
   _construct(callback) {
-    let opened = false;
-    this._client._exclusive((release) => new Promise((resolve) => {
-      this._release = () => { this._release = null; release(); resolve(); };
-      const out = [null];
-      this._client._invoke(fn.ftp_data_open, [USERDATA, this._command, this._start, out])
-        .then(() => {
-          this._data = out[0];
-          opened = true;
-          callback();
-        }, (err) => {
-          this._release();
-          callback(err);
-        });
-    })).catch((err) => { if (!opened) callback(err); });
+    openData(this, callback);
   }
 
   _write(chunk, encoding, callback) {
@@ -946,10 +978,10 @@ class FtpWriteStream extends Writable {
     this._data = null;
     callAsync(fn.ftp_data_close, data).then((rc) => {
       const err = rc !== C.FTP_OK ? this._client._error(rc) : null;
-      if (this._release) this._release();
+      this._releaseSession();
       callback(err);
     }, (err) => {
-      if (this._release) this._release();
+      this._releaseSession();
       callback(err);
     });
   }
@@ -960,6 +992,28 @@ class FtpWriteStream extends Writable {
 }
 
 /**
+ * Opens a stream's data connection once the session is free; the session stays held (other
+ * calls wait) until the stream ends or is destroyed.
+ */
+function openData(stream, callback, onOpen) {
+  const client = stream._client;
+  client._hold(stream._signal).then(async (release) => {
+    stream._release = release;
+    try {
+      const out = [null];
+      await client._invoke(fn.ftp_data_open, [USERDATA, stream._command, stream._start, out], { signal: stream._signal });
+      stream._data = out[0];
+      if (onOpen) onOpen();
+      callback();
+    } catch (err) {
+      stream._release = null;
+      release();
+      callback(err);
+    }
+  }, callback);
+}
+
+/**
  * Ends a stream's transfer early: stops a read or write in flight (ftp_cancel where the library
  * has it), waits for it (a data handle is used by one thread at a time), then ABOR.
  */
@@ -967,7 +1021,7 @@ function destroyData(stream, err, callback) {
   const data = stream._data;
   stream._data = null;
   const finish = () => {
-    if (stream._release) stream._release();
+    stream._releaseSession();
     callback(err);
   };
   if (!data) return finish();

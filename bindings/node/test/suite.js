@@ -227,6 +227,20 @@ function defineSuite(config) {
       const reply = await client.quote('NOSUCHCOMMAND');
       assert.equal(reply.code, 500);
       await assert.rejects(client.send('NOSUCHCOMMAND'), { code: 'ERR_FTP_PERMANENT', replyCode: 500 });
+      // Streams report the same errors, and free the session when they fail.
+      await assert.rejects((async () => { for await (const c of client.createReadStream('no-such-file')) void c; })(),
+        { code: 'ERR_FTP_PERMANENT', replyCode: 550 });
+      await assert.rejects(pipeline(Readable.from([Buffer.from('x')]), client.createWriteStream('no-such-dir/x')),
+        (err) => err.code === 'ERR_FTP_PERMANENT' && err.replyCode >= 550);
+      // An upload stream destroyed with an error aborts the transfer and re-raises that error.
+      const boom = new Error('source failed');
+      const ws = client.createWriteStream('half.bin');
+      async function* failing() {
+        yield randomBytes(300000);
+        throw boom;
+      }
+      await assert.rejects(pipeline(failing(), ws), (err) => err === boom);
+      assert.equal(ws.destroyed, true);
       const syst = await client.send('SYST');
       assert.equal(syst.code, 215);
       assert.equal(await client.pwd(), '/');
