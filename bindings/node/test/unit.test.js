@@ -83,3 +83,14 @@ test('connect retries a refused connection under a retry policy', async () => {
   assert.ok(thrice >= 300 && thrice > once + 250, `${once.toFixed(0)} ms once, ${thrice.toFixed(0)} ms with retries`);
   assert.equal(native.contexts.size, 0);
 });
+
+test('the README\'s first download is examples/first-download.mjs (which the server tests run)', () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const code = (text) => text.split('\n').filter((l) => l.trim() && !l.startsWith('//')).join('\n');
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const block = /## A first verified TLS download\n\n```js\n([\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'the README has the section');
+  const example = fs.readFileSync(path.join(__dirname, '..', 'examples', 'first-download.mjs'), 'utf8');
+  assert.equal(code(block[1]), code(example));
+});
