@@ -35,6 +35,19 @@ function loadLibrary() {
     'to its install prefix): ' + errors.join('; '));
 }
 
+// koffi runs an asynchronous call on a stack of its own, 128 KiB by default. Give the library
+// more room (TLS handshakes, tree walks) when we are the first to load a library through koffi,
+// which is the only time koffi accepts new settings; otherwise keep what the application chose.
+try {
+  const config = koffi.config();
+  if (config.async_stack_size < 1024 * 1024) {
+    config.async_stack_size = 1024 * 1024;
+    koffi.config(config);
+  }
+} catch {
+  // Settings are frozen once a library is loaded: fine, the default has been enough in tests.
+}
+
 const lib = loadLibrary();
 
 koffi.opaque('ftp_client');

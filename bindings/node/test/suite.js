@@ -404,6 +404,18 @@ else:
       }
     });
 
+    test('eight clients transfer at once, more than libuv\'s default four threads', async () => {
+      const clients = await Promise.all(Array.from({ length: 8 }, () => connect('127.0.0.1', servers.options(srv))));
+      try {
+        const blobs = clients.map(() => randomBytes(400000));
+        await Promise.all(clients.map((c, i) => c.upload(blobs[i], `eight-${i}.bin`)));
+        const got = await Promise.all(clients.map((c, i) => c.downloadBuffer(`eight-${(i + 1) % 8}.bin`)));
+        got.forEach((g, i) => assert.equal(sha(g), sha(blobs[(i + 1) % 8]), `client ${i}`));
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+      }
+    });
+
     test('connect by URL', async () => {
       const scheme = config.tls ? 'ftpes' : 'ftp';
       await client.ensureDirectory('urldir');
