@@ -183,6 +183,8 @@ class Client {
     this._closed = false;
     this._destroyed = false;
     this._closing = null;
+    /** Open data streams, which hold the session until they end. */
+    this._streams = new Set();
     /** The decoded path of the URL connected to ('' without one). */
     this.urlPath = '';
     registry.register(this, this._state, this._state);
@@ -280,23 +282,31 @@ class Client {
     let release;
     const mine = new Promise((resolve) => { release = resolve; });
     this._tail = previous.then(() => mine);
-    return previous.then(() => {
-      let failure = null;
-      if (signal?.aborted) failure = abortError(signal);
-      else if (this._state.ptr === null || (this._destroyed && !internal)) {
-        failure = new FtpError('the client is closed', { result: C.FTP_ERR_INVALID_STATE });
-      }
-      if (failure) {
-        release();
-        throw failure;
-      }
-      let released = false;
-      return () => {
-        if (!released) {
-          released = true;
-          release();
+    return new Promise((resolve, reject) => {
+      // A signal that fires while the call waits rejects it at once; its turn in the queue
+      // passes straight on when it comes.
+      const onAbort = () => reject(abortError(signal));
+      if (signal) signal.addEventListener('abort', onAbort, { once: true });
+      previous.then(() => {
+        if (signal) signal.removeEventListener('abort', onAbort);
+        let failure = null;
+        if (signal?.aborted) failure = abortError(signal);
+        else if (this._state.ptr === null || (this._destroyed && !internal)) {
+          failure = new FtpError('the client is closed', { result: C.FTP_ERR_INVALID_STATE });
         }
-      };
+        if (failure) {
+          release();
+          reject(failure);
+          return;
+        }
+        let released = false;
+        resolve(() => {
+          if (!released) {
+            released = true;
+            release();
+          }
+        });
+      });
     });
   }
 
@@ -816,6 +826,9 @@ class Client {
     const ptr = this._state.ptr;
     if (ptr === null) return;
     if (native.hasCancel()) fn.ftp_cancel(ptr);
+    for (const stream of this._streams) {
+      stream.destroy(new FtpError('the client was destroyed', { result: C.FTP_ERR_INVALID_STATE }));
+    }
     this._closing = this._exclusive(async () => {
       this._release_handle(ptr);
     }, undefined, true).catch(() => {});
@@ -863,6 +876,7 @@ class FtpReadStream extends Readable {
   _releaseSession() {
     const release = this._release;
     this._release = null;
+    this._client._streams.delete(this);
     if (release) release();
   }
 
@@ -934,6 +948,7 @@ class FtpWriteStream extends Writable {
   _releaseSession() {
     const release = this._release;
     this._release = null;
+    this._client._streams.delete(this);
     if (release) release();
   }
 
@@ -999,6 +1014,7 @@ function openData(stream, callback, onOpen) {
   const client = stream._client;
   client._hold(stream._signal).then(async (release) => {
     stream._release = release;
+    client._streams.add(stream);
     try {
       const out = [null];
       await client._invoke(fn.ftp_data_open, [USERDATA, stream._command, stream._start, out], { signal: stream._signal });
@@ -1006,8 +1022,7 @@ function openData(stream, callback, onOpen) {
       if (onOpen) onOpen();
       callback();
     } catch (err) {
-      stream._release = null;
-      release();
+      stream._releaseSession();
       callback(err);
     }
   }, callback);

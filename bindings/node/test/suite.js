@@ -158,6 +158,37 @@ function defineSuite(config) {
       assert.deepEqual(fs.readdirSync(dir).sort(), ['dst.bin', 'src.bin']);
     });
 
+    test('commands: mkdir, cd, rename, remove, rmdir, MDTM/MFMT, FEAT, text lines', async () => {
+      const made = await client.mkdir('cmd');
+      assert.match(made, /cmd$/);
+      await client.cd('cmd');
+      assert.equal(await client.pwd(), '/cmd');
+      await client.upload(Buffer.from('one\ntwo\nthree\n'), 'lines.txt');
+      assert.deepEqual(await client.retrLines('RETR lines.txt'), ['one', 'two', 'three']);
+      await client.rename('lines.txt', 'renamed.txt');
+      assert.deepEqual(await client.nlst(), ['renamed.txt']);
+      const when = await client.lastModified('renamed.txt');
+      assert.ok(Math.abs(when.getTime() - Date.now()) < 600000, String(when));
+      if (await client.hasFeature('MFMT')) {
+        await client.setLastModified('renamed.txt', new Date('2020-02-03T04:05:06Z'));
+        assert.equal((await client.lastModified('renamed.txt')).toISOString(), '2020-02-03T04:05:06.000Z');
+      }
+      assert.equal(await client.hasFeature('NO-SUCH-FEATURE'), false);
+      assert.equal(await client.featureParams('NO-SUCH-FEATURE'), undefined);
+      if (mlsd) {
+        assert.match(await client.featureParams('MLST'), /size/i);
+        const st = await client.stat('renamed.txt');
+        assert.equal(st.type, 'file');
+        assert.equal(st.size, 14);
+      }
+      await client.setTransferType('ascii');
+      await client.setTransferType('binary');
+      await client.remove('renamed.txt');
+      await client.cdup();
+      await client.rmdir('cmd');
+      await assert.rejects(client.cd('cmd'), { code: 'ERR_FTP_PERMANENT', replyCode: 550 });
+    });
+
     test('list: parsed entries with names, types and sizes; raw LIST and NLST', async () => {
       await client.ensureDirectory('ls/sub');
       await client.upload(Buffer.alloc(1234, 1), 'ls/a.txt');
@@ -278,6 +309,15 @@ function defineSuite(config) {
       });
       // An already aborted signal rejects at once; a queued call sees it too.
       await assert.rejects(client.size('cancel.bin', { signal: AbortSignal.abort() }), { name: 'AbortError' });
+      // A call waiting in the queue behind a transfer rejects as soon as its signal fires.
+      const busy = client.downloadBuffer('cancel.bin');
+      const ac3 = new AbortController();
+      const queued = client.size('cancel.bin', { signal: ac3.signal });
+      const t0 = performance.now();
+      setTimeout(() => ac3.abort(), 1);
+      await assert.rejects(queued, { name: 'AbortError' });
+      assert.ok(performance.now() - t0 < 1000);
+      assert.equal(sha(await busy), sha(data));
       // A stream cancelled through its signal.
       const ac2 = new AbortController();
       const rs = client.createReadStream('cancel.bin', { signal: ac2.signal });
@@ -489,6 +529,17 @@ else:
       const d = await connect('127.0.0.1', servers.options(srv));
       d.destroy();
       await assert.rejects(d.pwd(), { code: 'ERR_FTP_INVALID_STATE' });
+
+      // destroy() ends a stream nobody reads, which holds the session, and frees the handle.
+      const e = await connect('127.0.0.1', servers.options(srv));
+      await e.upload(randomBytes(2 * 1024 * 1024), 'held.bin');
+      const held = e.createReadStream('held.bin');
+      await new Promise((r) => held.once('readable', r));
+      const heldError = new Promise((r) => held.once('error', r));
+      e.destroy();
+      assert.equal((await heldError).code, 'ERR_FTP_INVALID_STATE');
+      await e.close();
+      assert.equal(e._state.ptr, null);
 
       // Dropped without close(): the FinalizationRegistry frees it.
       const before = registry.finalized;
