@@ -261,8 +261,10 @@ export class Client implements AsyncDisposable {
   readonly closed: boolean;
   /** The server's welcome text: untrusted. */
   readonly welcome: string;
+  /** As of the last call that finished (a snapshot: reading never touches a busy handle). */
   readonly lastReplyCode: number;
   readonly lastReplyText: string;
+  /** Whether the control connection is under TLS (false after CCC). */
   readonly isTLS: boolean;
   /** Whether the last TLS data connection resumed the control session (undefined before one). */
   readonly dataSessionResumed: boolean | undefined;
@@ -323,7 +325,8 @@ export class Client implements AsyncDisposable {
   /** Remote to local. */
   mirror(remoteDir: string, localDir: string | URL, options?: SyncOptions): Promise<SyncReport>;
   setRetryPolicy(policy?: RetryPolicy, options?: CallOptions): Promise<void>;
-  setRetryHandler(handler: RetryHandler | null): void;
+  /** Queued like the other calls. */
+  setRetryHandler(handler: RetryHandler | null): Promise<void>;
 
   /** QUIT after the queued calls, then free. Never rejects. Idempotent. */
   close(): Promise<void>;

@@ -187,6 +187,7 @@ class Client {
     this._streams = new Set();
     /** The decoded path of the URL connected to ('' without one). */
     this.urlPath = '';
+    this._snapshot = { welcome: '', replyCode: 0, replyText: '', tls: false, resumed: undefined };
     registry.register(this, this._state, this._state);
   }
 
@@ -224,7 +225,7 @@ class Client {
       }
       // The library takes the retry callback only on a connected handle: connect and login
       // retries (options.retry) happen, but are not told.
-      if (options.onRetry) client.setRetryHandler(options.onRetry);
+      if (options.onRetry) client._setRetryHandler(options.onRetry);
     } catch (err) {
       client.destroy();
       throw err;
@@ -242,32 +243,47 @@ class Client {
     return this._closed;
   }
 
+  // The getters below answer from a snapshot taken on the JS thread after each call, never by
+  // reading the handle while a worker thread may be inside a call on it.
+
   /** The server's welcome text (untrusted: may hold control characters). */
   get welcome() {
-    return this._state.ptr === null ? '' : fn.ftp_welcome(this._state.ptr);
+    return this._snapshot.welcome;
   }
 
-  /** The code of the last reply on this session. */
+  /** The code of the last reply on this session, as of the last call that finished. */
   get lastReplyCode() {
-    return this._state.ptr === null ? 0 : fn.ftp_reply_code(this._state.ptr);
+    return this._snapshot.replyCode;
   }
 
-  /** The text of the last reply (untrusted). */
+  /** The text of the last reply (untrusted), as of the last call that finished. */
   get lastReplyText() {
-    return this._state.ptr === null ? '' : fn.ftp_reply_text(this._state.ptr);
+    return this._snapshot.replyText;
   }
 
-  /** Whether the control connection is under TLS. */
+  /** Whether the control connection is under TLS (after login; false after CCC). */
   get isTLS() {
-    const out = [false];
-    return this._state.ptr !== null && fn.ftp_is_tls(this._state.ptr, out) === C.FTP_OK && !!out[0];
+    return this._snapshot.tls;
   }
 
   /** Whether the last TLS data connection resumed the control connection's TLS session. */
   get dataSessionResumed() {
-    const out = [false];
-    if (this._state.ptr === null || fn.ftp_last_data_tls_resumed(this._state.ptr, out) !== C.FTP_OK) return undefined;
-    return !!out[0];
+    return this._snapshot.resumed;
+  }
+
+  /** Takes the snapshot; only while this client's queue is held and no call runs. */
+  _takeSnapshot() {
+    const ptr = this._state.ptr;
+    if (ptr === null) return;
+    const tls = [false];
+    const resumed = [false];
+    this._snapshot = {
+      welcome: fn.ftp_welcome(ptr),
+      replyCode: fn.ftp_reply_code(ptr),
+      replyText: fn.ftp_reply_text(ptr),
+      tls: fn.ftp_is_tls(ptr, tls) === C.FTP_OK ? !!tls[0] : this._snapshot.tls,
+      resumed: fn.ftp_last_data_tls_resumed(ptr, resumed) === C.FTP_OK ? !!resumed[0] : undefined,
+    };
   }
 
   // -- plumbing --------------------------------------------------------------------------------
@@ -361,16 +377,22 @@ class Client {
     const unwatch = this._watch(signal, ctx);
     let rc;
     let cancelled;
+    let failure = null;
     try {
       rc = await callAsync(f, ...realArgs);
     } finally {
       cancelled = unwatch();
       if (key !== null) leave(key);
     }
-    if (typeof rc !== 'number' || rc >= 0 || (accept && accept.includes(rc))) return rc;
-    if (ctx && ctx.error !== undefined) throw ctx.error;
-    if (rc === C.FTP_ERR_ABORTED && (cancelled || signal?.aborted)) throw this._abortError(signal);
-    throw this._error(rc);
+    // Read the failure off the handle before the snapshot's calls replace it.
+    if (typeof rc === 'number' && rc < 0 && !(accept && accept.includes(rc))) {
+      if (ctx && ctx.error !== undefined) failure = ctx.error;
+      else if (rc === C.FTP_ERR_ABORTED && (cancelled || signal?.aborted)) failure = this._abortError(signal);
+      else failure = this._error(rc);
+    }
+    this._takeSnapshot();
+    if (failure) throw failure;
+    return rc;
   }
 
   /** The AbortError for a call its signal stopped, with the handle's message. */
@@ -550,6 +572,7 @@ class Client {
       }
     } finally {
       if (it !== null) await callAsync(fn.ftp_mlsd_close, it);
+      this._takeSnapshot();
       release();
     }
   }
@@ -770,6 +793,11 @@ class Client {
    * `({attempt, error, delay}) => boolean|void`; returning false vetoes the retry.
    */
   setRetryHandler(handler) {
+    // Queued like every call: the handle is not touched while a call runs on it.
+    return this._exclusive(async () => this._setRetryHandler(handler));
+  }
+
+  _setRetryHandler(handler) {
     const ptr = this._ptr;
     if (this._state.retryKey !== null) {
       fn.ftp_set_retry_callback(ptr, null, null);
@@ -783,8 +811,6 @@ class Client {
       }),
     });
     this._state.retryKey = key;
-    // Synchronous: no network, and only when no call is running on the handle (we hold no
-    // queue here, so refuse while busy).
     const rc = fn.ftp_set_retry_callback(ptr, trampolines.retry, key);
     if (rc !== C.FTP_OK) {
       leave(key);
@@ -877,7 +903,10 @@ class FtpReadStream extends Readable {
     const release = this._release;
     this._release = null;
     this._client._streams.delete(this);
-    if (release) release();
+    if (release) {
+      this._client._takeSnapshot();
+      release();
+    }
   }
 
   constructor(client, command, options = {}) {
@@ -949,7 +978,10 @@ class FtpWriteStream extends Writable {
     const release = this._release;
     this._release = null;
     this._client._streams.delete(this);
-    if (release) release();
+    if (release) {
+      this._client._takeSnapshot();
+      release();
+    }
   }
 
   constructor(client, command, options = {}) {

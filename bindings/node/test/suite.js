@@ -428,6 +428,13 @@ else:
 
     test('calls on one client are queued; two clients transfer at once', async () => {
       await client.upload(Buffer.from('queued'), 'q.txt');
+      // The getters answer while a transfer runs, from the last snapshot.
+      const running = client.downloadBuffer('q.txt');
+      assert.equal(client.isTLS, config.tls);
+      assert.equal(typeof client.lastReplyCode, 'number');
+      assert.ok(client.welcome.length > 0);
+      await running;
+      assert.equal(client.lastReplyCode, 226);
       const sizes = await Promise.all([client.size('q.txt'), client.pwd(), client.size('q.txt'), client.downloadBuffer('q.txt')]);
       assert.deepEqual(sizes.slice(0, 3), [6, '/', 6]);
       assert.equal(sizes[3].toString(), 'queued');
@@ -481,7 +488,7 @@ else:
       const c = await connect('127.0.0.1', servers.options(srv, { retry: { maxAttempts: 2, initialDelay: 10 } }));
       try {
         const told = [];
-        c.setRetryHandler((info) => { told.push(info); return false; });
+        await c.setRetryHandler((info) => { told.push(info); return false; });
         await c.setRetryPolicy({ maxAttempts: 3, initialDelay: 10, multiplier: 2, maxDelay: 100, jitter: 0 });
         await c.upload(Buffer.from('x'), 'retry.txt');
         await c.downloadFile('retry.txt', path.join(tmpdir('retry'), 'r.txt'));
@@ -489,7 +496,7 @@ else:
         await assert.rejects(c.downloadFile('nope.txt', path.join(tmpdir('retry'), 'n.txt')), { code: 'ERR_FTP_PERMANENT' });
         assert.equal(told.length, 0);
         await assert.rejects(c.setRetryPolicy({ maxAttempts: 0 }), { code: 'ERR_FTP_INVALID_ARGUMENT' });
-        c.setRetryHandler(null);
+        await c.setRetryHandler(null);
       } finally {
         await c.close();
       }
@@ -503,14 +510,14 @@ else:
         await c.upload(Buffer.from('gone soon'), 'r.txt');
         await c.setRetryPolicy({ maxAttempts: 3, initialDelay: 20, multiplier: 1, jitter: 0 });
         const told = [];
-        c.setRetryHandler((info) => { told.push(info); });
+        await c.setRetryHandler((info) => { told.push(info); });
         await own.stop();
         await assert.rejects(c.downloadFile('r.txt', path.join(tmpdir('lost'), 'r.txt')), (err) => err instanceof FtpError);
         assert.deepEqual(told.map((t) => t.attempt), [1, 2]);
         assert.ok(told.every((t) => t.error instanceof FtpError && t.delay === 20));
         // A handler returning false vetoes the retry.
         const vetoed = [];
-        c.setRetryHandler((info) => { vetoed.push(info); return false; });
+        await c.setRetryHandler((info) => { vetoed.push(info); return false; });
         await assert.rejects(c.downloadFile('r.txt', path.join(tmpdir('lost'), 'r.txt')), (err) => err instanceof FtpError);
         assert.equal(vetoed.length, 1);
       } finally {
