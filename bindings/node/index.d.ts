@@ -164,7 +164,10 @@ export interface DownloadOptions extends TransferOptions {
 }
 
 export interface UploadOptions extends TransferOptions {
-  /** Start at this byte of the remote file (REST). */
+  /**
+   * Resume at this byte of the remote file (REST). A Buffer or local path holds the whole file
+   * (the bytes before `offset` are skipped); a stream or descriptor supplies the rest only.
+   */
   offset?: number;
   start?: number;
   /** APPE instead of STOR. */

@@ -653,8 +653,11 @@ class Client {
 
   /**
    * Uploads to `remote` from a Buffer/Uint8Array/ArrayBuffer, a Readable stream (or any async
-   * iterable of chunks), a local file path (a string: pass text as Buffer.from(text)),
-   * or an open file descriptor (read to its end, not closed; `total` for progress). `offset` starts at that byte of the remote file (REST), `append` uses APPE.
+   * iterable of chunks), a local file path (a string: pass text as Buffer.from(text)), or an
+   * open file descriptor (read to its end, not closed; `total` for progress). `offset` resumes
+   * at that byte of the remote file (REST): from a Buffer or a local path, which hold the whole
+   * file, the bytes before `offset` are skipped; a stream or descriptor supplies the rest only.
+   * `append` uses APPE (appending a whole Buffer).
    */
   async upload(source, remote, options = {}) {
     if (typeof source === 'number') {
@@ -673,8 +676,11 @@ class Client {
       return;
     }
     if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
-      const data = Buffer.from(source instanceof ArrayBuffer ? new Uint8Array(source) : source);
-      let pos = 0;
+      const data = source instanceof ArrayBuffer ? Buffer.from(source)
+        : Buffer.from(source.buffer, source.byteOffset, source.byteLength); // views, no copy
+      const offset = options.offset ?? 0;
+      if (offset > data.length) throw new RangeError(`offset ${offset} is past the end of the data (${data.length} bytes)`);
+      let pos = options.append ? 0 : offset;
       const ctx = {
         read: (capacity) => {
           const chunk = data.subarray(pos, pos + capacity);
@@ -683,9 +689,9 @@ class Client {
         },
         progress: progressHandler(options.onProgress),
       };
-      const offset = options.offset ?? 0;
       const f = options.append ? fn.ftp_appe : fn.ftp_stor;
-      await this._call(f, [remote, offset, offset + data.length, trampolines.read,
+      // `total` is the whole file's size; progress counts from the start of the file.
+      await this._call(f, [remote, options.append ? 0 : offset, data.length, trampolines.read,
         options.onProgress ? trampolines.progress : null, USERDATA], { ...options, ctx });
       return;
     }
@@ -876,10 +882,6 @@ class Client {
   async [Symbol.asyncDispose]() {
     await this.close();
   }
-}
-
-if (!Symbol.asyncDispose) {
-  // Without the symbol (Node < 20.4) there is nothing to hook: close() is the way.
 }
 
 function fileName(p) {

@@ -130,6 +130,20 @@ function defineSuite(config) {
       await client.upload(data.subarray(100000), 'append.bin', { append: true });
       assert.equal(sha(await client.downloadBuffer('append.bin')), sha(data));
 
+      // An interrupted upload resumed from a Buffer holding the whole file (REST + STOR).
+      await client.upload(data.subarray(0, 150000), 'rest.bin');
+      const progress = [];
+      await client.upload(data, 'rest.bin', { offset: await client.size('rest.bin'), onProgress: (p) => { progress.push(p); } });
+      assert.equal(sha(await client.downloadBuffer('rest.bin')), sha(data));
+      assert.equal(progress.at(-1).transferred, data.length);
+      assert.equal(progress.at(-1).total, data.length);
+      // The same from a local path.
+      const whole = path.join(tmpdir('rest'), 'whole.bin');
+      fs.writeFileSync(whole, data);
+      await client.upload(data.subarray(0, 99999), 'rest2.bin');
+      await client.upload(whole, 'rest2.bin', { offset: 99999 });
+      assert.equal(sha(await client.downloadBuffer('rest2.bin')), sha(data));
+
       // A partial local file completed by a resumed download.
       const dir = tmpdir('resume');
       const local = path.join(dir, 'resume.bin');
