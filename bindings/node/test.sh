@@ -45,7 +45,8 @@ cleanup() {
   rm -f "$tap"
   rm -rf "$top/target/node-tests"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 status=0
 # The type declarations and the typed example must compile.

@@ -810,11 +810,19 @@ class Client {
       leave(this._state.retryKey);
       this._state.retryKey = null;
     }
+    this._retryHandler = handler || null;
     if (!handler) return;
+    // The table of callback contexts is global: it must not keep the client alive (a handler
+    // that closes over its client would defeat the finalizer), so it holds a weak reference and
+    // the client holds the handler.
+    const ref = new WeakRef(this);
     const key = enter({
-      retry: (attempt, error, replyCode, message, delayMs) => handler({
-        attempt, delay: delayMs, error: new FtpError(message, { result: error, replyCode }),
-      }),
+      retry: (attempt, error, replyCode, message, delayMs) => {
+        const client = ref.deref();
+        const h = client && client._retryHandler;
+        if (!h) return undefined;
+        return h({ attempt, delay: delayMs, error: new FtpError(message, { result: error, replyCode }) });
+      },
     });
     this._state.retryKey = key;
     const rc = fn.ftp_set_retry_callback(ptr, trampolines.retry, key);
