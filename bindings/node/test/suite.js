@@ -88,8 +88,10 @@ function defineSuite(config) {
       for (let i = 0; i < data.length; i += 50000) parts.push(data.subarray(i, i + 50000));
       await client.upload(Readable.from(parts), 'stream.bin');
       const w = sink();
-      await client.download('stream.bin', w);
+      const seen = [];
+      await client.download('stream.bin', w, { onProgress: (p) => { seen.push(p); } });
       assert.equal(sha(w.bytes()), sha(data));
+      assert.equal(seen.at(-1).transferred, data.length);
 
       const ws = client.createWriteStream('stream2.bin');
       await pipeline(Readable.from([data.subarray(0, 1000), data.subarray(1000)]), ws);
@@ -248,6 +250,13 @@ function defineSuite(config) {
       const again = await client.sync(local, 'synced');
       assert.equal(again.uploaded, 0);
       assert.equal(again.skipped, 3);
+
+      // An event handler returning false stops the walk.
+      const stopped = tmpdir('stopped');
+      let events = 0;
+      await assert.rejects(client.mirror('synced', stopped, { onEvent: () => { events++; return false; } }),
+        (err) => err.code === 'ERR_FTP_ABORTED' && err.report.events.length === 1);
+      assert.equal(events, 1);
 
       const back = tmpdir('mirror');
       const m = await client.mirror('synced', back);
