@@ -1,0 +1,2 @@
+'use strict';
+require('./suite').defineSuite(require('./servers').CONFIGS.find((c) => c.name === 'pyftpdlib+tls'));
