@@ -26,12 +26,15 @@ install: lib
 	install -m 644 target/release/libftpc.a $(LIBDIR)/libftpc.a
 	strip --strip-debug $(LIBDIR)/libftpc.a
 	install -m 644 include/ftpc.h $(INCDIR)/ftpc.h
+	install -m 644 include/ftpc_cdef.h $(INCDIR)/ftpc_cdef.h
+	install -m 644 include/ftpc.json $(INCDIR)/ftpc.json
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' ftpc.pc.in > $(PCDIR)/ftpc.pc
 
 uninstall:
 	rm -f $(LIBDIR)/libftpc.so $(LIBDIR)/libftpc.so.$(MAJOR) $(LIBDIR)/libftpc.so.$(VERSION) \
-	      $(LIBDIR)/libftpc.a $(INCDIR)/ftpc.h $(PCDIR)/ftpc.pc
+	      $(LIBDIR)/libftpc.a $(INCDIR)/ftpc.h $(INCDIR)/ftpc_cdef.h $(INCDIR)/ftpc.json \
+	      $(PCDIR)/ftpc.pc
 
 demo:
 	bash scripts/demo.sh

@@ -1034,6 +1034,17 @@ ftp_result ftp_options_set_tls_data_protection(ftp_options *opts, int32_t protec
 ftp_result ftp_options_set_tls_ca_file(ftp_options *opts, const char *path);
 
 /**
+ * Trusts the CA certificates in `len` bytes of PEM text at `pem` (one or more `CERTIFICATE`
+ * blocks) besides the system store and the other CAs: for callers that hold the CA in
+ * memory rather than in a file. May be called more than once. Copies the bytes;
+ * `FTP_ERR_INVALID_ARGUMENT` when they hold no certificate or one does not parse.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`; `pem` readable for `len` bytes.
+ */
+ftp_result ftp_options_add_tls_ca_pem(ftp_options *opts, const uint8_t *pem, size_t len);
+
+/**
  * Trusts the PEM CA certificates in a directory besides the system store. Copies `path`.
  *
  * # Safety
@@ -1518,7 +1529,8 @@ ftp_result ftp_set_data_protection(ftp_client *ftp, int32_t protection);
 ftp_result ftp_set_passive(ftp_client *ftp, bool passive);
 
 /**
- * Writes whether the control connection is under TLS to `*out`.
+ * Writes whether the control connection is under TLS to `*out`. A getter: the handle's
+ * error (`ftp_errcode`) stays that of the last call.
  *
  * # Safety
  * `ftp` must be live; `out` writable.
@@ -1528,7 +1540,8 @@ ftp_result ftp_is_tls(ftp_client *ftp, bool *out);
 /**
  * Writes whether the last TLS data connection resumed the control connection's TLS session
  * to `*out` (servers such as vsftpd and ProFTPD refuse data connections that do not);
- * `FTP_ERR_NOT_AVAILABLE` before the first TLS data connection of the session.
+ * `FTP_ERR_NOT_AVAILABLE` before the first TLS data connection of the session. A getter: the
+ * handle's error stays that of the last call.
  *
  * # Safety
  * `ftp` must be live; `out` writable.

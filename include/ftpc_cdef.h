@@ -123,6 +123,7 @@ ftp_result ftp_options_set_trust_pasv_address(ftp_options *opts, bool trust);
 ftp_result ftp_options_set_tls(ftp_options *opts, int32_t level);
 ftp_result ftp_options_set_tls_data_protection(ftp_options *opts, int32_t protection);
 ftp_result ftp_options_set_tls_ca_file(ftp_options *opts, const char *path);
+ftp_result ftp_options_add_tls_ca_pem(ftp_options *opts, const uint8_t *pem, size_t len);
 ftp_result ftp_options_set_tls_ca_dir(ftp_options *opts, const char *path);
 ftp_result ftp_options_set_tls_system_roots(ftp_options *opts, bool use_system);
 ftp_result ftp_options_add_tls_pin(ftp_options *opts, const char *pin);

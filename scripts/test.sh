@@ -28,9 +28,24 @@ step "cargo test ${features[*]} (unit tests, real servers, scripted faults)"
 cargo test --all-targets "${features[@]}" --no-fail-fast 2>&1 | tee target/test-output.txt
 cargo test --doc "${features[@]}"
 
+step "the language packages (bindings/*/test.sh) against the release library"
+make install PREFIX="$top/target/prefix" >/dev/null
+export FTPC_PREFIX="$top/target/prefix"
+# Every package runs even when one fails; the script fails at the end.
+failed_packages=()
+for lang in python go ruby node; do
+  [ -x "bindings/$lang/test.sh" ] || continue
+  step "bindings/$lang/test.sh"
+  bash "bindings/$lang/test.sh" 2>&1 | tee -a target/test-output.txt || failed_packages+=("$lang")
+done
+
 step "fuzzing every target for ${FUZZ_SECONDS:-60}s (scripts/fuzz.sh)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 
 # One closing line that counts every test run above.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "\nall tests: %d passed, %d failed\n", p, f }' target/test-output.txt
+if [ ${#failed_packages[@]} -gt 0 ]; then
+  echo "failed language packages: ${failed_packages[*]}" >&2
+  exit 1
+fi

@@ -116,6 +116,9 @@ pub struct TlsOptions {
     pub ca_file: Option<PathBuf>,
     /// A directory of extra trusted CA certificates, PEM files.
     pub ca_dir: Option<PathBuf>,
+    /// Extra trusted CA certificates given as PEM text rather than a file (see
+    /// [`TlsOptions::add_ca_pem`]).
+    pub ca_pem: Vec<Vec<u8>>,
     /// Accept exactly the server certificates whose SHA-256, of the whole DER certificate or
     /// of its SubjectPublicKeyInfo (curl's `sha256//` pins), is listed, whatever their issuer
     /// or name. Replaces CA verification; handshake signatures are still checked.
@@ -143,6 +146,16 @@ pub struct TlsOptions {
     pub clear_command_channel: bool,
 }
 
+impl TlsOptions {
+    /// Trusts the CA certificates in `pem` (one or more PEM `CERTIFICATE` blocks) besides the
+    /// others; refused when it holds none or one does not parse.
+    pub fn add_ca_pem(&mut self, pem: &[u8]) -> crate::Result<()> {
+        crate::connection::tls::parse_pem_certs(pem, "CA PEM text")?;
+        self.ca_pem.push(pem.to_vec());
+        Ok(())
+    }
+}
+
 impl Default for TlsOptions {
     fn default() -> Self {
         TlsOptions {
@@ -151,6 +164,7 @@ impl Default for TlsOptions {
             use_system_roots: true,
             ca_file: None,
             ca_dir: None,
+            ca_pem: Vec::new(),
             pinned_sha256: Vec::new(),
             server_name: None,
             client_cert: None,

@@ -734,3 +734,35 @@ fn prot_c_and_p_and_active_mode_can_be_chosen_on_a_connected_session() {
         Err(Error::InvalidState(_))
     ));
 }
+
+#[test]
+fn a_ca_given_as_pem_text_is_trusted_and_junk_is_refused() {
+    let server = Server::start_tls(Kind::Pyftpdlib, Tls::Explicit, "server");
+    let mut options = server.tls_options(Mode::Epsv, TlsLevel::All);
+    options.tls.ca_file = None;
+    options.tls.use_system_roots = false;
+    let pem = std::fs::read(cert_dir().join("ca.pem")).unwrap();
+    assert!(options.tls.add_ca_pem(b"not a certificate").is_err());
+    assert!(options.tls.ca_pem.is_empty());
+    options.tls.add_ca_pem(&pem).unwrap();
+    let mut ftp = server.agent_with(options.clone());
+    assert!(ftp.session_ref().is_tls());
+    let mut listing = Vec::new();
+    ftp.data_session()
+        .unwrap()
+        .retr_lines("LIST", &mut |l| {
+            listing.push(l.to_vec());
+            ftpc::Flow::Continue
+        })
+        .unwrap();
+    ftp.quit().unwrap();
+    // Another CA's PEM only: the server's certificate does not verify.
+    let mut other = options;
+    other.tls.ca_pem = Vec::new();
+    other
+        .tls
+        .add_ca_pem(&std::fs::read(cert_dir().join("selfsigned.pem")).unwrap())
+        .unwrap();
+    let err = ftpc::Agent::connect(&server.host, server.port, other).unwrap_err();
+    assert!(matches!(err, Error::Tls { .. }), "{err}");
+}

@@ -238,6 +238,19 @@ fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
+/// The certificates in PEM text; an error naming `what` when there are none or one is bad.
+pub(crate) fn parse_pem_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::InvalidArgument(format!("{what}: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "{what}: no PEM certificate in it"
+        )));
+    }
+    Ok(certs)
+}
+
 fn build_verifier(options: &TlsOptions, provider: Arc<CryptoProvider>) -> Result<FtpcVerifier> {
     if options.dangerous_disable_verification {
         return Ok(FtpcVerifier {
@@ -263,6 +276,13 @@ fn build_verifier(options: &TlsOptions, provider: Arc<CryptoProvider>) -> Result
             roots
                 .add(cert)
                 .map_err(|e| Error::InvalidArgument(format!("CA file {}: {e}", file.display())))?;
+        }
+    }
+    for pem in &options.ca_pem {
+        for cert in parse_pem_certs(pem, "CA PEM text")? {
+            roots
+                .add(cert)
+                .map_err(|e| Error::InvalidArgument(format!("CA PEM text: {e}")))?;
         }
     }
     if let Some(dir) = &options.ca_dir {

@@ -263,6 +263,19 @@ impl Shared {
         result
     }
 
+    /// Reads the session's state without making a call: nothing is recorded on the handle, so
+    /// a getter never replaces the outcome of the call before it.
+    pub(crate) fn peek<R>(&self, function: &str, read: impl FnOnce(&Client) -> R) -> FfiResult<R> {
+        let state = self.lock(function)?;
+        match state.agent.as_ref() {
+            Some(agent) => Ok(read(agent.session_ref())),
+            None => Err(FfiError::new(
+                FTP_ERR_INVALID_STATE,
+                format!("{function}: the handle is not connected"),
+            )),
+        }
+    }
+
     /// Keeps the outcome of a call that concerns this handle (a child handle's too), and the
     /// last reply when one is given.
     pub(crate) fn record<R>(&self, result: &FfiResult<R>, last_reply: Option<&crate::Reply>) {

@@ -384,6 +384,26 @@ pub unsafe extern "C" fn ftp_options_set_tls_ca_file(
     })
 }
 
+/// Trusts the CA certificates in `len` bytes of PEM text at `pem` (one or more `CERTIFICATE`
+/// blocks) besides the system store and the other CAs: for callers that hold the CA in
+/// memory rather than in a file. May be called more than once. Copies the bytes;
+/// `FTP_ERR_INVALID_ARGUMENT` when they hold no certificate or one does not parse.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`; `pem` readable for `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_add_tls_ca_pem(
+    opts: *mut ftp_options,
+    pem: *const u8,
+    len: usize,
+) -> ftp_result {
+    let function = "ftp_options_add_tls_ca_pem";
+    set(function, opts, |o| {
+        arg_ptr(function, "pem", pem)?;
+        Ok(o.tls.add_ca_pem(std::slice::from_raw_parts(pem, len))?)
+    })
+}
+
 /// Trusts the PEM CA certificates in a directory besides the system store. Copies `path`.
 ///
 /// # Safety

@@ -716,7 +716,8 @@ pub unsafe extern "C" fn ftp_set_passive(ftp: *mut ftp_client, passive: bool) ->
     })
 }
 
-/// Writes whether the control connection is under TLS to `*out`.
+/// Writes whether the control connection is under TLS to `*out`. A getter: the handle's
+/// error (`ftp_errcode`) stays that of the last call.
 ///
 /// # Safety
 /// `ftp` must be live; `out` writable.
@@ -725,14 +726,15 @@ pub unsafe extern "C" fn ftp_is_tls(ftp: *mut ftp_client, out: *mut bool) -> ftp
     let function = "ftp_is_tls";
     fallible(function, || {
         arg_ptr(function, "out", out)?;
-        *out = with_client(function, ftp, |c| Ok(c.is_tls()))?;
+        *out = shared(function, ftp)?.peek(function, Client::is_tls)?;
         Ok(FTP_OK)
     })
 }
 
 /// Writes whether the last TLS data connection resumed the control connection's TLS session
 /// to `*out` (servers such as vsftpd and ProFTPD refuse data connections that do not);
-/// `FTP_ERR_NOT_AVAILABLE` before the first TLS data connection of the session.
+/// `FTP_ERR_NOT_AVAILABLE` before the first TLS data connection of the session. A getter: the
+/// handle's error stays that of the last call.
 ///
 /// # Safety
 /// `ftp` must be live; `out` writable.
@@ -744,7 +746,7 @@ pub unsafe extern "C" fn ftp_last_data_tls_resumed(
     let function = "ftp_last_data_tls_resumed";
     fallible(function, || {
         arg_ptr(function, "out", out)?;
-        let resumed = with_client(function, ftp, |c| Ok(c.last_data_tls_resumed()))?;
+        let resumed = shared(function, ftp)?.peek(function, Client::last_data_tls_resumed)?;
         *out = resumed.ok_or_else(|| {
             FfiError::new(
                 FTP_ERR_NOT_AVAILABLE,

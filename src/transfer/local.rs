@@ -15,7 +15,8 @@ use crate::transfer::ProgressFn;
 impl Client {
     /// RETR `remote` into the local file `local`: created, or truncated, or with `resume`
     /// appended to from its current size (REST). A symbolic link at `local` is refused, not
-    /// followed. The file is synced to disk before this returns. Returns the bytes received.
+    /// followed. A regular file is synced to disk before this returns (a FIFO or device is
+    /// written to as it is). Returns the bytes received.
     /// For downloads that must never leave a partial file in place, see
     /// [`crate::Agent::download_file`].
     pub fn retr_to_path<'p>(
@@ -34,18 +35,19 @@ impl Client {
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(local)
             .map_err(io_err)?;
-        let offset = if resume {
-            file.metadata().map_err(io_err)?.len()
-        } else {
-            0
-        };
+        let metadata = file.metadata().map_err(io_err)?;
+        let offset = if resume { metadata.len() } else { 0 };
         let options = TransferOptions {
             offset,
             progress,
             ..Default::default()
         };
         let received = self.retr_with(remote, options, &mut |block| file.write_all(block))?;
-        file.sync_all().map_err(io_err)?;
+        // A regular file is on disk before success is reported; a FIFO or a device has no
+        // disk to sync to (fsync fails with EINVAL there).
+        if metadata.is_file() {
+            file.sync_all().map_err(io_err)?;
+        }
         Ok(received)
     }
 

@@ -363,6 +363,8 @@ static void test_null_arguments(ftp_client *ftp) {
     CHECK(ftp_options_set_tls(opts, 99) == FTP_ERR_INVALID_ARGUMENT);
     CHECK(ftp_options_set_block_size(opts, 0) == FTP_ERR_INVALID_ARGUMENT);
     CHECK(ftp_options_add_tls_pin(opts, "not a pin") == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_options_add_tls_ca_pem(opts, (const uint8_t *)"junk", 4) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK_NULL(ftp_options_add_tls_ca_pem(opts, NULL, 0), "pem");
     CHECK(ftp_options_set_active(opts, "not an ip", "", 0, 0, false) == FTP_ERR_INVALID_ARGUMENT);
     ftp_options_free(opts);
 
