@@ -4,7 +4,8 @@ use std::time::SystemTime;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::listing::{parse_list_line, parse_mlsd_line, parse_mlst_reply, Entry};
+use crate::listing::{parse_mlsd_line, parse_mlst_reply, Entry, ListConfig, ListParser};
+use crate::options::Options;
 use crate::protocol::{Command, Timestamp};
 use crate::transfer::{line_error, Flow, LineReader};
 
@@ -32,10 +33,38 @@ impl LineFormat {
         }
     }
 
-    fn parse(self, line: &[u8]) -> std::result::Result<Option<Entry>, String> {
+    /// The parser for one entry (a VMS entry may take two lines), with the options' forced
+    /// format and UTC offset.
+    fn parser(self, options: &Options) -> LineParser {
         match self {
-            LineFormat::Mlsd => parse_mlsd_line(line).map(Some),
-            LineFormat::List { now } => parse_list_line(line, now),
+            LineFormat::Mlsd => LineParser::Mlsd,
+            LineFormat::List { now } => {
+                let mut config = ListConfig::new(now);
+                config.forced = options.list_format;
+                config.utc_offset_minutes = options.server_utc_offset_minutes;
+                LineParser::List(ListParser::new(config))
+            }
+        }
+    }
+}
+
+enum LineParser {
+    Mlsd,
+    List(ListParser),
+}
+
+impl LineParser {
+    fn feed(&mut self, line: &[u8]) -> std::result::Result<Option<Entry>, String> {
+        match self {
+            LineParser::Mlsd => parse_mlsd_line(line).map(Some),
+            LineParser::List(parser) => parser.feed(line),
+        }
+    }
+
+    fn finish(&mut self) -> std::result::Result<Option<Entry>, String> {
+        match self {
+            LineParser::Mlsd => Ok(None),
+            LineParser::List(parser) => parser.finish(),
         }
     }
 }
@@ -224,6 +253,7 @@ impl Client {
         reader: &mut Option<LineReader>,
         format: LineFormat,
     ) -> Result<Option<Entry>> {
+        let mut parser = format.parser(&self.options);
         loop {
             let Some(lines) = reader.as_mut() else {
                 return Ok(None);
@@ -232,9 +262,10 @@ impl Client {
                 Ok(Some(line)) => line,
                 Ok(None) => {
                     let done = reader.take().expect("reader is present");
+                    let context = done.conn.command.clone();
                     self.end_transfer(done.conn)?;
                     self.leave_listing(done.return_to)?;
-                    return Ok(None);
+                    return parser.finish().map_err(|why| Error::protocol(context, why));
                 }
                 Err(e) => {
                     let failed = reader.take().expect("reader is present");
@@ -248,7 +279,7 @@ impl Client {
             if line.is_empty() {
                 continue;
             }
-            match format.parse(line) {
+            match parser.feed(line) {
                 Ok(Some(entry)) => return Ok(Some(entry)),
                 Ok(None) => continue,
                 Err(why) => {

@@ -208,6 +208,13 @@ pub struct Options {
     /// `remove_tree`; past that the operation fails, before anything is changed for sync and
     /// mirror. Default 1,000,000. C: `ftp_options_set_max_tree_entries`.
     pub max_tree_entries: u64,
+    /// Parsed LIST (`list_entries`, and `list_dir` without MLSD): read every line in this
+    /// format instead of detecting the format line by line. `None` (the default): detected.
+    pub list_format: Option<crate::listing::ListFormat>,
+    /// Parsed LIST: the server's local time minus UTC, in minutes (LIST times are the
+    /// server's local time; MLSD's are UTC). Default 0. Measure it with
+    /// [`crate::listing::measure_utc_offset`].
+    pub server_utc_offset_minutes: i32,
 }
 
 /// Default of [`Options::max_listing_entries`].
@@ -239,6 +246,8 @@ impl Default for Options {
             max_listing_bytes: DEFAULT_MAX_LISTING_BYTES,
             max_tree_depth: DEFAULT_MAX_TREE_DEPTH,
             max_tree_entries: DEFAULT_MAX_TREE_ENTRIES,
+            list_format: None,
+            server_utc_offset_minutes: 0,
         }
     }
 }
