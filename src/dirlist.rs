@@ -4,7 +4,9 @@ use std::time::SystemTime;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::listing::{parse_mlsd_line, parse_mlst_reply, Entry, ListConfig, ListParser};
+use crate::listing::{
+    measure_utc_offset, parse_mlsd_line, parse_mlst_reply, Entry, ListConfig, ListParser,
+};
 use crate::options::Options;
 use crate::protocol::{Command, Timestamp};
 use crate::transfer::{line_error, Flow, LineReader};
@@ -35,22 +37,24 @@ impl LineFormat {
 
     /// The parser for one entry (a VMS entry may take two lines), with the options' forced
     /// format and UTC offset.
-    fn parser(self, options: &Options) -> LineParser {
+    pub(crate) fn parser(self, options: &Options) -> LineParser {
         match self {
             LineFormat::Mlsd => LineParser::Mlsd,
             LineFormat::List { now } => {
                 let mut config = ListConfig::new(now);
                 config.forced = options.list_format;
                 config.utc_offset_minutes = options.server_utc_offset_minutes;
-                LineParser::List(ListParser::new(config))
+                LineParser::List(Box::new(ListParser::new(config)))
             }
         }
     }
 }
 
-enum LineParser {
+/// A listing's parser: for LIST, it carries the format detected, a z/OS header and a VMS
+/// name line from one line to the next.
+pub(crate) enum LineParser {
     Mlsd,
-    List(ListParser),
+    List(Box<ListParser>),
 }
 
 impl LineParser {
@@ -206,10 +210,11 @@ impl Client {
         format: LineFormat,
     ) -> Result<Listing<'_>> {
         let reader = self.begin_listing(verb, path)?;
+        let parser = format.parser(&self.options);
         Ok(Listing {
             reader: Some(reader),
             client: self,
-            format,
+            parser,
         })
     }
 
@@ -253,7 +258,17 @@ impl Client {
         reader: &mut Option<LineReader>,
         format: LineFormat,
     ) -> Result<Option<Entry>> {
+        // A parser for this entry only: what it detects is not kept for the next.
         let mut parser = format.parser(&self.options);
+        self.next_listing_entry_with(reader, &mut parser)
+    }
+
+    /// [`Client::next_listing_entry`] with a parser that lives as long as the listing.
+    pub(crate) fn next_listing_entry_with(
+        &mut self,
+        reader: &mut Option<LineReader>,
+        parser: &mut LineParser,
+    ) -> Result<Option<Entry>> {
         loop {
             let Some(lines) = reader.as_mut() else {
                 return Ok(None);
@@ -319,6 +334,45 @@ impl Client {
         ended.and(left)
     }
 
+    /// The server's offset from UTC for LIST times, in minutes (for
+    /// [`Options::server_utc_offset_minutes`]), measured on one file: the time its LIST line
+    /// shows against its MDTM time, which is UTC. Take a file modified within the last six
+    /// months, whose LIST line shows the time of day. `Ok(None)` when the line shows no time
+    /// of day or the two differ by more than 14 hours.
+    pub fn measure_list_utc_offset(&mut self, file: impl AsRef<[u8]>) -> Result<Option<i32>> {
+        let file = file.as_ref();
+        let mut config = ListConfig::new(Timestamp::from_system_time(SystemTime::now()));
+        config.forced = self.options.list_format;
+        let mut parser = ListParser::new(config);
+        let (mut listed, mut failure) = (None, None);
+        self.list_lines(Some(file), &mut |line| {
+            match parser.feed(line) {
+                Ok(Some(entry)) if listed.is_none() => listed = Some(entry),
+                Ok(_) => {}
+                Err(why) => {
+                    failure.get_or_insert(why);
+                }
+            }
+            Flow::Continue
+        })?;
+        let Some(entry) = listed else {
+            let why = failure.unwrap_or_else(|| "LIST gave no entry for the file".into());
+            return Err(Error::protocol("LIST", why));
+        };
+        let Some(time) = entry.modified() else {
+            return Ok(None);
+        };
+        let shown = [
+            format!("{:02}:{:02}", time.hour, time.minute),
+            format!("{}:{:02}", time.hour, time.minute),
+        ];
+        if !shown.iter().any(|t| entry.raw().contains(t.as_str())) {
+            return Ok(None);
+        }
+        let mdtm = self.mdtm(file)?;
+        Ok(measure_utc_offset(time, mdtm))
+    }
+
     /// MLST: facts about one path.
     pub fn mlst(&mut self, path: Option<&[u8]>) -> Result<Entry> {
         let command = command_with_optional_path("MLST", path)?;
@@ -331,7 +385,7 @@ impl Client {
 pub struct Listing<'a> {
     client: &'a mut Client,
     reader: Option<LineReader>,
-    format: LineFormat,
+    parser: LineParser,
 }
 
 impl Listing<'_> {
@@ -339,7 +393,7 @@ impl Listing<'_> {
     /// was 2xx), or an error. A line that does not parse is an error for that line only.
     pub fn next_entry(&mut self) -> Result<Option<Entry>> {
         self.client
-            .next_listing_entry(&mut self.reader, self.format)
+            .next_listing_entry_with(&mut self.reader, &mut self.parser)
     }
 
     /// Bytes of the listing's lines read so far (line endings not counted), while it is being
