@@ -5,10 +5,19 @@
 use super::{grouped_size, lossy, small_number, time_of_day, tokens, Entry, EntryKind, ListFormat};
 use crate::protocol::Timestamp;
 
-/// A first field that is a numeric date.
+/// A first field with the shape of a numeric date (checked when parsed, so that a bad date
+/// is a DOS error).
 pub(super) fn looks_like(line: &[u8]) -> bool {
     let first = line.split(u8::is_ascii_whitespace).next().unwrap_or(b"");
-    date(first).is_some()
+    let Some(&separator) = first.iter().find(|b| !b.is_ascii_digit()) else {
+        return false;
+    };
+    let parts: Vec<&[u8]> = first.split(|&b| b == separator).collect();
+    b"-/.".contains(&separator)
+        && parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| matches!(p.len(), 1 | 2 | 4) && p.iter().all(u8::is_ascii_digit))
 }
 
 pub(super) fn parse(line: &[u8]) -> Result<Entry, String> {
@@ -205,6 +214,8 @@ mod tests {
             "02-30-19  12:00PM  12  x",
             "2019-01-05  25:00  12  x",
             "1-5-19  12:00PM",
+            "13-01-24  09:05PM  <DIR>  x",
+            "01-32-2024  09:05PM  <DIR>  x",
         ] {
             let err = parse_list_line(bad.as_bytes(), now).unwrap_err();
             assert!(err.contains("DOS LIST line"), "{bad}: {err}");

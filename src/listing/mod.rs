@@ -380,6 +380,16 @@ impl ListParser {
                 self.pending = Some(name);
                 return Ok(None);
             }
+            // Another name, or a trailer, where the details should be: the first name is
+            // reported, the line read as itself.
+            if vms::is_name_only(line) || vms::is_noise(line) {
+                let lost = format!(
+                    "VMS entry without its details: {:?}",
+                    String::from_utf8_lossy(&name)
+                );
+                self.pending = vms::is_name_only(line).then(|| line.to_vec());
+                return Err(lost);
+            }
             // The name line, then its details: one entry.
             name.push(b'\n');
             name.extend_from_slice(line);

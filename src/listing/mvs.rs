@@ -59,7 +59,7 @@ pub(super) fn looks_like(line: &[u8]) -> bool {
         [_, second, third, ..] => {
             is_job_id(second)
                 || (is_version(second) && is_date(third))
-                || (is_date(third) && toks.len() >= 5)
+                || (is_date_shape(third) && toks.len() >= 5)
                 || (is_hex6(second) && is_hex6(third))
         }
         _ => false,
@@ -252,6 +252,17 @@ fn is_hex6(tok: &[u8]) -> bool {
     tok.len() == 6 && tok.iter().all(u8::is_ascii_hexdigit)
 }
 
+/// `NNNN/NN/NN`, whether or not the date exists.
+fn is_date_shape(tok: &[u8]) -> bool {
+    tok.len() == 10
+        && tok[4] == b'/'
+        && tok[7] == b'/'
+        && tok
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+}
+
 fn is_date(tok: &[u8]) -> bool {
     ymd(tok).is_some()
 }
@@ -375,9 +386,13 @@ mod tests {
 
     #[test]
     fn bad_zos_lines_name_zos() {
-        let mut p = ListParser::new(ListConfig::new(
-            Timestamp::new(2024, 6, 15, 12, 0, 0).unwrap(),
-        ));
+        let now = Timestamp::new(2024, 6, 15, 12, 0, 0).unwrap();
+        // Without a header too: the line has the shape of a data set line.
+        let err =
+            super::super::parse_list_line(b"WORK01 3390 2019/02/30 1 15 FB 80 3120 PS X.Y", now)
+                .unwrap_err();
+        assert!(err.contains("z/OS LIST line"), "{err}");
+        let mut p = ListParser::new(ListConfig::new(now));
         assert_eq!(
             p.feed(b"Volume Unit    Referred Ext Used Recfm Lrecl BlkSz Dsorg Dsname"),
             Ok(None)

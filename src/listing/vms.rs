@@ -216,6 +216,18 @@ mod tests {
             let err = p.feed(bad.as_bytes()).unwrap_err();
             assert!(err.contains("VMS LIST line"), "{bad}: {err}");
         }
+        // A name line followed by another name: the first is an error, the second waits.
+        assert_eq!(p.feed(b"FIRST.TXT;1"), Ok(None));
+        assert!(p.feed(b"SECOND.TXT;1").unwrap_err().contains("FIRST.TXT;1"));
+        let second = p.feed(b"   4  5-JAN-2019 12:00").unwrap().unwrap();
+        assert_eq!(second.name(), "SECOND.TXT");
+        // Or by the trailer.
+        assert_eq!(p.feed(b"THIRD.TXT;1"), Ok(None));
+        assert!(p
+            .feed(b"Total of 1 file, 4/4 blocks.")
+            .unwrap_err()
+            .contains("THIRD.TXT;1"));
+        assert_eq!(p.finish(), Ok(None));
         // A name line at the end, its details never sent.
         assert_eq!(p.feed(b"LONELY.TXT;1"), Ok(None));
         assert!(p.finish().unwrap_err().contains("LONELY.TXT;1"));
