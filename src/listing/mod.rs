@@ -402,6 +402,14 @@ impl ListParser {
         if is_unix_total(line) {
             return Ok(None);
         }
+        // The format of the last entry first: in a listing of one format, one parse a line.
+        if let (None, Some(last)) = (self.config.forced, self.last) {
+            if self.looks_like(last, line) {
+                if let Ok(parsed) = self.parse_as(last, line) {
+                    return self.finish_entry(Ok(parsed));
+                }
+            }
+        }
         let formats: Vec<ListFormat> = match self.config.forced {
             Some(forced) => vec![forced],
             None => self.candidates(line),
