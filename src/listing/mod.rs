@@ -125,8 +125,10 @@ impl Entry {
         self.size
     }
 
-    /// Last modification time, when listed. From LIST lines that show only month and day the
-    /// year is inferred as the most recent one that does not put the date in the future.
+    /// Last modification time, when listed, in UTC: LIST times, which are the server's local
+    /// time, are converted with [`ListConfig::utc_offset_minutes`]. From LIST lines that show
+    /// only month and day the year is the most recent one in which the date exists and is not
+    /// in the future.
     pub fn modified(&self) -> Option<Timestamp> {
         self.modified
     }
