@@ -212,8 +212,8 @@ pub struct Options {
     /// format instead of detecting the format line by line. `None` (the default): detected.
     pub list_format: Option<crate::listing::ListFormat>,
     /// Parsed LIST: the server's local time minus UTC, in minutes (LIST times are the
-    /// server's local time; MLSD's are UTC). Default 0. Measure it with
-    /// [`crate::listing::measure_utc_offset`].
+    /// server's local time; MLSD's are UTC). Default 0; at most 24 hours either way. Measure
+    /// it with [`Client::measure_list_utc_offset`](crate::Client::measure_list_utc_offset).
     pub server_utc_offset_minutes: i32,
 }
 
@@ -265,6 +265,11 @@ impl Options {
         }
         if let Some(policy) = &self.retry {
             policy.validate()?;
+        }
+        if self.server_utc_offset_minutes.abs() > 24 * 60 {
+            return Err(crate::Error::InvalidArgument(
+                "server UTC offset must be within 24 hours".into(),
+            ));
         }
         Ok(())
     }

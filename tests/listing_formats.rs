@@ -155,3 +155,12 @@ fn measuring_the_offset_with_mdtm() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+#[test]
+fn the_offset_is_within_a_day() {
+    let mut opts = ftpc::Options::default();
+    opts.server_utc_offset_minutes = -24 * 60;
+    assert!(opts.validate().is_ok());
+    opts.server_utc_offset_minutes = 24 * 60 + 1;
+    assert!(matches!(opts.validate(), Err(Error::InvalidArgument(_))));
+}

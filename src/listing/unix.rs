@@ -207,6 +207,16 @@ fn month_day_date(toks: &[(usize, &[u8])], i: usize, now: Timestamp) -> Option<(
     if let Some((hour, minute, 0, 0)) = time_of_day(third).filter(|_| third.len() <= 5) {
         return Some((recent_date(now, month, day, hour, minute)?, end));
     }
+    // BSD `ls -lT`: `Jan  5 12:00:01 2019`.
+    if let (false, Some((hour, minute, second, 0)), Some(&(year_at, year))) = (
+        cjk,
+        time_of_day(third).filter(|_| third.len() == 8),
+        toks.get(i + 3),
+    ) {
+        let year = small_number(year, 4, 4)? as i32;
+        let time = Timestamp::new(year, month, day, hour, minute, second)?;
+        return Some((time, year_at + 4));
+    }
     let year = if cjk {
         cjk_number(third, &["年", "년"], 4, 4)
     } else {
@@ -519,6 +529,9 @@ mod tests {
         assert_eq!(e.name(), "old-iso");
         let e = parse_one("-rw-r--r-- 1 a b 10 01-05 12:00 recent-iso");
         assert_eq!(e.modified().unwrap().to_string(), "2024-01-05T12:00:00Z");
+        let e = parse_one("-rw-r--r-- 1 a b 10 Jan  5 12:00:01 2019 bsd-T");
+        assert_eq!(e.modified().unwrap().to_string(), "2019-01-05T12:00:01Z");
+        assert_eq!(e.name(), "bsd-T");
         let e = parse_one("-rw-r--r-- 1 a b 10 1999/10/12 17:12 slashes");
         assert_eq!(e.modified().unwrap().to_string(), "1999-10-12T17:12:00Z");
         // full-iso carries its zone: converted to UTC, the configured offset not applied.
