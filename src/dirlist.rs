@@ -253,6 +253,8 @@ impl Client {
     /// The next entry of a listing begun with [`Client::begin_listing`]: `Ok(None)` when it is
     /// complete (the reader is then gone); an error for a line that does not parse (the
     /// listing goes on) or for a failed listing (the reader is then gone).
+    // Used by ftp_mlsd_next only.
+    #[cfg_attr(not(feature = "capi"), allow(dead_code))]
     pub(crate) fn next_listing_entry(
         &mut self,
         reader: &mut Option<LineReader>,
