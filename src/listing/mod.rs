@@ -404,23 +404,30 @@ impl ListParser {
         if is_unix_total(line) {
             return Ok(None);
         }
-        // The format of the last entry first: in a listing of one format, one parse a line.
-        if let (None, Some(last)) = (self.config.forced, self.last) {
-            if self.looks_like(last, line) {
-                if let Ok(parsed) = self.parse_as(last, line) {
-                    return self.finish_entry(Ok(parsed));
-                }
-            }
+        if let Some(forced) = self.config.forced {
+            let parsed = self.parse_as(forced, line);
+            return self.finish_entry(parsed);
         }
-        let formats: Vec<ListFormat> = match self.config.forced {
-            Some(forced) => vec![forced],
-            None => self.candidates(line),
-        };
+        // The format of the last entry, then the SYST hint, then the others, each tried if the
+        // line has its shape: in a listing of one format, one parse a line.
+        let order = [self.last, self.config.hint]
+            .into_iter()
+            .flatten()
+            .chain(ListFormat::DETECTION_ORDER);
+        let mut tried = 0u16;
         let mut first_error = None;
-        for format in formats.iter().copied() {
+        for format in order {
+            let bit = 1u16 << format as u16;
+            if tried & bit != 0 {
+                continue;
+            }
+            tried |= bit;
+            if !self.looks_like(format, line) {
+                continue;
+            }
             match self.parse_as(format, line) {
                 Ok(parsed) => {
-                    if self.config.forced.is_none() && parsed.is_some() {
+                    if parsed.is_some() {
                         self.last = Some(format);
                     }
                     return self.finish_entry(Ok(parsed));
@@ -612,15 +619,15 @@ pub(crate) fn english_month(tok: &[u8]) -> Option<u8> {
         b"november",
         b"december",
     ];
-    if tok.len() < 3 || tok.len() > 9 {
+    let tok = tok.strip_suffix(b".").unwrap_or(tok);
+    if tok.len() < 3 || tok.len() > 9 || !tok[0].is_ascii_alphabetic() {
         return None;
     }
-    let lower = tok.to_ascii_lowercase();
-    let lower = lower.strip_suffix(b".").unwrap_or(&lower);
     MONTHS
         .iter()
         .position(|m| {
-            m.starts_with(lower) && (lower.len() == 3 || lower.len() == m.len() || lower == b"sept")
+            let fits = tok.len() == 3 || tok.len() == m.len() || tok.eq_ignore_ascii_case(b"sept");
+            fits && m.len() >= tok.len() && m[..tok.len()].eq_ignore_ascii_case(tok)
         })
         .map(|p| p as u8 + 1)
 }

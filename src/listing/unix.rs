@@ -26,6 +26,10 @@ pub(super) fn parse(line: &[u8], now: Timestamp) -> Result<Entry, String> {
     // The first date preceded by a size (or, for a device, its major and minor numbers).
     let mut found = None;
     for i in 2..toks.len() {
+        // Cheap first: a size (or device numbers) starts with a digit.
+        if !toks[i - 1].1[0].is_ascii_digit() {
+            continue;
+        }
         let Some(date) = date_at(&toks, i, now) else {
             continue;
         };
