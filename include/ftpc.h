@@ -155,6 +155,51 @@
 #define FTP_LISTING_LIST 1
 
 /**
+ * Listing format (`ftp_entry_format`): MLSD or MLST facts.
+ */
+#define FTP_LIST_FORMAT_MLSD 0
+
+/**
+ * Listing format: Unix `ls -l` (English, CJK or numeric dates).
+ */
+#define FTP_LIST_FORMAT_UNIX 1
+
+/**
+ * Listing format: DOS, IIS, Windows CE.
+ */
+#define FTP_LIST_FORMAT_DOS 2
+
+/**
+ * Listing format: OpenVMS.
+ */
+#define FTP_LIST_FORMAT_VMS 3
+
+/**
+ * Listing format: IBM z/OS (MVS data sets, PDS members, JES jobs).
+ */
+#define FTP_LIST_FORMAT_MVS 4
+
+/**
+ * Listing format: IBM i (OS/400).
+ */
+#define FTP_LIST_FORMAT_OS400 5
+
+/**
+ * Listing format: HP NonStop (Tandem).
+ */
+#define FTP_LIST_FORMAT_TANDEM 6
+
+/**
+ * Listing format: Novell NetWare.
+ */
+#define FTP_LIST_FORMAT_NETWARE 7
+
+/**
+ * Listing format: EPLF.
+ */
+#define FTP_LIST_FORMAT_EPLF 8
+
+/**
  * Sync event: a file was uploaded.
  */
 #define FTP_SYNC_UPLOADED 0
@@ -681,6 +726,26 @@ ftp_result ftp_entry_fact_at(const ftp_entry *entry,
                              size_t index,
                              const char **out_name,
                              const char **out_value);
+
+/**
+ * The listing line the entry was parsed from, lossily decoded as UTF-8 (a VMS entry written
+ * over two lines: both, joined by a line feed). Writes a pointer to the bytes (borrowed from
+ * `entry`, valid as long as it is; not NUL-terminated) to `*out_data` and their count to
+ * `*out_len`.
+ *
+ * # Safety
+ * `entry` must be live; `out_data` and `out_len` writable.
+ */
+ftp_result ftp_entry_raw(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * The format that parsed the entry: one of `FTP_LIST_FORMAT_*` (`FTP_LIST_FORMAT_MLSD` for
+ * MLSD and MLST entries, and for a NULL entry).
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+int32_t ftp_entry_format(const ftp_entry *entry);
 
 /**
  * Sets the retry policy of the production-layer calls (`ftp_download_file`,

@@ -21,6 +21,15 @@
 #define FTP_ENTRY_OTHER 5
 #define FTP_LISTING_MLSD 0
 #define FTP_LISTING_LIST 1
+#define FTP_LIST_FORMAT_MLSD 0
+#define FTP_LIST_FORMAT_UNIX 1
+#define FTP_LIST_FORMAT_DOS 2
+#define FTP_LIST_FORMAT_VMS 3
+#define FTP_LIST_FORMAT_MVS 4
+#define FTP_LIST_FORMAT_OS400 5
+#define FTP_LIST_FORMAT_TANDEM 6
+#define FTP_LIST_FORMAT_NETWARE 7
+#define FTP_LIST_FORMAT_EPLF 8
 #define FTP_SYNC_UPLOADED 0
 #define FTP_SYNC_DOWNLOADED 1
 #define FTP_SYNC_SKIPPED 2
@@ -92,6 +101,8 @@ ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
 const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
 size_t ftp_entry_fact_count(const ftp_entry *entry);
 ftp_result ftp_entry_fact_at(const ftp_entry *entry, size_t index, const char **out_name, const char **out_value);
+ftp_result ftp_entry_raw(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
+int32_t ftp_entry_format(const ftp_entry *entry);
 ftp_result ftp_set_retry_policy(ftp_client *ftp, uint32_t max_attempts, uint32_t initial_delay_ms, uint32_t multiplier_percent, uint32_t max_delay_ms, uint32_t jitter_percent);
 ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *userdata);
 ftp_result ftp_download_file(ftp_client *ftp, const char *remote, const char *local_path, bool resume, ftp_progress_cb progress_cb, void *userdata);

@@ -4,7 +4,10 @@ use std::time::SystemTime;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::listing::{parse_list_line, parse_mlsd_line, parse_mlst_reply, Entry};
+use crate::listing::{
+    measure_utc_offset, parse_mlsd_line, parse_mlst_reply, Entry, ListConfig, ListParser,
+};
+use crate::options::Options;
 use crate::protocol::{Command, Timestamp};
 use crate::transfer::{line_error, Flow, LineReader};
 
@@ -32,10 +35,40 @@ impl LineFormat {
         }
     }
 
-    fn parse(self, line: &[u8]) -> std::result::Result<Option<Entry>, String> {
+    /// The parser for one entry (a VMS entry may take two lines), with the options' forced
+    /// format and UTC offset.
+    pub(crate) fn parser(self, options: &Options) -> LineParser {
         match self {
-            LineFormat::Mlsd => parse_mlsd_line(line).map(Some),
-            LineFormat::List { now } => parse_list_line(line, now),
+            LineFormat::Mlsd => LineParser::Mlsd,
+            LineFormat::List { now } => {
+                let mut config = ListConfig::new(now);
+                config.forced = options.list_format;
+                config.utc_offset_minutes = options.server_utc_offset_minutes;
+                LineParser::List(Box::new(ListParser::new(config)))
+            }
+        }
+    }
+}
+
+/// A listing's parser: for LIST, it carries the format detected, a z/OS header and a VMS
+/// name line from one line to the next.
+pub(crate) enum LineParser {
+    Mlsd,
+    List(Box<ListParser>),
+}
+
+impl LineParser {
+    fn feed(&mut self, line: &[u8]) -> std::result::Result<Option<Entry>, String> {
+        match self {
+            LineParser::Mlsd => parse_mlsd_line(line).map(Some),
+            LineParser::List(parser) => parser.feed(line),
+        }
+    }
+
+    fn finish(&mut self) -> std::result::Result<Option<Entry>, String> {
+        match self {
+            LineParser::Mlsd => Ok(None),
+            LineParser::List(parser) => parser.finish(),
         }
     }
 }
@@ -192,9 +225,11 @@ impl Client {
             ListingKind::List => ("LIST", LineFormat::list_now()),
         };
         let reader = self.begin_listing(verb, path)?;
+        // One parser for the whole listing: it carries the format detected so far, and the
+        // first line of an entry written over two (VMS) or a header (z/OS).
         Ok(ListingCursor {
             reader: Some(reader),
-            format,
+            parser: format.parser(&self.options),
         })
     }
 
@@ -202,7 +237,7 @@ impl Client {
     /// final reply was 2xx), or an error. A line that does not parse is an error for that line
     /// only: the next call goes on with the next line.
     pub fn next_entry(&mut self, cursor: &mut ListingCursor) -> Result<Option<Entry>> {
-        self.next_listing_entry(&mut cursor.reader, cursor.format)
+        self.next_listing_entry_with(&mut cursor.reader, &mut cursor.parser)
     }
 
     /// Ends a listing: nothing to do for one read to the end; of one stopped early, a short
@@ -247,13 +282,14 @@ impl Client {
         }
     }
 
-    /// The next entry of a listing begun with [`Client::begin_listing`]: `Ok(None)` when it is
-    /// complete (the reader is then gone); an error for a line that does not parse (the
-    /// listing goes on) or for a failed listing (the reader is then gone).
-    pub(crate) fn next_listing_entry(
+    /// The next entry of a listing begun with [`Client::begin_listing`], parsed with the
+    /// listing's own parser: `Ok(None)` when it is complete (the reader is then gone); an error
+    /// for a line that does not parse (the listing goes on) or for a failed listing (the reader
+    /// is then gone).
+    pub(crate) fn next_listing_entry_with(
         &mut self,
         reader: &mut Option<LineReader>,
-        format: LineFormat,
+        parser: &mut LineParser,
     ) -> Result<Option<Entry>> {
         loop {
             let Some(lines) = reader.as_mut() else {
@@ -263,9 +299,10 @@ impl Client {
                 Ok(Some(line)) => line,
                 Ok(None) => {
                     let done = reader.take().expect("reader is present");
+                    let context = done.conn.command.clone();
                     self.end_transfer(done.conn)?;
                     self.leave_listing(done.return_to)?;
-                    return Ok(None);
+                    return parser.finish().map_err(|why| Error::protocol(context, why));
                 }
                 Err(e) => {
                     let failed = reader.take().expect("reader is present");
@@ -279,7 +316,7 @@ impl Client {
             if line.is_empty() {
                 continue;
             }
-            match format.parse(line) {
+            match parser.feed(line) {
                 Ok(Some(entry)) => return Ok(Some(entry)),
                 Ok(None) => continue,
                 Err(why) => {
@@ -319,6 +356,45 @@ impl Client {
         ended.and(left)
     }
 
+    /// The server's offset from UTC for LIST times, in minutes (for
+    /// [`Options::server_utc_offset_minutes`]), measured on one file: the time its LIST line
+    /// shows against its MDTM time, which is UTC. Take a file modified within the last six
+    /// months, whose LIST line shows the time of day. `Ok(None)` when the line shows no time
+    /// of day or the two differ by more than 14 hours.
+    pub fn measure_list_utc_offset(&mut self, file: impl AsRef<[u8]>) -> Result<Option<i32>> {
+        let file = file.as_ref();
+        let mut config = ListConfig::new(Timestamp::from_system_time(SystemTime::now()));
+        config.forced = self.options.list_format;
+        let mut parser = ListParser::new(config);
+        let (mut listed, mut failure) = (None, None);
+        self.list_lines(Some(file), &mut |line| {
+            match parser.feed(line) {
+                Ok(Some(entry)) if listed.is_none() => listed = Some(entry),
+                Ok(_) => {}
+                Err(why) => {
+                    failure.get_or_insert(why);
+                }
+            }
+            Flow::Continue
+        })?;
+        let Some(entry) = listed else {
+            let why = failure.unwrap_or_else(|| "LIST gave no entry for the file".into());
+            return Err(Error::protocol("LIST", why));
+        };
+        let Some(time) = entry.modified() else {
+            return Ok(None);
+        };
+        let shown = [
+            format!("{:02}:{:02}", time.hour, time.minute),
+            format!("{}:{:02}", time.hour, time.minute),
+        ];
+        if !shown.iter().any(|t| entry.raw().contains(t.as_str())) {
+            return Ok(None);
+        }
+        let mdtm = self.mdtm(file)?;
+        Ok(measure_utc_offset(time, mdtm))
+    }
+
     /// MLST: facts about one path.
     pub fn mlst(&mut self, path: Option<&[u8]>) -> Result<Entry> {
         let command = command_with_optional_path("MLST", path)?;
@@ -339,7 +415,7 @@ pub enum ListingKind {
 /// [`Client::open_listing`]); the C listing handles hold one.
 pub struct ListingCursor {
     reader: Option<LineReader>,
-    format: LineFormat,
+    parser: LineParser,
 }
 
 impl ListingCursor {

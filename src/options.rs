@@ -234,6 +234,13 @@ pub struct Options {
     /// `remove_tree`; past that the operation fails, before anything is changed for sync and
     /// mirror. Default 1,000,000. C: `ftp_options_set_max_tree_entries`.
     pub max_tree_entries: u64,
+    /// Parsed LIST (`list_entries`, and `list_dir` without MLSD): read every line in this
+    /// format instead of detecting the format line by line. `None` (the default): detected.
+    pub list_format: Option<crate::listing::ListFormat>,
+    /// Parsed LIST: the server's local time minus UTC, in minutes (LIST times are the
+    /// server's local time; MLSD's are UTC). Default 0; at most 24 hours either way. Measure
+    /// it with [`Client::measure_list_utc_offset`](crate::Client::measure_list_utc_offset).
+    pub server_utc_offset_minutes: i32,
 }
 
 /// Default of [`Options::max_listing_entries`].
@@ -265,6 +272,8 @@ impl Default for Options {
             max_listing_bytes: DEFAULT_MAX_LISTING_BYTES,
             max_tree_depth: DEFAULT_MAX_TREE_DEPTH,
             max_tree_entries: DEFAULT_MAX_TREE_ENTRIES,
+            list_format: None,
+            server_utc_offset_minutes: 0,
         }
     }
 }
@@ -285,6 +294,11 @@ impl Options {
         }
         if let DataMode::Active(active) = &self.data_mode {
             active.validate()?;
+        }
+        if self.server_utc_offset_minutes.abs() > 24 * 60 {
+            return Err(crate::Error::InvalidArgument(
+                "server UTC offset must be within 24 hours".into(),
+            ));
         }
         Ok(())
     }

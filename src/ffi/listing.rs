@@ -446,3 +446,100 @@ pub unsafe extern "C" fn ftp_entry_fact_at(
         Ok(FTP_OK)
     })
 }
+
+// ---- the listing line and the format that parsed it ----
+
+/// Listing format (`ftp_entry_format`): MLSD or MLST facts.
+pub const FTP_LIST_FORMAT_MLSD: i32 = 0;
+/// Listing format: Unix `ls -l` (English, CJK or numeric dates).
+pub const FTP_LIST_FORMAT_UNIX: i32 = 1;
+/// Listing format: DOS, IIS, Windows CE.
+pub const FTP_LIST_FORMAT_DOS: i32 = 2;
+/// Listing format: OpenVMS.
+pub const FTP_LIST_FORMAT_VMS: i32 = 3;
+/// Listing format: IBM z/OS (MVS data sets, PDS members, JES jobs).
+pub const FTP_LIST_FORMAT_MVS: i32 = 4;
+/// Listing format: IBM i (OS/400).
+pub const FTP_LIST_FORMAT_OS400: i32 = 5;
+/// Listing format: HP NonStop (Tandem).
+pub const FTP_LIST_FORMAT_TANDEM: i32 = 6;
+/// Listing format: Novell NetWare.
+pub const FTP_LIST_FORMAT_NETWARE: i32 = 7;
+/// Listing format: EPLF.
+pub const FTP_LIST_FORMAT_EPLF: i32 = 8;
+
+/// The listing line the entry was parsed from, lossily decoded as UTF-8 (a VMS entry written
+/// over two lines: both, joined by a line feed). Writes a pointer to the bytes (borrowed from
+/// `entry`, valid as long as it is; not NUL-terminated) to `*out_data` and their count to
+/// `*out_len`.
+///
+/// # Safety
+/// `entry` must be live; `out_data` and `out_len` writable.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_raw(
+    entry: *const ftp_entry,
+    out_data: *mut *const u8,
+    out_len: *mut usize,
+) -> ftp_result {
+    let function = "ftp_entry_raw";
+    fallible(function, || {
+        arg_ptr(function, "entry", entry)?;
+        arg_ptr(function, "out_data", out_data)?;
+        arg_ptr(function, "out_len", out_len)?;
+        let raw = (*entry).entry.raw().as_bytes();
+        *out_data = raw.as_ptr();
+        *out_len = raw.len();
+        Ok(FTP_OK)
+    })
+}
+
+/// The format that parsed the entry: one of `FTP_LIST_FORMAT_*` (`FTP_LIST_FORMAT_MLSD` for
+/// MLSD and MLST entries, and for a NULL entry).
+///
+/// # Safety
+/// `entry` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_entry_format(entry: *const ftp_entry) -> i32 {
+    infallible(FTP_LIST_FORMAT_MLSD, || {
+        if entry.is_null() {
+            return FTP_LIST_FORMAT_MLSD;
+        }
+        match (*entry).entry.format() {
+            crate::listing::ListFormat::Mlsd => FTP_LIST_FORMAT_MLSD,
+            crate::listing::ListFormat::Unix => FTP_LIST_FORMAT_UNIX,
+            crate::listing::ListFormat::Dos => FTP_LIST_FORMAT_DOS,
+            crate::listing::ListFormat::Vms => FTP_LIST_FORMAT_VMS,
+            crate::listing::ListFormat::Mvs => FTP_LIST_FORMAT_MVS,
+            crate::listing::ListFormat::Os400 => FTP_LIST_FORMAT_OS400,
+            crate::listing::ListFormat::Tandem => FTP_LIST_FORMAT_TANDEM,
+            crate::listing::ListFormat::NetWare => FTP_LIST_FORMAT_NETWARE,
+            crate::listing::ListFormat::Eplf => FTP_LIST_FORMAT_EPLF,
+        }
+    })
+}
+
+#[cfg(test)]
+mod entry_tests {
+    use super::*;
+
+    #[test]
+    fn raw_line_and_format_of_an_entry() {
+        let now = crate::Timestamp::new(2024, 6, 15, 12, 0, 0).unwrap();
+        let line = b"PAYROLL  101  16384  5-Jan-19 12:00:01  255,12 \"NUNU\"";
+        let parsed = crate::listing::parse_list_line(line, now).unwrap().unwrap();
+        let entry = ftp_entry::new(parsed);
+        let (mut data, mut len) = (std::ptr::null(), 0usize);
+        unsafe {
+            assert_eq!(ftp_entry_raw(&entry, &mut data, &mut len), FTP_OK);
+            assert_eq!(std::slice::from_raw_parts(data, len), &line[..]);
+            assert_eq!(ftp_entry_format(&entry), FTP_LIST_FORMAT_TANDEM);
+            assert_eq!(ftp_entry_format(std::ptr::null()), FTP_LIST_FORMAT_MLSD);
+            assert_eq!(
+                ftp_entry_raw(std::ptr::null(), &mut data, &mut len),
+                FTP_ERR_INVALID_ARGUMENT
+            );
+        }
+        let mlsd = ftp_entry::new(crate::listing::parse_mlsd_line(b"type=file; a").unwrap());
+        assert_eq!(unsafe { ftp_entry_format(&mlsd) }, FTP_LIST_FORMAT_MLSD);
+    }
+}

@@ -1,6 +1,16 @@
 //! MLSD/MLST lines: `fact=value;fact=value; name` (RFC 3659 section 7).
+//!
+//! How lenient this is, decided once: strict about the line's shape, lenient about fact
+//! values, because one server's odd fact must not cost the entry.
+//! - Rejected: a line with no space before the name, an empty name, a fact with no `=`.
+//! - Accepted: facts with no `;` before the space (`type=dir;unix.mode=0755 sub`), fact
+//!   names in any case, a missing last `;`.
+//! - A fact whose value does not parse (`modify=2024`, `size=-1`, `unix.mode=9`) is kept as
+//!   the server sent it ([`Entry::fact`]) and the typed accessor ([`Entry::modified`],
+//!   [`Entry::size`], [`Entry::unix_mode`]) returns `None`: nothing is guessed, nothing is
+//!   lost.
 
-use super::{parse_u64, trim_line_end, Entry, EntryKind};
+use super::{parse_u64, trim_line_end, Entry, EntryKind, ListFormat};
 use crate::protocol::{Reply, Timestamp};
 
 /// Parses one MLSD line. The facts end at the first space; everything after it is the name,
@@ -18,7 +28,12 @@ pub fn parse_mlsd_line(line: &[u8]) -> Result<Entry, String> {
     if name.is_empty() {
         return Err(format!("MLSD line with an empty name: {:?}", lossy(line)));
     }
-    let mut entry = Entry::new(name.to_vec(), EntryKind::Other(String::new()), line);
+    let mut entry = Entry::new(
+        name.to_vec(),
+        EntryKind::Other(String::new()),
+        line,
+        ListFormat::Mlsd,
+    );
     let mut kind = None;
     for fact in facts_part.split(|&b| b == b';') {
         if fact.is_empty() {
@@ -51,9 +66,13 @@ fn kind_of(value: &str, entry: &mut Entry) -> EntryKind {
         "dir" => EntryKind::Dir,
         "cdir" => EntryKind::CurrentDir,
         "pdir" => EntryKind::ParentDir,
-        "os.unix=symlink" => EntryKind::Link,
-        _ if lower.starts_with("os.unix=slink") => {
-            if let Some((_, target)) = value.split_once(':') {
+        // Not in RFC 3659, but what servers send for symbolic links.
+        "link" | "symlink" | "os.unix=symlink" | "os.unix=link" | "os.unix=slink" => {
+            EntryKind::Link
+        }
+        _ if lower.starts_with("os.unix=slink:") => {
+            let target = &value["os.unix=slink:".len()..];
+            if !target.is_empty() {
                 entry.link_target = Some(target.to_string());
             }
             EntryKind::Link
@@ -175,5 +194,63 @@ mod tests {
         assert_eq!(e.name(), "/home/a.txt");
         assert_eq!(e.size(), Some(5));
         assert!(parse_mlst_reply(&Reply::new(250, vec!["250 nothing".into()])).is_err());
+    }
+
+    #[test]
+    fn every_link_spelling_is_a_link() {
+        let l = parse_mlsd_line(b"type=OS.unix=slink:/srv/data/current; current").unwrap();
+        assert_eq!(l.kind(), &EntryKind::Link);
+        assert_eq!(l.link_target(), Some("/srv/data/current"));
+        for line in [
+            &b"type=link; l1"[..],
+            b"Type=LINK;size=9; l2",
+            b"type=OS.UNIX=symlink; l3",
+            b"type=OS.unix=slink; l4",
+            b"type=OS.unix=slink:; l5",
+        ] {
+            let e = parse_mlsd_line(line).unwrap();
+            assert_eq!(
+                e.kind(),
+                &EntryKind::Link,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+            assert_eq!(e.link_target(), None);
+            assert_eq!(e.format(), ListFormat::Mlsd);
+        }
+        let c = parse_mlsd_line(b"Type=OS.unix=chr-13/29; device").unwrap();
+        assert_eq!(c.kind(), &EntryKind::Other("OS.unix=chr-13/29".into()));
+    }
+
+    #[test]
+    fn leniency_as_documented() {
+        // Bad values: the fact is kept, the typed accessor gives None.
+        let e = parse_mlsd_line(b"type=file;size=-1;modify=2024;unix.mode=9; f").unwrap();
+        assert_eq!((e.size(), e.modified(), e.unix_mode()), (None, None, None));
+        assert_eq!(e.fact("size"), Some("-1"));
+        assert_eq!(e.fact("modify"), Some("2024"));
+        // unix.mode: one to four digits as they are; five or six (st_mode) masked.
+        for (mode, want) in [
+            ("00", Some(0)),
+            ("644", Some(0o644)),
+            ("0755", Some(0o755)),
+            ("100644", Some(0o644)),
+            ("1234567", None),
+            ("0o600", Some(0o600)),
+            ("", None),
+        ] {
+            let line = format!("type=file;unix.mode={mode}; f");
+            assert_eq!(
+                parse_mlsd_line(line.as_bytes()).unwrap().unix_mode(),
+                want,
+                "{mode}"
+            );
+        }
+        // No `;` before the space: accepted.
+        let e = parse_mlsd_line(b"type=dir;perm=el sub").unwrap();
+        assert_eq!((e.name(), e.perm()), ("sub", Some("el")));
+        // The line's shape: rejected.
+        assert!(parse_mlsd_line(b"type=file;size=1;name").is_err());
+        assert!(parse_mlsd_line(b"type=file;oops; name").is_err());
     }
 }
