@@ -155,6 +155,11 @@
 #define FTP_LISTING_LIST 1
 
 /**
+ * `ftp_options_set_list_format`: detect the LIST format line by line (the default).
+ */
+#define FTP_LIST_FORMAT_AUTO -1
+
+/**
  * Listing format (`ftp_entry_format`): MLSD or MLST facts.
  */
 #define FTP_LIST_FORMAT_MLSD 0
@@ -1089,6 +1094,26 @@ ftp_result ftp_options_set_tls(ftp_options *opts, int32_t level);
  * `opts` must be a live pointer from `ftp_options_new`.
  */
 ftp_result ftp_options_set_tls_data_protection(ftp_options *opts, int32_t protection);
+
+/**
+ * Parses every LIST line in one format (`FTP_LIST_FORMAT_UNIX`, `_DOS`, `_VMS`, `_MVS`,
+ * `_OS400`, `_TANDEM`, `_NETWARE`, `_EPLF`) instead of detecting it, or detects it again
+ * (`FTP_LIST_FORMAT_AUTO`, the default: line by line, starting with what SYST suggests).
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_list_format(ftp_options *opts, int32_t format);
+
+/**
+ * The server's local time minus UTC in minutes (+60 for a server on CET in winter), to turn
+ * the local times in LIST lines into UTC; within 24 hours. Default 0. MLSD times are UTC
+ * already and are not changed.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_server_utc_offset_minutes(ftp_options *opts, int32_t minutes);
 
 /**
  * Trusts the CA certificates in a PEM file besides the system store. Copies `path`.

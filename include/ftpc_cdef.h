@@ -21,6 +21,7 @@
 #define FTP_ENTRY_OTHER 5
 #define FTP_LISTING_MLSD 0
 #define FTP_LISTING_LIST 1
+#define FTP_LIST_FORMAT_AUTO -1
 #define FTP_LIST_FORMAT_MLSD 0
 #define FTP_LIST_FORMAT_UNIX 1
 #define FTP_LIST_FORMAT_DOS 2
@@ -133,6 +134,8 @@ ftp_result ftp_options_set_active(ftp_options *opts, const char *bind_address, c
 ftp_result ftp_options_set_trust_pasv_address(ftp_options *opts, bool trust);
 ftp_result ftp_options_set_tls(ftp_options *opts, int32_t level);
 ftp_result ftp_options_set_tls_data_protection(ftp_options *opts, int32_t protection);
+ftp_result ftp_options_set_list_format(ftp_options *opts, int32_t format);
+ftp_result ftp_options_set_server_utc_offset_minutes(ftp_options *opts, int32_t minutes);
 ftp_result ftp_options_set_tls_ca_file(ftp_options *opts, const char *path);
 ftp_result ftp_options_add_tls_ca_pem(ftp_options *opts, const uint8_t *pem, size_t len);
 ftp_result ftp_options_set_tls_ca_dir(ftp_options *opts, const char *path);

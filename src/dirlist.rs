@@ -5,7 +5,8 @@ use std::time::SystemTime;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::listing::{
-    measure_utc_offset, parse_mlsd_line, parse_mlst_reply, Entry, ListConfig, ListParser,
+    measure_utc_offset, parse_mlsd_line, parse_mlst_reply, Entry, ListConfig, ListFormat,
+    ListParser,
 };
 use crate::options::Options;
 use crate::protocol::{Command, Timestamp};
@@ -37,12 +38,13 @@ impl LineFormat {
 
     /// The parser for one entry (a VMS entry may take two lines), with the options' forced
     /// format and UTC offset.
-    pub(crate) fn parser(self, options: &Options) -> LineParser {
+    pub(crate) fn parser(self, options: &Options, hint: Option<ListFormat>) -> LineParser {
         match self {
             LineFormat::Mlsd => LineParser::Mlsd,
             LineFormat::List { now } => {
                 let mut config = ListConfig::new(now);
                 config.forced = options.list_format;
+                config.hint = hint;
                 config.utc_offset_minutes = options.server_utc_offset_minutes;
                 LineParser::List(Box::new(ListParser::new(config)))
             }
@@ -58,6 +60,14 @@ pub(crate) enum LineParser {
 }
 
 impl LineParser {
+    /// The LIST format the listing turned out to be in, once an entry parsed.
+    fn detected(&self) -> Option<ListFormat> {
+        match self {
+            LineParser::Mlsd => None,
+            LineParser::List(parser) => parser.format(),
+        }
+    }
+
     fn feed(&mut self, line: &[u8]) -> std::result::Result<Option<Entry>, String> {
         match self {
             LineParser::Mlsd => parse_mlsd_line(line).map(Some),
@@ -224,13 +234,34 @@ impl Client {
             ListingKind::Mlsd => ("MLSD", LineFormat::Mlsd),
             ListingKind::List => ("LIST", LineFormat::list_now()),
         };
+        let hint = match kind {
+            ListingKind::List => self.list_format_hint()?,
+            ListingKind::Mlsd => None,
+        };
         let reader = self.begin_listing(verb, path)?;
         // One parser for the whole listing: it carries the format detected so far, and the
         // first line of an entry written over two (VMS) or a header (z/OS).
         Ok(ListingCursor {
             reader: Some(reader),
-            parser: format.parser(&self.options),
+            parser: format.parser(&self.options, hint),
         })
+    }
+
+    /// The LIST format to try first on this connection: the one the last listing was in, or
+    /// else what SYST says (asked once per connection; not when a format is forced).
+    fn list_format_hint(&mut self) -> Result<Option<ListFormat>> {
+        if self.options.list_format.is_some() {
+            return Ok(None);
+        }
+        if self.state.list_format.is_none() {
+            let syst = self.exchange(&Command::bare("SYST")?)?;
+            let hint = syst
+                .is_completion()
+                .then(|| ListFormat::from_syst(&syst.text()))
+                .flatten();
+            self.state.list_format = Some(hint);
+        }
+        Ok(self.state.list_format.flatten())
     }
 
     /// The next entry of `cursor`: `Ok(Some)`, `Ok(None)` when the listing is complete (its
@@ -302,6 +333,9 @@ impl Client {
                     let context = done.conn.command.clone();
                     self.end_transfer(done.conn)?;
                     self.leave_listing(done.return_to)?;
+                    if let Some(format) = parser.detected() {
+                        self.state.list_format = Some(Some(format));
+                    }
                     return parser.finish().map_err(|why| Error::protocol(context, why));
                 }
                 Err(e) => {

@@ -164,3 +164,26 @@ fn the_offset_is_within_a_day() {
     opts.server_utc_offset_minutes = 24 * 60 + 1;
     assert!(matches!(opts.validate(), Err(Error::InvalidArgument(_))));
 }
+
+#[test]
+fn syst_is_asked_once_per_connection_and_not_when_a_format_is_forced() {
+    for (forced, systs) in [(None, 1), (Some(ListFormat::Vms), 0)] {
+        let server = Scripted::start(|s| serve(s, VMS, "20190105120001"));
+        let mut opts = options();
+        opts.list_format = forced;
+        let mut ftp = login(&server, opts);
+        for _ in 0..2 {
+            let got: Vec<Entry> = ftp
+                .list_entries(None)
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(got.len(), 3);
+            assert!(got.iter().all(|e| e.format() == ListFormat::Vms));
+        }
+        ftp.quit().unwrap();
+        let transcript = server.finish();
+        let asked = transcript.iter().filter(|c| c.starts_with("SYST")).count();
+        assert_eq!(asked, systs, "{transcript:?}");
+    }
+}

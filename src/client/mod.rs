@@ -63,6 +63,9 @@ pub(crate) struct Negotiated {
     /// The caller sent REST as a raw command: the server applies it to the next transfer,
     /// so a transfer of this library's from the start sends `REST 0` first.
     pub(crate) raw_rest_pending: bool,
+    /// The LIST format to try first: `None` until asked (SYST), then what SYST suggested or
+    /// the format the last listing turned out to be in.
+    pub(crate) list_format: Option<Option<crate::listing::ListFormat>>,
     /// Keepalive NOOPs sent during a transfer whose replies are still to be read.
     pub(crate) pending_noops: u32,
     /// The server refused a keepalive NOOP during a transfer: no more of them.

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use super::boundary::*;
 use super::codes::*;
 use super::handle::{ftp_client, shared, Shared};
+use crate::listing::ListFormat;
 use crate::{Entry, EntryKind};
 use crate::{ListingCursor, ListingKind};
 
@@ -449,6 +450,8 @@ pub unsafe extern "C" fn ftp_entry_fact_at(
 
 // ---- the listing line and the format that parsed it ----
 
+/// `ftp_options_set_list_format`: detect the LIST format line by line (the default).
+pub const FTP_LIST_FORMAT_AUTO: i32 = -1;
 /// Listing format (`ftp_entry_format`): MLSD or MLST facts.
 pub const FTP_LIST_FORMAT_MLSD: i32 = 0;
 /// Listing format: Unix `ls -l` (English, CJK or numeric dates).
@@ -504,18 +507,40 @@ pub unsafe extern "C" fn ftp_entry_format(entry: *const ftp_entry) -> i32 {
         if entry.is_null() {
             return FTP_LIST_FORMAT_MLSD;
         }
-        match (*entry).entry.format() {
-            crate::listing::ListFormat::Mlsd => FTP_LIST_FORMAT_MLSD,
-            crate::listing::ListFormat::Unix => FTP_LIST_FORMAT_UNIX,
-            crate::listing::ListFormat::Dos => FTP_LIST_FORMAT_DOS,
-            crate::listing::ListFormat::Vms => FTP_LIST_FORMAT_VMS,
-            crate::listing::ListFormat::Mvs => FTP_LIST_FORMAT_MVS,
-            crate::listing::ListFormat::Os400 => FTP_LIST_FORMAT_OS400,
-            crate::listing::ListFormat::Tandem => FTP_LIST_FORMAT_TANDEM,
-            crate::listing::ListFormat::NetWare => FTP_LIST_FORMAT_NETWARE,
-            crate::listing::ListFormat::Eplf => FTP_LIST_FORMAT_EPLF,
-        }
+        format_code((*entry).entry.format())
     })
+}
+
+/// The C code of a listing format, and back.
+const FORMAT_CODES: [(ListFormat, i32); 9] = [
+    (ListFormat::Mlsd, FTP_LIST_FORMAT_MLSD),
+    (ListFormat::Unix, FTP_LIST_FORMAT_UNIX),
+    (ListFormat::Dos, FTP_LIST_FORMAT_DOS),
+    (ListFormat::Vms, FTP_LIST_FORMAT_VMS),
+    (ListFormat::Mvs, FTP_LIST_FORMAT_MVS),
+    (ListFormat::Os400, FTP_LIST_FORMAT_OS400),
+    (ListFormat::Tandem, FTP_LIST_FORMAT_TANDEM),
+    (ListFormat::NetWare, FTP_LIST_FORMAT_NETWARE),
+    (ListFormat::Eplf, FTP_LIST_FORMAT_EPLF),
+];
+
+fn format_code(format: ListFormat) -> i32 {
+    FORMAT_CODES
+        .iter()
+        .find(|(f, _)| *f == format)
+        .map_or(FTP_LIST_FORMAT_MLSD, |(_, code)| *code)
+}
+
+/// `FTP_LIST_FORMAT_*` as the Rust value; `FTP_LIST_FORMAT_AUTO` is `None`.
+pub(crate) fn format_of(function: &str, code: i32) -> FfiResult<Option<ListFormat>> {
+    if code == FTP_LIST_FORMAT_AUTO {
+        return Ok(None);
+    }
+    FORMAT_CODES
+        .iter()
+        .find(|(_, c)| *c == code)
+        .map(|(f, _)| Some(*f))
+        .ok_or_else(|| invalid(function, format!("unknown listing format {code}")))
 }
 
 #[cfg(test)]

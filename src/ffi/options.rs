@@ -368,6 +368,45 @@ pub(crate) fn protection_of(function: &str, protection: i32) -> FfiResult<DataPr
     }
 }
 
+/// Parses every LIST line in one format (`FTP_LIST_FORMAT_UNIX`, `_DOS`, `_VMS`, `_MVS`,
+/// `_OS400`, `_TANDEM`, `_NETWARE`, `_EPLF`) instead of detecting it, or detects it again
+/// (`FTP_LIST_FORMAT_AUTO`, the default: line by line, starting with what SYST suggests).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_list_format(
+    opts: *mut ftp_options,
+    format: i32,
+) -> ftp_result {
+    let function = "ftp_options_set_list_format";
+    set(function, opts, |o| {
+        o.list_format = super::listing::format_of(function, format)?;
+        Ok(())
+    })
+}
+
+/// The server's local time minus UTC in minutes (+60 for a server on CET in winter), to turn
+/// the local times in LIST lines into UTC; within 24 hours. Default 0. MLSD times are UTC
+/// already and are not changed.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_server_utc_offset_minutes(
+    opts: *mut ftp_options,
+    minutes: i32,
+) -> ftp_result {
+    let function = "ftp_options_set_server_utc_offset_minutes";
+    set(function, opts, |o| {
+        let mut changed = o.clone();
+        changed.server_utc_offset_minutes = minutes;
+        changed.validate()?;
+        o.server_utc_offset_minutes = minutes;
+        Ok(())
+    })
+}
+
 /// Trusts the CA certificates in a PEM file besides the system store. Copies `path`.
 ///
 /// # Safety

@@ -364,6 +364,11 @@ static void test_null_arguments(ftp_client *ftp) {
     CHECK(ftp_options_set_block_size(opts, 0) == FTP_ERR_INVALID_ARGUMENT);
     CHECK(ftp_options_add_tls_pin(opts, "not a pin") == FTP_ERR_INVALID_ARGUMENT);
     CHECK(ftp_options_add_tls_ca_pem(opts, (const uint8_t *)"junk", 4) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_options_set_list_format(opts, 99) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_options_set_list_format(opts, FTP_LIST_FORMAT_VMS) == FTP_OK);
+    CHECK(ftp_options_set_list_format(opts, FTP_LIST_FORMAT_AUTO) == FTP_OK);
+    CHECK(ftp_options_set_server_utc_offset_minutes(opts, 25 * 60) == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_options_set_server_utc_offset_minutes(opts, -300) == FTP_OK);
     CHECK_NULL(ftp_options_add_tls_ca_pem(opts, NULL, 0), "pem");
     CHECK(ftp_options_set_active(opts, "not an ip", "", 0, 0, false) == FTP_ERR_INVALID_ARGUMENT);
     ftp_options_free(opts);
@@ -482,6 +487,11 @@ static void test_commands_and_transfers(ftp_client *ftp) {
         CHECK(ftp_entry_size(entry, &size) == FTP_OK && size == up.len);
         CHECK(ftp_entry_fact(entry, "UNIX.MODE") != NULL);
         CHECK(ftp_entry_fact(entry, "no-such-fact") == NULL);
+        /* The line it came from, and the format that read it. */
+        const uint8_t *raw = NULL;
+        size_t raw_len = 0;
+        CHECK(ftp_entry_raw(entry, &raw, &raw_len) == FTP_OK && raw_len > strlen(name));
+        CHECK(ftp_entry_format(entry) == FTP_LIST_FORMAT_UNIX);
         /* Every fact, by position, agrees with the lookup by name. */
         size_t facts = ftp_entry_fact_count(entry);
         CHECK(facts > 0);
