@@ -1,6 +1,9 @@
 /*
- * Shared by the ftpc example programs: connecting from a URL, the password, progress display
- * and error reporting.
+ * Shared by the ftpc example programs: connecting from a URL, the password, progress display,
+ * the protocol trace (-v) and error reporting.
+ *
+ * -v (first argument) prints the protocol trace on stderr: every command and reply, data
+ * connections, TLS handshakes, with the time (UTC); passwords are masked.
  *
  * Environment:
  *   FTP_PASSWORD   password for a URL that names a user but no password (otherwise the
@@ -67,6 +70,38 @@ static inline void read_password(char *buf, size_t size) {
     fprintf(stderr, "\n");
 }
 
+/* -v given: the protocol trace goes to stderr. */
+static int trace_wanted = 0;
+
+/* Takes a leading -v out of the arguments (turning the trace on); returns the new argc. */
+static inline int take_verbose(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+        trace_wanted = 1;
+        memmove(&argv[1], &argv[2], (size_t)(argc - 1) * sizeof *argv); /* argv[argc] too */
+        return argc - 1;
+    }
+    return argc;
+}
+
+/* The trace callback: each event on stderr after its UTC time, as curl -v shows it. Passwords
+ * arrive masked; reply lines are server text, printed with control characters replaced. */
+static inline int print_trace(void *userdata, int32_t kind, int64_t time_us, const char *line) {
+    (void)userdata;
+    time_t seconds = (time_t)(time_us / 1000000);
+    struct tm utc;
+    if (gmtime_r(&seconds, &utc) != NULL) {
+        fprintf(stderr, "%02d:%02d:%02d.%06ld ", utc.tm_hour, utc.tm_min, utc.tm_sec,
+                (long)(time_us % 1000000));
+    }
+    if (kind == FTP_TRACE_REPLY) {
+        print_untrusted(stderr, line);
+    } else {
+        fputs(line, stderr);
+    }
+    fputc('\n', stderr);
+    return 0;
+}
+
 /* Connects to `url` and logs in. On success returns the session and sets *path (free with
  * ftp_string_free); on failure reports it and returns NULL. */
 static inline ftp_client *connect_url(const char *url, char **path) {
@@ -84,6 +119,9 @@ static inline ftp_client *connect_url(const char *url, char **path) {
         return NULL;
     }
     ftp_options_set_timeout_ms(opts, 30000);
+    if (trace_wanted) {
+        ftp_options_set_trace_callback(opts, print_trace, NULL);
+    }
     ftp_client *ftp = NULL;
     ftp_result rc = ftp_connect_url(url, password, opts, &ftp, path);
     memset(password, 0, sizeof password);

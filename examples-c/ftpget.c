@@ -1,7 +1,7 @@
 /*
  * ftpget: downloads one file.
  *
- *   ftpget URL [LOCAL]      e.g. ftpget ftpes://alice@ftp.example.net/pub/file.tar.gz
+ *   ftpget [-v] URL [LOCAL] e.g. ftpget ftpes://alice@ftp.example.net/pub/file.tar.gz
  *
  * The file is written to LOCAL (default: the URL's last path component). Progress shows as a
  * bar on a terminal and as plain lines otherwise. See common.h for the environment.
@@ -9,8 +9,9 @@
 #include "common.h"
 
 int main(int argc, char **argv) {
+    argc = take_verbose(argc, argv);
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: %s URL [LOCAL]\n", argv[0]);
+        fprintf(stderr, "usage: %s [-v] URL [LOCAL]\n", argv[0]);
         return 2;
     }
     char *path = NULL;

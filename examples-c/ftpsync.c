@@ -2,8 +2,8 @@
  * ftpsync: mirrors a local directory to the server (or, with --download, the server to a
  * local directory), recursively, with retries on temporary failures.
  *
- *   ftpsync [--delete] [--dry-run] LOCAL_DIR URL
- *   ftpsync --download [--delete] [--dry-run] URL LOCAL_DIR
+ *   ftpsync [-v] [--delete] [--dry-run] LOCAL_DIR URL
+ *   ftpsync [-v] --download [--delete] [--dry-run] URL LOCAL_DIR
  *
  * Uploads what is missing or changed, and with --delete removes what the other side should
  * no longer have. --dry-run prints the plan and changes nothing. See common.h for the
@@ -52,6 +52,7 @@ static int on_retry(void *userdata, uint32_t attempt, ftp_result error, int repl
 
 int main(int argc, char **argv) {
     bool remove = false, dry_run = false, download = false;
+    argc = take_verbose(argc, argv);
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--delete") == 0) {
@@ -65,8 +66,8 @@ int main(int argc, char **argv) {
         }
     }
     if (argc - i != 2) {
-        fprintf(stderr, "usage: %s [--delete] [--dry-run] LOCAL_DIR URL\n"
-                        "       %s --download [--delete] [--dry-run] URL LOCAL_DIR\n",
+        fprintf(stderr, "usage: %s [-v] [--delete] [--dry-run] LOCAL_DIR URL\n"
+                        "       %s [-v] --download [--delete] [--dry-run] URL LOCAL_DIR\n",
                 argv[0], argv[0]);
         return 2;
     }

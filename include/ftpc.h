@@ -245,6 +245,58 @@
 #define FTP_SYNC_DRY_RUN 2
 
 /**
+ * Trace event: the control connection is connected; the line names the server's address.
+ */
+#define FTP_TRACE_CONNECTED 0
+
+/**
+ * Trace event: a command was sent (`> USER alice`, `> PASS ****`).
+ */
+#define FTP_TRACE_COMMAND 1
+
+/**
+ * Trace event: one reply line was read (`< 230 Logged in`). Server text: control characters
+ * escaped, the session's secrets masked, but otherwise whatever the server sent.
+ */
+#define FTP_TRACE_REPLY 2
+
+/**
+ * Trace event: a passive data connection is connected (`* data connected to ADDR`).
+ */
+#define FTP_TRACE_DATA_CONNECTED 3
+
+/**
+ * Trace event: an active-mode data connection was accepted (`* data connection accepted
+ * from ADDR`).
+ */
+#define FTP_TRACE_DATA_ACCEPTED 4
+
+/**
+ * Trace event: a TLS handshake finished (`* TLS handshake (data): TLS 1.3, resumed`).
+ */
+#define FTP_TRACE_TLS_HANDSHAKE 5
+
+/**
+ * Trace event: a data connection's totals, at its close (`* data bytes: sent S, received R`).
+ */
+#define FTP_TRACE_DATA_BYTES 6
+
+/**
+ * Trace event: a data connection closed (`* data connection closed`, or `aborted`).
+ */
+#define FTP_TRACE_DATA_CLOSED 7
+
+/**
+ * Trace event: TLS close_notify sent (`* close_notify sent (data)`, or `(control)`).
+ */
+#define FTP_TRACE_CLOSE_NOTIFY_SENT 8
+
+/**
+ * Trace event: TLS close_notify received (`* close_notify received (data)`).
+ */
+#define FTP_TRACE_CLOSE_NOTIFY_RECEIVED 9
+
+/**
  * An FTP session, through the agent that owns its settings, credentials and retry. Create
  * with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
  */
@@ -341,6 +393,16 @@ typedef int (*ftp_sync_cb)(void *userdata,
  * Return 0 to go on; anything else stops the run with `FTP_ERR_ABORTED`.
  */
 typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
+
+/**
+ * Told of every trace event: its kind (`FTP_TRACE_*`), when it happened (microseconds since
+ * 1970-01-01 UTC), and the event as one line without a line ending (borrowed for the call):
+ * `> ` for what was sent, `< ` for what was received, `* ` for the rest. Passwords are
+ * masked (`PASS ****`, and wherever the server echoes one). Called on the thread running the
+ * call that caused the event; calling into the same handle from it returns `FTP_ERR_BUSY`.
+ * Return 0; other values are reserved.
+ */
+typedef int (*ftp_trace_cb)(void *userdata, int32_t kind, int64_t time_us, const char *line);
 
 /**
  * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
@@ -1742,6 +1804,28 @@ ftp_result ftp_mirror(ftp_client *ftp,
                       uint32_t flags,
                       ftp_sync_event_cb event_cb,
                       void *userdata);
+
+/**
+ * Sets (or with NULL removes) the protocol trace callback of every handle later made from
+ * `opts`, with `userdata`: every command sent, every reply line read, data connections
+ * (connected or accepted, TLS handshake and whether it resumed, bytes moved, close,
+ * close_notify). Several handles made from the same options may call it at once from their
+ * threads. Passwords never appear in it.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`; the callback and `userdata` must
+ * stay valid while any handle made from `opts` lives.
+ */
+ftp_result ftp_options_set_trace_callback(ftp_options *opts, ftp_trace_cb trace_cb, void *userdata);
+
+/**
+ * Sets (or with NULL removes) the protocol trace callback of `ftp` (connected or not yet,
+ * from `ftp_new`), with `userdata`, as `ftp_options_set_trace_callback` does for options.
+ *
+ * # Safety
+ * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
+ */
+ftp_result ftp_set_trace_callback(ftp_client *ftp, ftp_trace_cb trace_cb, void *userdata);
 
 /**
  * RETR `path` from byte `offset` (0 for the whole file), handing every block to `write_cb`

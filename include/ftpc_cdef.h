@@ -39,6 +39,16 @@
 #define FTP_SYNC_FAILED 5
 #define FTP_SYNC_DELETE 1
 #define FTP_SYNC_DRY_RUN 2
+#define FTP_TRACE_CONNECTED 0
+#define FTP_TRACE_COMMAND 1
+#define FTP_TRACE_REPLY 2
+#define FTP_TRACE_DATA_CONNECTED 3
+#define FTP_TRACE_DATA_ACCEPTED 4
+#define FTP_TRACE_TLS_HANDSHAKE 5
+#define FTP_TRACE_DATA_BYTES 6
+#define FTP_TRACE_DATA_CLOSED 7
+#define FTP_TRACE_CLOSE_NOTIFY_SENT 8
+#define FTP_TRACE_CLOSE_NOTIFY_RECEIVED 9
 typedef struct ftp_client ftp_client;
 typedef struct ftp_data ftp_data;
 typedef struct ftp_dir_list ftp_dir_list;
@@ -52,6 +62,7 @@ typedef int (*ftp_retry_cb)(void *userdata, uint32_t attempt, ftp_result error, 
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
 typedef int (*ftp_sync_cb)(void *userdata, int32_t action, const char *path, uint64_t bytes, uint64_t files_done, uint64_t files_total, ftp_result error, const char *message);
 typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
+typedef int (*ftp_trace_cb)(void *userdata, int32_t kind, int64_t time_us, const char *line);
 typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
 typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len);
 typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
@@ -201,6 +212,8 @@ int ftp_sync_event_reply_code(const ftp_sync_event *event);
 const char *ftp_sync_event_message(const ftp_sync_event *event);
 ftp_result ftp_sync(ftp_client *ftp, const char *local_dir, const char *remote_dir, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
 ftp_result ftp_mirror(ftp_client *ftp, const char *remote_dir, const char *local_dir, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
+ftp_result ftp_options_set_trace_callback(ftp_options *opts, ftp_trace_cb trace_cb, void *userdata);
+ftp_result ftp_set_trace_callback(ftp_client *ftp, ftp_trace_cb trace_cb, void *userdata);
 ftp_result ftp_retr(ftp_client *ftp, const char *path, uint64_t offset, ftp_write_cb write_cb, ftp_progress_cb progress_cb, void *userdata);
 ftp_result ftp_stor(ftp_client *ftp, const char *path, uint64_t offset, int64_t total, ftp_read_cb read_cb, ftp_progress_cb progress_cb, void *userdata);
 ftp_result ftp_appe(ftp_client *ftp, const char *path, uint64_t offset, int64_t total, ftp_read_cb read_cb, ftp_progress_cb progress_cb, void *userdata);

@@ -32,6 +32,7 @@ mod ffi;
 pub mod listing;
 mod options;
 pub mod protocol;
+mod trace;
 mod transfer;
 mod url;
 
@@ -51,5 +52,6 @@ pub use options::{
     TlsVersion, TransferType, MAX_BLOCK_SIZE,
 };
 pub use protocol::{Features, Reply, Timestamp};
+pub use trace::{Trace, TraceEvent, TraceKind};
 pub use transfer::{DataConnection, DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};
 pub use url::FtpUrl;

@@ -241,6 +241,11 @@ pub struct Options {
     /// server's local time; MLSD's are UTC). Default 0; at most 24 hours either way. Measure
     /// it with [`Client::measure_list_utc_offset`](crate::Client::measure_list_utc_offset).
     pub server_utc_offset_minutes: i32,
+    /// The protocol trace: every command sent and reply line read, and what happens to data
+    /// connections, told to this observer (passwords masked). `None` (the default): no
+    /// trace. Every session made from these options reports to it. C:
+    /// `ftp_options_set_trace_callback`, `ftp_set_trace_callback`.
+    pub trace: Option<crate::trace::Trace>,
 }
 
 /// Default of [`Options::max_listing_entries`].
@@ -274,6 +279,7 @@ impl Default for Options {
             max_tree_entries: DEFAULT_MAX_TREE_ENTRIES,
             list_format: None,
             server_utc_offset_minutes: 0,
+            trace: None,
         }
     }
 }

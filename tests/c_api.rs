@@ -459,6 +459,18 @@ fn run_examples(bin: &Path, kind: Kind, tls: bool) {
         assert!(out.contains("owned"), "{out}");
     }
     assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+    // -v: the protocol trace on stderr, the password masked.
+    let out = example("ftpls", &["-v", &format!("{url}/")]);
+    assert!(out.contains(&format!("> USER {USER}\n")), "{out}");
+    assert!(
+        out.contains("> PASS ****\n") && out.contains("< 230"),
+        "{out}"
+    );
+    assert!(out.contains("* data bytes: sent 0, received "), "{out}");
+    if tls {
+        assert!(out.contains("* TLS handshake (control): TLS 1.3"), "{out}");
+    }
+    assert!(!out.contains(PASSWORD) && !out.contains('\x1b'), "{out}");
     let out = example("ftpget", &[&format!("{url}/sample.bin"), "copy.bin"]);
     assert!(out.contains("saved copy.bin"), "{out}");
     assert_eq!(

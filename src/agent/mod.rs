@@ -275,6 +275,13 @@ impl Agent {
         self.retry.clock = clock;
     }
 
+    /// Sets (or with `None` removes) the protocol trace observer of this session and of
+    /// every session the agent opens from now on (see [`crate::Options::trace`]).
+    pub fn set_trace(&mut self, trace: Option<crate::Trace>) {
+        self.options.trace = trace.clone();
+        self.session.set_trace(trace);
+    }
+
     /// Called before every retry with the attempt, the error and the delay; may veto it.
     pub fn set_retry_observer(&mut self, observer: Option<RetryObserver>) {
         self.retry.observer = observer;

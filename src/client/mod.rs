@@ -6,6 +6,8 @@ mod commands;
 mod control;
 mod lifecycle;
 
+pub(crate) use lifecycle::handshake_text;
+
 use std::io;
 use std::net::SocketAddr;
 

@@ -16,4 +16,5 @@ mod managed;
 mod options;
 mod session;
 mod sync;
+mod trace;
 mod transfer;

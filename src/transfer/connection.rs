@@ -31,6 +31,10 @@ pub struct DataConnection {
     /// The REST offset this transfer started at.
     pub(crate) resumed_from: u64,
     pub(crate) tls_resumed: Option<bool>,
+    /// Bytes written so far (for the trace).
+    pub(crate) sent: u64,
+    /// The server ended a TLS data stream with close_notify (for the trace).
+    pub(crate) close_notify_received: bool,
 }
 
 impl DataConnection {
@@ -91,6 +95,11 @@ impl std::error::Error for TlsTruncated {}
 impl Read for DataConnection {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.socket.read(buf) {
+            Ok(0) => {
+                // rustls reports the end of a TLS stream only after close_notify.
+                self.close_notify_received |= self.socket.is_tls() && !buf.is_empty();
+                Ok(0)
+            }
             Ok(n) => {
                 self.received += n as u64;
                 Ok(n)
@@ -119,12 +128,16 @@ impl Read for DataConnection {
 impl Write for DataConnection {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.sending = true;
-        self.socket.write(buf)
+        let n = self.socket.write(buf)?;
+        self.sent += n as u64;
+        Ok(n)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.sending = true;
-        self.socket.write_all(buf)
+        self.socket.write_all(buf)?;
+        self.sent += buf.len() as u64;
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -151,6 +164,8 @@ impl DataConnection {
             binary: false,
             resumed_from: 0,
             tls_resumed: None,
+            sent: 0,
+            close_notify_received: false,
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::protocol::text::parse_announced_size;
 use crate::protocol::{Command, Reply};
 
 use super::*;
+use crate::trace::TraceKind;
 
 impl Client {
     // ---- opening and closing data connections ---------------------------------------------
@@ -45,7 +46,7 @@ impl Client {
                     PendingData::Connected(stream) => stream,
                     PendingData::Listening(listener) => {
                         let expected_peer = self.control.peer_addr().ip();
-                        listener
+                        let stream = listener
                             .accept(
                                 expected_peer,
                                 self.options.accept_timeout,
@@ -54,7 +55,16 @@ impl Client {
                             )
                             .inspect_err(|_| {
                                 self.mark_broken(format!("{context}: no data connection"))
-                            })?
+                            })?;
+                        if let Ok(from) = stream.peer_addr() {
+                            self.trace_note(
+                                TraceKind::DataAccepted,
+                                true,
+                                &from.to_string(),
+                                |e| e.addr = Some(from),
+                            );
+                        }
+                        stream
                     }
                 };
                 let socket =
@@ -100,8 +110,14 @@ impl Client {
         conn.binary = self.state.server_type == Some(TransferType::Binary);
         conn.allow_missing_close_notify = self.options.tls.allow_missing_close_notify;
         conn.tls_resumed = conn.socket.resumed();
-        if conn.tls_resumed.is_some() {
+        if let Some(resumed) = conn.tls_resumed {
             self.state.last_data_resumed = conn.tls_resumed;
+            let version = conn.socket.tls_version();
+            let text = crate::client::handshake_text(version, resumed);
+            self.trace_note(TraceKind::TlsHandshake, true, &text, |e| {
+                e.tls_version = version;
+                e.tls_resumed = Some(resumed);
+            });
         }
         Ok(conn)
     }
@@ -125,6 +141,9 @@ impl Client {
             DataMode::Passive(_) => {
                 let addr = self.passive_address()?;
                 let stream = data::connect(addr, self.options.data_connect_timeout, context)?;
+                self.trace_note(TraceKind::DataConnected, true, &addr.to_string(), |e| {
+                    e.addr = Some(addr)
+                });
                 Ok(PendingData::Connected(stream))
             }
             DataMode::Active(active) => {
@@ -205,7 +224,20 @@ impl Client {
         // without it), then a bounded wait for the server's own close.
         let await_peer =
             (conn.sending && conn.socket.is_tls()).then_some(self.options.tls.close_timeout);
+        let (was_open, was_tls) = (conn.socket.is_open(), conn.socket.is_tls());
         let closed = conn.socket.close(await_peer);
+        if was_open {
+            if conn.close_notify_received {
+                self.trace_note(TraceKind::CloseNotifyReceived, true, "", |_| {});
+            }
+            if was_tls && closed.is_ok() {
+                self.trace_note(TraceKind::CloseNotifySent, true, "", |_| {});
+            }
+            if conn.socket.peer_close_notify {
+                self.trace_note(TraceKind::CloseNotifyReceived, true, "", |_| {});
+            }
+            self.trace_data_closed(&conn, "closed");
+        }
         let reply = match conn.final_reply.take() {
             Some(reply) => {
                 self.drain_keepalive_replies()?;
@@ -242,7 +274,7 @@ impl Client {
     /// whatever pair of replies (426+226, 226+225, or one) the server sends.
     pub(crate) fn abort_transfer(&mut self, mut conn: DataConnection) -> Result<()> {
         self.state.data_open = false;
-        conn.socket.discard(conn.sending);
+        self.discard_data(&mut conn);
         if conn.final_reply.is_some() {
             return Ok(());
         }
@@ -337,6 +369,7 @@ impl Client {
                 break;
             };
             let reply = self.mask_secrets(reply);
+            self.trace_reply(&reply);
             if answers_noop(reply.code()) {
                 self.note_keepalive_reply(&reply);
             } else {
@@ -357,7 +390,7 @@ impl Client {
     /// usually explains the failure, as `451 disk full`) is read and preferred.
     pub(crate) fn fail_transfer(&mut self, mut conn: DataConnection, err: Error) -> Error {
         self.state.data_open = false;
-        conn.socket.discard(conn.sending);
+        self.discard_data(&mut conn);
         if matches!(err, Error::Timeout { .. }) {
             self.mark_broken(err.to_string());
             return err;
@@ -378,5 +411,23 @@ impl Client {
         } else {
             Self::transfer_reply_error(&conn, reply)
         }
+    }
+
+    /// Drops a data connection early (ABOR, a failure), and traces it.
+    fn discard_data(&mut self, conn: &mut DataConnection) {
+        let was_open = conn.socket.is_open();
+        conn.socket.discard(conn.sending);
+        if was_open {
+            self.trace_data_closed(conn, "aborted");
+        }
+    }
+
+    /// Traces a data connection's totals and its close.
+    fn trace_data_closed(&self, conn: &DataConnection, how: &str) {
+        self.trace_note(TraceKind::DataBytes, true, "", |e| {
+            e.bytes_sent = conn.sent;
+            e.bytes_received = conn.received;
+        });
+        self.trace_note(TraceKind::DataClosed, true, how, |_| {});
     }
 }
