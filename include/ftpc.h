@@ -144,6 +144,47 @@
 #define FTP_ENTRY_OTHER 5
 
 /**
+ * Hash algorithm: SHA-256 (HASH `SHA-256`, or XSHA256).
+ */
+#define FTP_HASH_SHA256 0
+
+/**
+ * Hash algorithm: SHA-1 (HASH `SHA-1`, or XSHA1).
+ */
+#define FTP_HASH_SHA1 1
+
+/**
+ * Hash algorithm: MD5 (HASH `MD5`, or XMD5).
+ */
+#define FTP_HASH_MD5 2
+
+/**
+ * Hash algorithm: CRC32 (HASH `CRC32`, or XCRC).
+ */
+#define FTP_HASH_CRC32 3
+
+/**
+ * `ftp_download_file_ex` flag: continue a partial file left by an earlier call (as
+ * `resume` of `ftp_download_file`).
+ */
+#define FTP_FILE_RESUME 1
+
+/**
+ * `ftp_download_file_ex`/`ftp_upload_file_ex` flag: after the transfer, compare the server's
+ * hash of the file (the strongest it computes) with the local one's: `FTP_ERR_INTEGRITY`
+ * when they differ (a download's partial file is then removed, never renamed into place),
+ * `FTP_ERR_NOT_AVAILABLE` when the server computes none (a download's partial file is kept,
+ * not renamed).
+ */
+#define FTP_FILE_VERIFY 2
+
+/**
+ * `ftp_upload_file_ex` flag: upload to `.NAME.ftpc-part` and rename on success (as
+ * `temporary_name` of `ftp_upload_file`); with `FTP_FILE_VERIFY`, renamed only once verified.
+ */
+#define FTP_FILE_TEMPORARY_NAME 4
+
+/**
  * `ftp_listing_open` kind: MLSD, machine-readable facts (RFC 3659).
  */
 #define FTP_LISTING_MLSD 0
@@ -245,6 +286,13 @@
 #define FTP_SYNC_DRY_RUN 2
 
 /**
+ * `ftp_sync`/`ftp_mirror` flag: verify every file transferred by its hash (the strongest the
+ * server computes: HASH, else XSHA256/XSHA1/XMD5/XCRC); a mismatch fails that path with
+ * `FTP_ERR_INTEGRITY`, a server that computes none with `FTP_ERR_NOT_AVAILABLE`.
+ */
+#define FTP_SYNC_VERIFY 4
+
+/**
  * Trace event: the control connection is connected; the line names the server's address.
  */
 #define FTP_TRACE_CONNECTED 0
@@ -295,6 +343,12 @@
  * Trace event: TLS close_notify received (`* close_notify received (data)`).
  */
 #define FTP_TRACE_CLOSE_NOTIFY_RECEIVED 9
+
+/**
+ * A file hash a server may compute: by HASH (draft-bryan-ftp-hash) or by the older
+ * XSHA256/XSHA1/XMD5/XCRC commands. Strongest first in [`HashAlgorithm::ALL`].
+ */
+typedef struct HashAlgorithm HashAlgorithm;
 
 /**
  * An FTP session, through the agent that owns its settings, credentials and retry. Create
@@ -348,6 +402,13 @@ typedef struct ftp_sync_event ftp_sync_event;
 typedef int32_t ftp_result;
 
 /**
+ * Told the bytes transferred so far and the total (-1 when unknown) after every block; for
+ * a resumed transfer both count from the start of the file. Return 0 to continue; anything
+ * else stops the transfer and the call returns `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
+
+/**
  * The first name of `ftp_listing`, kept as an alias: the same type.
  */
 typedef ftp_listing ftp_mlsd;
@@ -363,13 +424,6 @@ typedef int (*ftp_retry_cb)(void *userdata,
                             int reply_code,
                             const char *message,
                             uint32_t delay_ms);
-
-/**
- * Told the bytes transferred so far and the total (-1 when unknown) after every block; for
- * a resumed transfer both count from the start of the file. Return 0 to continue; anything
- * else stops the transfer and the call returns `FTP_ERR_ABORTED`.
- */
-typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
 
 /**
  * Told of every path a sync or mirror handles: the action (`FTP_SYNC_*`), the path relative
@@ -505,6 +559,14 @@ typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
  */
 #define FTP_ERR_INVALID_STATE -13
 
+/**
+ * A file's hash after a transfer differs between the server and the local copy (the
+ * verification of `ftp_download_file_ex`, `ftp_upload_file_ex`, `FTP_SYNC_VERIFY`).
+ */
+#define FTP_ERR_INTEGRITY -14
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -622,6 +684,46 @@ const char *ftp_version(void);
  * `FTPC_VERSION_NUMBER` of the header it was built with.
  */
 uint32_t ftp_version_number(void);
+
+/**
+ * Writes the server's hash of `path` with `algorithm` (`FTP_HASH_*`) to `*out_hex`, in
+ * lower-case hex: HASH where the server lists the algorithm in FEAT (selected with OPTS HASH
+ * when another is current), else its older command (XSHA256, XSHA1, XMD5, XCRC).
+ * `FTP_ERR_NOT_AVAILABLE` when the server has neither: it cannot say. Retried as the
+ * production layer's calls are. Borrows `path`; caller owns `*out_hex`; free with
+ * `ftp_string_free`. Written only on success.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out_hex` writable.
+ */
+ftp_result ftp_hash(ftp_client *ftp, const char *path, int32_t algorithm, char **out_hex);
+
+/**
+ * `ftp_download_file` with flags: `FTP_FILE_RESUME`, `FTP_FILE_VERIFY`. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_download_file_ex(ftp_client *ftp,
+                                const char *remote,
+                                const char *local_path,
+                                uint32_t flags,
+                                ftp_progress_cb progress_cb,
+                                void *userdata);
+
+/**
+ * `ftp_upload_file` with flags: `FTP_FILE_TEMPORARY_NAME`, `FTP_FILE_VERIFY`. Borrows both
+ * paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_upload_file_ex(ftp_client *ftp,
+                              const char *local_path,
+                              const char *remote,
+                              uint32_t flags,
+                              ftp_progress_cb progress_cb,
+                              void *userdata);
 
 /**
  * Starts a listing of `path` (NULL or "" for the current directory) with the command `kind`
@@ -1776,7 +1878,7 @@ int ftp_sync_event_reply_code(const ftp_sync_event *event);
 const char *ftp_sync_event_message(const ftp_sync_event *event);
 
 /**
- * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and an event
+ * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`) and an event
  * handle per path instead of eight callback parameters: makes the remote directory
  * `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
  *

@@ -19,6 +19,13 @@
 #define FTP_ENTRY_PARENT_DIR 3
 #define FTP_ENTRY_LINK 4
 #define FTP_ENTRY_OTHER 5
+#define FTP_HASH_SHA256 0
+#define FTP_HASH_SHA1 1
+#define FTP_HASH_MD5 2
+#define FTP_HASH_CRC32 3
+#define FTP_FILE_RESUME 1
+#define FTP_FILE_VERIFY 2
+#define FTP_FILE_TEMPORARY_NAME 4
 #define FTP_LISTING_MLSD 0
 #define FTP_LISTING_LIST 1
 #define FTP_LIST_FORMAT_AUTO -1
@@ -39,6 +46,7 @@
 #define FTP_SYNC_FAILED 5
 #define FTP_SYNC_DELETE 1
 #define FTP_SYNC_DRY_RUN 2
+#define FTP_SYNC_VERIFY 4
 #define FTP_TRACE_CONNECTED 0
 #define FTP_TRACE_COMMAND 1
 #define FTP_TRACE_REPLY 2
@@ -49,6 +57,7 @@
 #define FTP_TRACE_DATA_CLOSED 7
 #define FTP_TRACE_CLOSE_NOTIFY_SENT 8
 #define FTP_TRACE_CLOSE_NOTIFY_RECEIVED 9
+typedef struct HashAlgorithm HashAlgorithm;
 typedef struct ftp_client ftp_client;
 typedef struct ftp_data ftp_data;
 typedef struct ftp_dir_list ftp_dir_list;
@@ -57,9 +66,9 @@ typedef struct ftp_listing ftp_listing;
 typedef struct ftp_options ftp_options;
 typedef struct ftp_sync_event ftp_sync_event;
 typedef int32_t ftp_result;
+typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
 typedef ftp_listing ftp_mlsd;
 typedef int (*ftp_retry_cb)(void *userdata, uint32_t attempt, ftp_result error, int reply_code, const char *message, uint32_t delay_ms);
-typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
 typedef int (*ftp_sync_cb)(void *userdata, int32_t action, const char *path, uint64_t bytes, uint64_t files_done, uint64_t files_total, ftp_result error, const char *message);
 typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
 typedef int (*ftp_trace_cb)(void *userdata, int32_t kind, int64_t time_us, const char *line);
@@ -81,6 +90,7 @@ typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
 #define FTP_ERR_NOT_AVAILABLE -11
 #define FTP_ERR_PANIC -12
 #define FTP_ERR_INVALID_STATE -13
+#define FTP_ERR_INTEGRITY -14
 ftp_result ftp_data_open(ftp_client *ftp, const char *command, uint64_t offset, ftp_data **out);
 ftp_result ftp_data_expected_size(ftp_data *data, uint64_t *out);
 ftp_result ftp_data_read(ftp_data *data, uint8_t *buffer, size_t capacity, size_t *out_len);
@@ -95,6 +105,9 @@ const char *ftp_strerror(ftp_result code);
 void ftp_string_free(char *s);
 const char *ftp_version(void);
 uint32_t ftp_version_number(void);
+ftp_result ftp_hash(ftp_client *ftp, const char *path, int32_t algorithm, char **out_hex);
+ftp_result ftp_download_file_ex(ftp_client *ftp, const char *remote, const char *local_path, uint32_t flags, ftp_progress_cb progress_cb, void *userdata);
+ftp_result ftp_upload_file_ex(ftp_client *ftp, const char *local_path, const char *remote, uint32_t flags, ftp_progress_cb progress_cb, void *userdata);
 ftp_result ftp_listing_open(ftp_client *ftp, const char *path, int32_t kind, ftp_listing **out);
 ftp_result ftp_listing_next(ftp_listing *it, const ftp_entry **out);
 void ftp_listing_close(ftp_listing *it);

@@ -51,6 +51,7 @@ pub use options::{
     ActiveOptions, DataMode, DataProtection, Options, PassiveMode, TlsLevel, TlsOptions,
     TlsVersion, TransferType, MAX_BLOCK_SIZE,
 };
+pub use protocol::hash::HashAlgorithm;
 pub use protocol::{Features, Reply, Timestamp};
 pub use trace::{Trace, TraceEvent, TraceKind};
 pub use transfer::{DataConnection, DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};

@@ -230,7 +230,7 @@ impl Client {
             "TYPE" => self.state.server_type = None,
             "PBSZ" | "PROT" | "CCC" => self.state.protection_set = false,
             "CWD" | "CDUP" | "XCWD" | "XCUP" => self.cwd = CwdState::Changed,
-            "OPTS" => self.state.hash_sha256 = None,
+            "OPTS" => self.state.hash_choice = HashChoice::Unknown,
             "REST" => self.state.raw_rest_pending = true,
             _ => {}
         }

@@ -11,6 +11,7 @@ mod codes;
 mod data;
 mod handle;
 mod info;
+mod integrity;
 mod listing;
 mod managed;
 mod options;

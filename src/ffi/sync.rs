@@ -14,6 +14,10 @@ use crate::{Flow, SyncEvent, SyncOptions};
 pub const FTP_SYNC_DELETE: u32 = 1;
 /// `ftp_sync`/`ftp_mirror` flag: plan and report every path, change nothing.
 pub const FTP_SYNC_DRY_RUN: u32 = 2;
+/// `ftp_sync`/`ftp_mirror` flag: verify every file transferred by its hash (the strongest the
+/// server computes: HASH, else XSHA256/XSHA1/XMD5/XCRC); a mismatch fails that path with
+/// `FTP_ERR_INTEGRITY`, a server that computes none with `FTP_ERR_NOT_AVAILABLE`.
+pub const FTP_SYNC_VERIFY: u32 = 4;
 
 /// One path a sync or mirror handled, borrowed by its callback for the call only. Read it
 /// with the `ftp_sync_event_*` getters.
@@ -165,7 +169,7 @@ unsafe fn run_sync(
     userdata: *mut c_void,
     run: impl FnOnce(&mut crate::Agent, SyncOptions<'_>) -> crate::Result<crate::SyncReport>,
 ) -> FfiResult<ftp_result> {
-    if flags & !(FTP_SYNC_DELETE | FTP_SYNC_DRY_RUN) != 0 {
+    if flags & !(FTP_SYNC_DELETE | FTP_SYNC_DRY_RUN | FTP_SYNC_VERIFY) != 0 {
         return Err(FfiError::new(
             FTP_ERR_INVALID_ARGUMENT,
             format!("{function}: unknown flags {flags:#x}"),
@@ -185,6 +189,7 @@ unsafe fn run_sync(
         let options = SyncOptions {
             delete: flags & FTP_SYNC_DELETE != 0,
             dry_run: flags & FTP_SYNC_DRY_RUN != 0,
+            verify: flags & FTP_SYNC_VERIFY != 0,
             on_event: observer
                 .as_mut()
                 .map(|o| o as &mut dyn FnMut(&SyncEvent<'_>) -> Flow),
@@ -194,7 +199,7 @@ unsafe fn run_sync(
     sync_result(function, report)
 }
 
-/// `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and an event
+/// `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`) and an event
 /// handle per path instead of eight callback parameters: makes the remote directory
 /// `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
 ///

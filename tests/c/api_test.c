@@ -780,6 +780,62 @@ static void write_file(const char *path, size_t len) {
     }
 }
 
+/* Counts trace events; a line with the password in it is a leak. */
+struct trace_counts {
+    int commands, replies, noop_seen, leaks, bad_times;
+};
+
+static int count_trace(void *userdata, int32_t kind, int64_t time_us, const char *line) {
+    struct trace_counts *t = userdata;
+    t->commands += kind == FTP_TRACE_COMMAND;
+    t->replies += kind == FTP_TRACE_REPLY;
+    t->noop_seen += strcmp(line, "> NOOP") == 0;
+    t->leaks += strstr(line, password) != NULL;
+    t->bad_times += time_us < 1700000000LL * 1000000LL;
+    return 0;
+}
+
+static void test_trace_and_integrity(ftp_client *ftp, const char *back) {
+    struct trace_counts trace = {0};
+    CHECK(ftp_set_trace_callback(ftp, count_trace, &trace) == FTP_OK);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+    char *text = NULL;
+    int code = 0;
+    CHECK(ftp_quote(ftp, "NOOP", &code, &text) == FTP_OK && code == 200);
+    ftp_string_free(text);
+    CHECK(ftp_set_trace_callback(ftp, NULL, NULL) == FTP_OK);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+    CHECK(trace.commands == 2 && trace.noop_seen == 2 && trace.replies >= 2);
+    CHECK(trace.leaks == 0 && trace.bad_times == 0);
+    ftp_options *opts = ftp_options_new();
+    CHECK(ftp_options_set_trace_callback(opts, count_trace, &trace) == FTP_OK);
+    CHECK(ftp_options_set_trace_callback(NULL, count_trace, &trace) == FTP_ERR_INVALID_ARGUMENT);
+    ftp_options_free(opts);
+
+    /* Integrity: ProFTPD computes hashes (HASH, X commands); the others cannot say. */
+    int hashes = strcmp(server, "proftpd") == 0;
+    char *hex = NULL;
+    ftp_result rc = ftp_hash(ftp, "prod/a.bin", FTP_HASH_MD5, &hex);
+    if (hashes) {
+        CHECK(rc == FTP_OK && hex != NULL && strlen(hex) == 32);
+    } else {
+        CHECK(rc == FTP_ERR_NOT_AVAILABLE && hex == NULL);
+        CHECK(strstr(ftp_errmsg(ftp), "the server cannot say") != NULL);
+    }
+    ftp_string_free(hex);
+    hex = NULL;
+    CHECK(ftp_hash(ftp, "prod/a.bin", 99, &hex) == FTP_ERR_INVALID_ARGUMENT && hex == NULL);
+    rc = ftp_download_file_ex(ftp, "prod/a.bin", back, FTP_FILE_VERIFY, NULL, NULL);
+    CHECK(rc == (hashes ? FTP_OK : FTP_ERR_NOT_AVAILABLE));
+    CHECK(ftp_download_file_ex(ftp, "prod/a.bin", back, 64, NULL, NULL) ==
+          FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_upload_file_ex(ftp, back, "prod/c.bin", FTP_FILE_TEMPORARY_NAME | FTP_FILE_VERIFY,
+                             NULL, NULL) == (hashes ? FTP_OK : FTP_ERR_NOT_AVAILABLE));
+    CHECK(ftp_delete(ftp, hashes ? "prod/c.bin" : "prod/.c.bin.ftpc-part") == FTP_OK);
+    CHECK(strcmp(ftp_strerror(FTP_ERR_INTEGRITY), "FTP_ERR_INTEGRITY: integrity check failed") ==
+          0);
+}
+
 static void test_production_layer(ftp_client *ftp) {
     char local[] = "/tmp/ftpc-prod-XXXXXX";
     CHECK(mkdtemp(local) != NULL);
@@ -804,6 +860,7 @@ static void test_production_layer(ftp_client *ftp) {
     struct buffer progress = {0};
     CHECK(ftp_download_file(ftp, "prod/a.bin", back, false, stop_progress, &progress) == FTP_OK);
     CHECK(progress.progress_calls > 0);
+    test_trace_and_integrity(ftp, back);
     FILE *f = fopen(back, "rb");
     CHECK(f != NULL);
     if (f != NULL) {

@@ -129,7 +129,14 @@ impl Agent {
                         }
                         Ok(false) => {
                             let r = self
-                                .upload_file(&local, &remote, UploadOptions::default())
+                                .upload_file(
+                                    &local,
+                                    &remote,
+                                    UploadOptions {
+                                        verify: options.verify,
+                                        ..UploadOptions::default()
+                                    },
+                                )
                                 .inspect(|_| {
                                     if mfmt {
                                         // Best effort: the size check already passed.
@@ -153,7 +160,10 @@ impl Agent {
                             self.download_file_timed(
                                 &remote,
                                 &local,
-                                DownloadOptions::default(),
+                                DownloadOptions {
+                                    verify: options.verify,
+                                    ..DownloadOptions::default()
+                                },
                                 mtime,
                             )
                         })

@@ -57,6 +57,9 @@ pub struct SyncOptions<'a> {
     pub dry_run: bool,
     /// Told of every path; [`Flow::Stop`] ends the sync with [`Error::Aborted`].
     pub on_event: Option<&'a mut dyn FnMut(&SyncEvent<'_>) -> Flow>,
+    /// Verify every file transferred by its hash, as [`crate::DownloadOptions::verify`]
+    /// does: a mismatch (or a server that cannot hash) fails that path.
+    pub verify: bool,
 }
 
 /// What a sync or mirror did.
