@@ -1447,6 +1447,26 @@ ftp_result ftp_options_set_max_tree_depth(ftp_options *opts, uint32_t max);
 ftp_result ftp_options_set_max_tree_entries(ftp_options *opts, uint64_t max);
 
 /**
+ * The most bytes per second every handle later made from `opts` reads from data connections
+ * (downloads and listings), counted from the first block; 0 removes the limit (the default).
+ * The handles made from these options share one bucket: together they stay under the limit
+ * (set the options again, or use other options, for a limit of its own per handle).
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_max_download_rate(ftp_options *opts, uint64_t bytes_per_sec);
+
+/**
+ * The most bytes per second written to data connections (uploads), as
+ * `ftp_options_set_max_download_rate`; 0 removes the limit (the default).
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_max_upload_rate(ftp_options *opts, uint64_t bytes_per_sec);
+
+/**
  * Connects to `host` (a name, an IPv4 address or an IPv6 address) on `port` and reads the
  * welcome message; with TLS options, also starts TLS. `opts` may be NULL for the defaults;
  * it is copied, not kept. On success writes a new handle to `*out`: caller owns it; free with

@@ -32,6 +32,7 @@ mod ffi;
 pub mod listing;
 mod options;
 pub mod protocol;
+mod rate;
 mod trace;
 mod transfer;
 mod url;
@@ -53,6 +54,7 @@ pub use options::{
 };
 pub use protocol::hash::HashAlgorithm;
 pub use protocol::{Features, Reply, Timestamp};
+pub use rate::RateLimit;
 pub use trace::{Trace, TraceEvent, TraceKind};
 pub use transfer::{DataConnection, DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};
 pub use url::FtpUrl;

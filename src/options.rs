@@ -246,6 +246,14 @@ pub struct Options {
     /// trace. Every session made from these options reports to it. C:
     /// `ftp_options_set_trace_callback`, `ftp_set_trace_callback`.
     pub trace: Option<crate::trace::Trace>,
+    /// Most bytes per second read from data connections (downloads and listings), counted
+    /// from the first block. Clones of one [`crate::RateLimit`] share its bucket: give the
+    /// same one to several sessions or agents for a limit they share. `None` (the default):
+    /// no limit. C: `ftp_options_set_max_download_rate`.
+    pub download_rate: Option<crate::rate::RateLimit>,
+    /// Most bytes per second written to data connections (uploads), as `download_rate`. C:
+    /// `ftp_options_set_max_upload_rate`.
+    pub upload_rate: Option<crate::rate::RateLimit>,
 }
 
 /// Default of [`Options::max_listing_entries`].
@@ -280,6 +288,8 @@ impl Default for Options {
             list_format: None,
             server_utc_offset_minutes: 0,
             trace: None,
+            download_rate: None,
+            upload_rate: None,
         }
     }
 }

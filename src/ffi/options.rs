@@ -748,3 +748,45 @@ fn at_least_one(function: &str, value: u64) -> FfiResult<u64> {
     }
     Ok(value)
 }
+
+/// The most bytes per second every handle later made from `opts` reads from data connections
+/// (downloads and listings), counted from the first block; 0 removes the limit (the default).
+/// The handles made from these options share one bucket: together they stay under the limit
+/// (set the options again, or use other options, for a limit of its own per handle).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_max_download_rate(
+    opts: *mut ftp_options,
+    bytes_per_sec: u64,
+) -> ftp_result {
+    set("ftp_options_set_max_download_rate", opts, |o| {
+        o.download_rate = rate_limit(bytes_per_sec)?;
+        Ok(())
+    })
+}
+
+/// The most bytes per second written to data connections (uploads), as
+/// `ftp_options_set_max_download_rate`; 0 removes the limit (the default).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_max_upload_rate(
+    opts: *mut ftp_options,
+    bytes_per_sec: u64,
+) -> ftp_result {
+    set("ftp_options_set_max_upload_rate", opts, |o| {
+        o.upload_rate = rate_limit(bytes_per_sec)?;
+        Ok(())
+    })
+}
+
+/// A new bucket of `bytes_per_sec`; `None` for 0.
+fn rate_limit(bytes_per_sec: u64) -> FfiResult<Option<crate::RateLimit>> {
+    if bytes_per_sec == 0 {
+        return Ok(None);
+    }
+    Ok(Some(crate::RateLimit::new(bytes_per_sec)?))
+}

@@ -35,6 +35,54 @@ pub struct DataConnection {
     pub(crate) sent: u64,
     /// The server ended a TLS data stream with close_notify (for the trace).
     pub(crate) close_notify_received: bool,
+    /// The session's bandwidth limits, when it has any.
+    pub(crate) limits: Option<Box<Limits>>,
+}
+
+/// The bandwidth limits of a data connection, and the canceller that ends their waits.
+pub(crate) struct Limits {
+    pub(crate) download: Option<crate::rate::RateLimit>,
+    pub(crate) upload: Option<crate::rate::RateLimit>,
+    pub(crate) canceller: crate::connection::cancel::Canceller,
+}
+
+impl Limits {
+    /// The limits of `options`, or `None` when there are none.
+    pub(crate) fn of(
+        options: &crate::options::Options,
+        canceller: &crate::connection::cancel::Canceller,
+    ) -> Option<Box<Limits>> {
+        if options.download_rate.is_none() && options.upload_rate.is_none() {
+            return None;
+        }
+        Some(Box::new(Limits {
+            download: options.download_rate.clone(),
+            upload: options.upload_rate.clone(),
+            canceller: canceller.clone(),
+        }))
+    }
+
+    fn after_read(limits: &Option<Box<Limits>>, n: usize) -> io::Result<()> {
+        match limits.as_deref() {
+            Some(Limits {
+                download: Some(limit),
+                canceller,
+                ..
+            }) => limit.pace(n, canceller),
+            _ => Ok(()),
+        }
+    }
+
+    fn after_write(limits: &Option<Box<Limits>>, n: usize) -> io::Result<()> {
+        match limits.as_deref() {
+            Some(Limits {
+                upload: Some(limit),
+                canceller,
+                ..
+            }) => limit.pace(n, canceller),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl DataConnection {
@@ -102,6 +150,7 @@ impl Read for DataConnection {
             }
             Ok(n) => {
                 self.received += n as u64;
+                Limits::after_read(&self.limits, n)?;
                 Ok(n)
             }
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.socket.is_tls() => {
@@ -130,6 +179,7 @@ impl Write for DataConnection {
         self.sending = true;
         let n = self.socket.write(buf)?;
         self.sent += n as u64;
+        Limits::after_write(&self.limits, n)?;
         Ok(n)
     }
 
@@ -137,7 +187,7 @@ impl Write for DataConnection {
         self.sending = true;
         self.socket.write_all(buf)?;
         self.sent += buf.len() as u64;
-        Ok(())
+        Limits::after_write(&self.limits, buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -166,6 +216,7 @@ impl DataConnection {
             tls_resumed: None,
             sent: 0,
             close_notify_received: false,
+            limits: None,
         }
     }
 }

@@ -109,6 +109,7 @@ impl Client {
         // The type the server is in for this transfer (text mode passes its own).
         conn.binary = self.state.server_type == Some(TransferType::Binary);
         conn.allow_missing_close_notify = self.options.tls.allow_missing_close_notify;
+        conn.limits = Limits::of(&self.options, &self.canceller);
         conn.tls_resumed = conn.socket.resumed();
         if let Some(resumed) = conn.tls_resumed {
             self.state.last_data_resumed = conn.tls_resumed;
