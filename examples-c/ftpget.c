@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "the URL names no file to download\n");
         status = 2;
     } else {
-        struct progress_state progress = {"download", isatty(STDERR_FILENO), 0};
+        struct progress_state progress = {"download", isatty(STDERR_FILENO), 0, 0, 0, 0};
         ftp_result rc = ftp_retr_file(ftp, path, local, false, show_progress, &progress);
         end_progress(&progress);
         if (rc != FTP_OK) {

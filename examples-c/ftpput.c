@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
         if (len == 0 || path[len - 1] == '/') {
             strcat(remote, name);
         }
-        struct progress_state progress = {"upload", isatty(STDERR_FILENO), 0};
+        struct progress_state progress = {"upload", isatty(STDERR_FILENO), 0, 0, 0, 0};
         ftp_result rc = ftp_stor_file(ftp, argv[1], remote, show_progress, &progress);
         end_progress(&progress);
         if (rc != FTP_OK) {

@@ -293,6 +293,19 @@
 #define FTP_SYNC_VERIFY 4
 
 /**
+ * `ftp_sync`/`ftp_mirror` flag: also call the event callback while each file moves, with
+ * `FTP_SYNC_PROGRESS` events (after every block): the file's bytes so far
+ * (`ftp_sync_event_bytes`) and size (`ftp_sync_event_file_size`), and the run's files and
+ * bytes done and in all, for a progress bar across many files.
+ */
+#define FTP_SYNC_PROGRESS_EVENTS 8
+
+/**
+ * Sync event action, with `FTP_SYNC_PROGRESS_EVENTS` only: a file is moving (not done yet).
+ */
+#define FTP_SYNC_PROGRESS 6
+
+/**
  * Trace event: the control connection is connected; the line names the server's address.
  */
 #define FTP_TRACE_CONNECTED 0
@@ -1864,6 +1877,33 @@ uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
 uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
 
 /**
+ * Bytes of the run so far: the files handled (a path skipped or failed counts with its
+ * planned size, so this reaches `ftp_sync_event_bytes_total` at the end), plus, in an
+ * `FTP_SYNC_PROGRESS` event, the moving file's bytes so far.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_bytes_done(const ftp_sync_event *event);
+
+/**
+ * Bytes the run may transfer in all: the sizes of the planned uploads and downloads.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_bytes_total(const ftp_sync_event *event);
+
+/**
+ * In an `FTP_SYNC_PROGRESS` event, the moving file's size; -1 when unknown and in other
+ * events.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+int64_t ftp_sync_event_file_size(const ftp_sync_event *event);
+
+/**
  * Whether this is a dry run (nothing was changed).
  *
  * # Safety
@@ -1898,7 +1938,8 @@ int ftp_sync_event_reply_code(const ftp_sync_event *event);
 const char *ftp_sync_event_message(const ftp_sync_event *event);
 
 /**
- * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`) and an event
+ * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`,
+ * `FTP_SYNC_PROGRESS_EVENTS`) and an event
  * handle per path instead of eight callback parameters: makes the remote directory
  * `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
  *

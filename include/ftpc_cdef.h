@@ -47,6 +47,8 @@
 #define FTP_SYNC_DELETE 1
 #define FTP_SYNC_DRY_RUN 2
 #define FTP_SYNC_VERIFY 4
+#define FTP_SYNC_PROGRESS_EVENTS 8
+#define FTP_SYNC_PROGRESS 6
 #define FTP_TRACE_CONNECTED 0
 #define FTP_TRACE_COMMAND 1
 #define FTP_TRACE_REPLY 2
@@ -221,6 +223,9 @@ const char *ftp_sync_event_path(const ftp_sync_event *event);
 uint64_t ftp_sync_event_bytes(const ftp_sync_event *event);
 uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
 uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
+uint64_t ftp_sync_event_bytes_done(const ftp_sync_event *event);
+uint64_t ftp_sync_event_bytes_total(const ftp_sync_event *event);
+int64_t ftp_sync_event_file_size(const ftp_sync_event *event);
 bool ftp_sync_event_dry_run(const ftp_sync_event *event);
 ftp_result ftp_sync_event_error(const ftp_sync_event *event);
 int ftp_sync_event_reply_code(const ftp_sync_event *event);

@@ -39,8 +39,8 @@ mod url;
 
 pub use agent::{
     is_partial_file_name, safe_local_name, Agent, Clock, DownloadOptions, RetryEvent,
-    RetryObserver, RetryPolicy, SyncAction, SyncEvent, SyncOptions, SyncReport, SystemClock,
-    UploadOptions,
+    RetryObserver, RetryPolicy, SyncAction, SyncEvent, SyncOptions, SyncProgress, SyncReport,
+    SystemClock, UploadOptions,
 };
 pub use client::{Client, ServerQuirks};
 pub use connection::cancel::{Cancelled, Canceller};

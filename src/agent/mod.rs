@@ -22,7 +22,7 @@ pub use files::{is_partial_file_name, DownloadOptions, UploadOptions};
 pub use names::safe_local_name;
 pub(crate) use retry::RetryState;
 pub use retry::{Clock, RetryEvent, RetryObserver, RetryPolicy, SystemClock};
-pub use tree::{SyncAction, SyncEvent, SyncOptions, SyncReport};
+pub use tree::{SyncAction, SyncEvent, SyncOptions, SyncProgress, SyncReport};
 
 /// The login of a session, kept to log in again after a reconnect. Never shown anywhere.
 struct Credentials {

@@ -488,6 +488,7 @@ pub unsafe extern "C" fn ftp_sync_directory(
                 delete,
                 dry_run,
                 verify: false,
+                on_progress: None,
                 on_event: observer
                     .as_mut()
                     .map(|o| o as &mut dyn FnMut(&crate::SyncEvent<'_>) -> Flow),
@@ -529,6 +530,7 @@ pub unsafe extern "C" fn ftp_mirror_directory(
                 delete,
                 dry_run,
                 verify: false,
+                on_progress: None,
                 on_event: observer
                     .as_mut()
                     .map(|o| o as &mut dyn FnMut(&crate::SyncEvent<'_>) -> Flow),

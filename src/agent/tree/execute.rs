@@ -7,12 +7,12 @@ use std::path::Path;
 
 use super::plan::{times_say_current, Step, Verify};
 use super::walk::{local_io, symlink_refused};
-use super::{SyncAction, SyncEvent, SyncOptions, SyncReport};
+use super::{SyncAction, SyncEvent, SyncOptions, SyncProgress, SyncReport};
 use crate::agent::files::{DownloadOptions, UploadOptions};
 use crate::agent::Agent;
 use crate::error::{Error, Result};
 use crate::protocol::Timestamp;
-use crate::transfer::Flow;
+use crate::transfer::{Flow, ProgressFn};
 
 /// Fails when a directory between `root` (not included) and `path` (not included) is a
 /// symbolic link or missing, so nothing is written through a link that appeared after the
@@ -78,9 +78,28 @@ impl Agent {
             None => Ok(()),
         };
         let files_total = steps.iter().filter(|s| s.counts_as_file()).count() as u64;
+        // What each step may transfer, for overall progress.
+        let planned: Vec<u64> = steps
+            .iter()
+            .map(|step| match step {
+                Step::Upload { local, .. } => fs::metadata(local).map_or(0, |m| m.len()),
+                Step::Download { size, .. } => size.unwrap_or(0),
+                _ => 0,
+            })
+            .collect();
+        let bytes_total: u64 = planned.iter().sum();
+        let mut bytes_done = 0;
         let mut report = SyncReport::default();
         let mut files_done = 0;
-        for step in steps {
+        for (step, planned) in steps.into_iter().zip(planned) {
+            let wants_progress = options.on_progress.is_some();
+            let overall = Overall {
+                files_done,
+                files_total,
+                bytes_done,
+                planned,
+                bytes_total,
+            };
             let dry_run = options.dry_run;
             let mut note = None;
             let (action, rel, outcome): (SyncAction, String, Result<u64>) = match step {
@@ -128,12 +147,14 @@ impl Agent {
                             (SyncAction::Uploaded, rel, size)
                         }
                         Ok(false) => {
+                            let mut progress = overall.observer(&mut options.on_progress, &rel);
                             let r = self
                                 .upload_file(
                                     &local,
                                     &remote,
                                     UploadOptions {
                                         verify: options.verify,
+                                        progress: wants_progress.then_some(&mut *progress),
                                         ..UploadOptions::default()
                                     },
                                 )
@@ -143,6 +164,7 @@ impl Agent {
                                         let _ = self.session.mfmt(&remote, mtime);
                                     }
                                 });
+                            drop(progress);
                             (SyncAction::Uploaded, rel, r)
                         }
                     }
@@ -152,16 +174,19 @@ impl Agent {
                     local,
                     rel,
                     mtime,
+                    size: _,
                 } => {
                     let r = if dry_run {
                         Ok(0)
                     } else {
+                        let mut progress = overall.observer(&mut options.on_progress, &rel);
                         parents_ok(&local).and_then(|()| {
                             self.download_file_timed(
                                 &remote,
                                 &local,
                                 DownloadOptions {
                                     verify: options.verify,
+                                    progress: wants_progress.then_some(&mut *progress),
                                     ..DownloadOptions::default()
                                 },
                                 mtime,
@@ -198,6 +223,7 @@ impl Agent {
             if counts {
                 files_done += 1;
             }
+            bytes_done += planned;
             let (action, bytes, error) = match outcome {
                 Ok(bytes) => (action, bytes, None),
                 Err(e) => (SyncAction::Failed, 0, Some(e)),
@@ -223,6 +249,8 @@ impl Agent {
                     dry_run,
                     files_done,
                     files_total,
+                    bytes_done,
+                    bytes_total,
                 };
                 if on_event(&event) == Flow::Stop {
                     return Err(Error::Aborted {
@@ -263,5 +291,41 @@ impl Agent {
             }
         };
         Ok(times_say_current(remote_mtime, local_mtime, mfmt))
+    }
+}
+
+/// Where a run stands when a step starts, for the progress of the file it moves.
+#[derive(Clone, Copy)]
+struct Overall {
+    files_done: u64,
+    files_total: u64,
+    bytes_done: u64,
+    /// What this step's file was planned to move.
+    planned: u64,
+    bytes_total: u64,
+}
+
+impl Overall {
+    /// A transfer's progress observer that tells `on_progress` the run's progress.
+    fn observer<'p, 'o: 'p, 'f: 'o>(
+        self,
+        on_progress: &'p mut Option<&'o mut (dyn FnMut(&SyncProgress<'_>) -> Flow + 'f)>,
+        rel: &'p str,
+    ) -> Box<ProgressFn<'p>> {
+        Box::new(
+            move |done: u64, total: Option<u64>| match on_progress.as_mut() {
+                Some(observer) => observer(&SyncProgress {
+                    path: rel,
+                    file_bytes: done,
+                    file_total: total,
+                    files_done: self.files_done,
+                    files_total: self.files_total,
+                    // A file that grew since it was listed cannot push the run past its total.
+                    bytes_done: self.bytes_done + done.min(self.planned),
+                    bytes_total: self.bytes_total,
+                }),
+                None => Flow::Continue,
+            },
+        )
     }
 }
