@@ -1480,6 +1480,20 @@ ftp_result ftp_options_set_max_download_rate(ftp_options *opts, uint64_t bytes_p
 ftp_result ftp_options_set_max_upload_rate(ftp_options *opts, uint64_t bytes_per_sec);
 
 /**
+ * A proxy for the control connection and every passive data connection of the handles made
+ * from `opts`: `socks5h://[user:password@]host[:port]` (SOCKS5, names resolved by the proxy;
+ * port 1080 by default), `socks5://...` (names resolved here), or
+ * `http://[user:password@]host[:port]` (HTTP CONNECT with basic authentication; port 8080 by
+ * default). TLS runs end to end through it; active mode is refused. NULL or "" removes it.
+ * The environment (`ALL_PROXY`, `ftp_proxy`) is never read. The proxy's password is never
+ * shown in messages. Copies `url`.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`; `url` NULL or NUL-terminated.
+ */
+ftp_result ftp_options_set_proxy(ftp_options *opts, const char *url);
+
+/**
  * Connects to `host` (a name, an IPv4 address or an IPv6 address) on `port` and reads the
  * welcome message; with TLS options, also starts TLS. `opts` may be NULL for the defaults;
  * it is copied, not kept. On success writes a new handle to `*out`: caller owns it; free with

@@ -182,6 +182,7 @@ ftp_result ftp_options_set_max_tree_depth(ftp_options *opts, uint32_t max);
 ftp_result ftp_options_set_max_tree_entries(ftp_options *opts, uint64_t max);
 ftp_result ftp_options_set_max_download_rate(ftp_options *opts, uint64_t bytes_per_sec);
 ftp_result ftp_options_set_max_upload_rate(ftp_options *opts, uint64_t bytes_per_sec);
+ftp_result ftp_options_set_proxy(ftp_options *opts, const char *url);
 ftp_result ftp_connect(const char *host, uint16_t port, const ftp_options *opts, ftp_client **out);
 ftp_result ftp_new(const ftp_options *opts, ftp_client **out);
 ftp_result ftp_open(ftp_client *ftp, const char *host, uint16_t port);

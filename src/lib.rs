@@ -44,6 +44,7 @@ pub use agent::{
 };
 pub use client::{Client, ServerQuirks};
 pub use connection::cancel::{Cancelled, Canceller};
+pub use connection::proxy::{Proxy, ProxyKind};
 pub use connection::tls::parse_pin;
 pub use dirlist::{Listing, ListingCursor, ListingKind, MAX_LISTING_LINE};
 pub use error::{Error, Result, StopTransfer, TimeoutPhase};

@@ -254,6 +254,12 @@ pub struct Options {
     /// Most bytes per second written to data connections (uploads), as `download_rate`. C:
     /// `ftp_options_set_max_upload_rate`.
     pub upload_rate: Option<crate::rate::RateLimit>,
+    /// A SOCKS5 or HTTP CONNECT proxy for the control connection and every passive data
+    /// connection (TLS runs end to end through it); active mode is refused through a proxy.
+    /// `None` (the default): direct connections; the environment (`ALL_PROXY`, `ftp_proxy`)
+    /// is not read unless the caller passes [`crate::Proxy::from_env`]. C:
+    /// `ftp_options_set_proxy`.
+    pub proxy: Option<crate::connection::proxy::Proxy>,
 }
 
 /// Default of [`Options::max_listing_entries`].
@@ -290,9 +296,15 @@ impl Default for Options {
             trace: None,
             download_rate: None,
             upload_rate: None,
+            proxy: None,
         }
     }
 }
+
+/// Why active mode is refused with a proxy.
+pub(crate) const ACTIVE_THROUGH_PROXY: &str =
+    "active mode (PORT/EPRT) does not work through a proxy: the server would connect to the \
+     proxy's side of the network (SOCKS5 BIND is not supported); use passive mode";
 
 /// The largest [`Options::block_size`]: one transfer buffer is this big.
 pub const MAX_BLOCK_SIZE: usize = 64 * 1024 * 1024;
@@ -310,6 +322,9 @@ impl Options {
         }
         if let DataMode::Active(active) = &self.data_mode {
             active.validate()?;
+            if self.proxy.is_some() {
+                return Err(crate::Error::InvalidArgument(ACTIVE_THROUGH_PROXY.into()));
+            }
         }
         if self.server_utc_offset_minutes.abs() > 24 * 60 {
             return Err(crate::Error::InvalidArgument(

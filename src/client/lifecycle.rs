@@ -32,6 +32,7 @@ impl Client {
         }
         let mut client = Client {
             control,
+            host: host.to_string(),
             transfer_type: options.transfer_type,
             options,
             welcome: Reply::new(0, Vec::new()),
@@ -80,17 +81,32 @@ impl Client {
                 "TLS level All requires protected data connections, not PROT C".into(),
             ));
         }
-        let mut control = ControlChannel::connect(
-            host,
-            port,
-            options.connect_timeout,
-            options.reply_timeout,
-            canceller,
-        )?;
+        let mut control = match &options.proxy {
+            Some(proxy) => {
+                let host_for_proxy = host.trim_start_matches('[').trim_end_matches(']');
+                let tcp = proxy.connect(
+                    host_for_proxy,
+                    port,
+                    options.connect_timeout,
+                    crate::error::TimeoutPhase::Connect,
+                )?;
+                ControlChannel::from_stream(tcp, options.reply_timeout, canceller)?
+            }
+            None => ControlChannel::connect(
+                host,
+                port,
+                options.connect_timeout,
+                options.reply_timeout,
+                canceller,
+            )?,
+        };
         let trace = options.trace.as_ref();
         if crate::trace::wanted(trace, TraceKind::Connected) {
             let addr = control.peer_addr();
-            let text = addr.to_string();
+            let text = match &options.proxy {
+                Some(proxy) => format!("{host}:{port} through {}", proxy.describe()),
+                None => addr.to_string(),
+            };
             let mut event = TraceEvent::new(TraceKind::Connected, false, &text);
             event.addr = Some(addr);
             crate::trace::emit(trace, &event);

@@ -24,6 +24,8 @@ use crate::protocol::{Command, Features, Reply, Timestamp};
 /// [`Client::quit`] to wait.
 pub struct Client {
     pub(crate) control: ControlChannel,
+    /// The host name or address connected to (through a proxy, data connections go there).
+    pub(crate) host: String,
     pub(crate) options: Options,
     pub(crate) welcome: Reply,
     pub(crate) last_reply: Option<Reply>,

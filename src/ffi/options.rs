@@ -790,3 +790,35 @@ fn rate_limit(bytes_per_sec: u64) -> FfiResult<Option<crate::RateLimit>> {
     }
     Ok(Some(crate::RateLimit::new(bytes_per_sec)?))
 }
+
+/// A proxy for the control connection and every passive data connection of the handles made
+/// from `opts`: `socks5h://[user:password@]host[:port]` (SOCKS5, names resolved by the proxy;
+/// port 1080 by default), `socks5://...` (names resolved here), or
+/// `http://[user:password@]host[:port]` (HTTP CONNECT with basic authentication; port 8080 by
+/// default). TLS runs end to end through it; active mode is refused. NULL or "" removes it.
+/// The environment (`ALL_PROXY`, `ftp_proxy`) is never read. The proxy's password is never
+/// shown in messages. Copies `url`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`; `url` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_proxy(
+    opts: *mut ftp_options,
+    url: *const c_char,
+) -> ftp_result {
+    let function = "ftp_options_set_proxy";
+    let url = if url.is_null() {
+        Ok(String::new())
+    } else {
+        arg_str(function, "url", url).map(str::to_string)
+    };
+    set(function, opts, |o| {
+        let url = url?;
+        o.proxy = if url.is_empty() {
+            None
+        } else {
+            Some(crate::Proxy::parse(&url)?)
+        };
+        Ok(())
+    })
+}

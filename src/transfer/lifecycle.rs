@@ -141,12 +141,18 @@ impl Client {
         match self.options.data_mode.clone() {
             DataMode::Passive(_) => {
                 let addr = self.passive_address()?;
+                if let Some(proxy) = self.options.proxy.clone() {
+                    return self.connect_data_through(&proxy, addr, context);
+                }
                 let stream = data::connect(addr, self.options.data_connect_timeout, context)?;
                 self.trace_note(TraceKind::DataConnected, true, &addr.to_string(), |e| {
                     e.addr = Some(addr)
                 });
                 Ok(PendingData::Connected(stream))
             }
+            DataMode::Active(_) if self.options.proxy.is_some() => Err(Error::InvalidArgument(
+                crate::options::ACTIVE_THROUGH_PROXY.into(),
+            )),
             DataMode::Active(active) => {
                 let control_local = self.control.local_addr().ip();
                 let bind_ip = active.bind_address.unwrap_or(control_local);
@@ -178,6 +184,45 @@ impl Client {
                 Ok(PendingData::Listening(listener))
             }
         }
+    }
+
+    /// A passive data connection through the session's proxy: to the host the control
+    /// connection went to (the address `addr` names only the proxy's side), or to the address
+    /// the server announced when the caller trusts it.
+    fn connect_data_through(
+        &mut self,
+        proxy: &crate::connection::proxy::Proxy,
+        addr: SocketAddr,
+        context: &str,
+    ) -> Result<PendingData> {
+        let target =
+            if self.options.trust_pasv_address && addr.ip() != self.control.peer_addr().ip() {
+                addr.ip().to_string()
+            } else {
+                self.host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string()
+            };
+        let stream = proxy
+            .connect(
+                &target,
+                addr.port(),
+                self.options.data_connect_timeout,
+                crate::error::TimeoutPhase::DataConnect,
+            )
+            .map_err(|e| match e {
+                Error::Io { context: c, source } => Error::Io {
+                    context: format!("{context}: data connection: {c}"),
+                    source,
+                },
+                other => other,
+            })?;
+        if self.tracing(TraceKind::DataConnected) {
+            let text = format!("{target}:{} through {}", addr.port(), proxy.describe());
+            self.trace_note(TraceKind::DataConnected, true, &text, |_| {});
+        }
+        Ok(PendingData::Connected(stream))
     }
 
     /// Asks for a passive port: EPSV first, PASV when EPSV is refused (in `Auto` mode, and the

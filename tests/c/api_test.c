@@ -809,6 +809,12 @@ static void test_trace_and_integrity(ftp_client *ftp, const char *back) {
     CHECK(trace.leaks == 0 && trace.bad_times == 0);
     ftp_options *opts = ftp_options_new();
     CHECK(ftp_options_set_trace_callback(opts, count_trace, &trace) == FTP_OK);
+    /* Proxies: the URL forms; a bad one is refused without repeating its password. */
+    CHECK(ftp_options_set_proxy(opts, "socks5h://u:p@127.0.0.1:1080") == FTP_OK);
+    CHECK(ftp_options_set_proxy(opts, "http://127.0.0.1") == FTP_OK);
+    CHECK(ftp_options_set_proxy(opts, "gopher://u:proxy-pw@h") == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ftp_options_errmsg(opts), "proxy-pw") == NULL);
+    CHECK(ftp_options_set_proxy(opts, NULL) == FTP_OK && ftp_options_set_proxy(opts, "") == FTP_OK);
     CHECK(ftp_options_set_trace_callback(NULL, count_trace, &trace) == FTP_ERR_INVALID_ARGUMENT);
     ftp_options_free(opts);
 
