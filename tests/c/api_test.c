@@ -758,6 +758,28 @@ static int count_sync_event(void *userdata, const ftp_sync_event *event) {
                       ftp_sync_event_error(event), ftp_sync_event_message(event));
 }
 
+/* Progress across a sync: FTP_SYNC_PROGRESS events while files move, and the run's bytes. */
+struct progress_counts {
+    int progress_events, path_events, went_back;
+    uint64_t last_done, total;
+};
+
+static int count_progress_event(void *userdata, const ftp_sync_event *event) {
+    struct progress_counts *c = userdata;
+    uint64_t done = ftp_sync_event_bytes_done(event);
+    c->went_back += done < c->last_done;
+    c->last_done = done;
+    c->total = ftp_sync_event_bytes_total(event);
+    if (ftp_sync_event_action(event) == FTP_SYNC_PROGRESS) {
+        c->progress_events++;
+        CHECK(ftp_sync_event_file_size(event) >= (int64_t)ftp_sync_event_bytes(event));
+    } else {
+        c->path_events++;
+        CHECK(ftp_sync_event_file_size(event) == -1);
+    }
+    return 0;
+}
+
 static int veto_retry(void *userdata, uint32_t attempt, ftp_result error, int reply_code,
                       const char *message, uint32_t delay_ms) {
     int *calls = userdata;
@@ -914,6 +936,12 @@ static void test_production_layer(ftp_client *ftp) {
     CHECK(ftp_mirror(ftp, "synced", mirror, FTP_SYNC_DELETE, count_sync_event, &again) == FTP_OK);
     CHECK(again.downloaded == 0 && again.skipped == 2 && again.failed == 0 && again.dry_events == 0);
     CHECK(ftp_sync(ftp, local, "synced", 0x80, NULL, NULL) == FTP_ERR_INVALID_ARGUMENT);
+    struct progress_counts progress_seen = {0};
+    CHECK(ftp_sync(ftp, local, "synced3", FTP_SYNC_PROGRESS_EVENTS, count_progress_event,
+                   &progress_seen) == FTP_OK);
+    CHECK(progress_seen.progress_events >= 2 && progress_seen.path_events >= 2);
+    CHECK(progress_seen.went_back == 0 && progress_seen.total >= 300000 + 1234);
+    CHECK(progress_seen.last_done == progress_seen.total);
     CHECK(ftp_sync_event_action(NULL) == -1 && ftp_sync_event_bytes(NULL) == 0);
     snprintf(path, sizeof path, "%s/sub dir/b.txt", mirror);
     f = fopen(path, "rb");
