@@ -1480,11 +1480,12 @@ ftp_result ftp_options_set_max_download_rate(ftp_options *opts, uint64_t bytes_p
 ftp_result ftp_options_set_max_upload_rate(ftp_options *opts, uint64_t bytes_per_sec);
 
 /**
- * A proxy for the control connection and every passive data connection of the handles made
+ * A proxy for the control connection and every data connection of the handles made
  * from `opts`: `socks5h://[user:password@]host[:port]` (SOCKS5, names resolved by the proxy;
  * port 1080 by default), `socks5://...` (names resolved here), or
  * `http://[user:password@]host[:port]` (HTTP CONNECT with basic authentication; port 8080 by
- * default). TLS runs end to end through it; active mode is refused. NULL or "" removes it.
+ * default). TLS runs end to end through it; active mode uses SOCKS5 BIND (refused with an
+ * HTTP proxy). NULL or "" removes it.
  * The environment (`ALL_PROXY`, `ftp_proxy`) is never read. The proxy's password is never
  * shown in messages. Copies `url`.
  *

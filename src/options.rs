@@ -254,8 +254,9 @@ pub struct Options {
     /// Most bytes per second written to data connections (uploads), as `download_rate`. C:
     /// `ftp_options_set_max_upload_rate`.
     pub upload_rate: Option<crate::rate::RateLimit>,
-    /// A SOCKS5 or HTTP CONNECT proxy for the control connection and every passive data
-    /// connection (TLS runs end to end through it); active mode is refused through a proxy.
+    /// A SOCKS5 or HTTP CONNECT proxy for the control connection and every data connection
+    /// (TLS runs end to end through it): passive ones through CONNECT, active ones through
+    /// SOCKS5 BIND (active mode is refused with an HTTP proxy).
     /// `None` (the default): direct connections; the environment (`ALL_PROXY`, `ftp_proxy`)
     /// is not read unless the caller passes [`crate::Proxy::from_env`]. C:
     /// `ftp_options_set_proxy`.
@@ -301,10 +302,10 @@ impl Default for Options {
     }
 }
 
-/// Why active mode is refused with a proxy.
+/// Why active mode is refused with an HTTP proxy.
 pub(crate) const ACTIVE_THROUGH_PROXY: &str =
-    "active mode (PORT/EPRT) does not work through a proxy: the server would connect to the \
-     proxy's side of the network (SOCKS5 BIND is not supported); use passive mode";
+    "active mode (PORT/EPRT) does not work through an HTTP proxy, which cannot accept \
+     connections; use passive mode, or a SOCKS5 proxy (BIND)";
 
 /// The largest [`Options::block_size`]: one transfer buffer is this big.
 pub const MAX_BLOCK_SIZE: usize = 64 * 1024 * 1024;
@@ -322,7 +323,11 @@ impl Options {
         }
         if let DataMode::Active(active) = &self.data_mode {
             active.validate()?;
-            if self.proxy.is_some() {
+            if self
+                .proxy
+                .as_ref()
+                .is_some_and(|p| p.kind == crate::connection::proxy::ProxyKind::HttpConnect)
+            {
                 return Err(crate::Error::InvalidArgument(ACTIVE_THROUGH_PROXY.into()));
             }
         }

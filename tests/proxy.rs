@@ -55,7 +55,9 @@ impl ProxyServer {
                          user.privileged: root\nuser.unprivileged: nobody\n\
                          client pass {{\n  from: 127.0.0.0/8 to: 0.0.0.0/0\n}}\n\
                          socks pass {{\n  from: 127.0.0.0/8 to: 127.0.0.0/8\n  \
-                         command: connect\n  log: error\n}}\n",
+                         command: connect bind\n  log: error\n}}\n\
+                         socks pass {{\n  from: 127.0.0.0/8 to: 127.0.0.0/8\n  \
+                         command: bindreply\n  log: error\n}}\n",
                         log = dir.join("danted.log").display()
                     ),
                 )
@@ -254,8 +256,8 @@ fn a_proxy_that_drops_the_connection_is_an_error_naming_it() {
 }
 
 #[test]
-fn active_mode_through_a_proxy_is_refused_clearly() {
-    let mut options = proxied("socks5h://127.0.0.1:1");
+fn active_mode_through_an_http_proxy_is_refused_clearly() {
+    let mut options = proxied("http://127.0.0.1:1");
     options.data_mode = DataMode::Active(Default::default());
     let err = Client::connect_with("127.0.0.1", 21, options)
         .err()
@@ -312,6 +314,31 @@ mod real {
             transfers_through(kind, &url);
         }
         drop(proxy);
+    }
+
+    #[test]
+    fn active_mode_through_dante_uses_bind() {
+        let proxy = ProxyServer::start(ProxyServerKind::Dante);
+        let url = proxy.url("socks5h", common::PASSWORD);
+        let data = common::pattern(300_000, 9);
+        for kind in [Kind::Pyftpdlib, Kind::Vsftpd, Kind::Proftpd, Kind::PureFtpd] {
+            for mode in [Mode::Port, Mode::Eprt] {
+                let server = Server::start_tls(kind, Tls::Explicit, "server");
+                let mut options = server.tls_options(mode, TlsLevel::All);
+                options.proxy = Some(Proxy::parse(&url).unwrap());
+                let what = format!("{} {mode:?} through {url}", kind.label());
+                let mut ftp = server.client_with(options);
+                server.check(ftp.stor("active.bin", &mut &data[..]), &what);
+                let mut back = Vec::new();
+                server.check(ftp.retr("active.bin", &mut back), &what);
+                assert!(
+                    back == data,
+                    "{what}: the file came back different\n{}",
+                    proxy.log()
+                );
+                server.check(ftp.quit(), &what);
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Proxies: SOCKS5 (RFC 1928, user name and password per RFC 1929) and HTTP CONNECT (with
-//! basic authentication). A proxy only opens the TCP connection; what runs over it (FTP, TLS
-//! end to end) is the same as on a direct connection.
+//! Proxies: SOCKS5 (RFC 1928: CONNECT, and BIND for active mode; user name and password per
+//! RFC 1929) and HTTP CONNECT (with basic authentication). A proxy only opens the TCP
+//! connection; what runs over it (FTP, TLS end to end) is the same as on a direct connection.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -23,8 +23,9 @@ pub enum ProxyKind {
 }
 
 /// A proxy every connection of a session goes through: the control connection and every
-/// passive data connection (TLS runs end to end through it). Active mode is refused through
-/// a proxy. Not taken from the environment by default: see [`Proxy::from_env`].
+/// data connection (TLS runs end to end through it); active mode uses SOCKS5 BIND and is
+/// refused through an HTTP proxy. Not taken from the environment by default: see
+/// [`Proxy::from_env`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct Proxy {
     pub kind: ProxyKind,
@@ -128,23 +129,74 @@ impl Proxy {
     ) -> Result<TcpStream> {
         let context = format!("connect to {host}:{port} through {}", self.describe());
         let deadline = Deadline::after(timeout);
+        let mut stream = self.open(&context, &deadline, phase)?;
+        let result = match self.kind {
+            ProxyKind::Socks5h | ProxyKind::Socks5 => self
+                .socks5_negotiate(&mut stream)
+                .and_then(|()| self.socks5_request(&mut stream, CONNECT, host, port))
+                .map(drop),
+            ProxyKind::HttpConnect => self.http_connect(&mut stream, host, port),
+        };
+        result.map_err(|e| e.into_error(&context, &deadline, phase))?;
+        clear_timeouts(&stream, &context)?;
+        Ok(stream)
+    }
+
+    /// Active mode through a SOCKS5 proxy: asks it (BIND) to listen for a connection from
+    /// `peer`, the FTP server. Returns where it listens, for PORT/EPRT; the data connection is
+    /// [`ProxyBind::accept`]ed from it. An HTTP proxy cannot do this.
+    pub(crate) fn bind(
+        &self,
+        peer: &str,
+        timeout: Option<Duration>,
+        phase: TimeoutPhase,
+    ) -> Result<ProxyBind> {
+        let context = format!(
+            "active mode: listening for {peer} through {}",
+            self.describe()
+        );
+        if self.kind == ProxyKind::HttpConnect {
+            return Err(Error::InvalidArgument(format!(
+                "{context}: an HTTP proxy cannot accept connections (active mode); use passive \
+                 mode or a SOCKS5 proxy"
+            )));
+        }
+        let deadline = Deadline::after(timeout);
+        let mut stream = self.open(&context, &deadline, phase)?;
+        let bound = self
+            .socks5_negotiate(&mut stream)
+            .and_then(|()| self.socks5_request(&mut stream, BIND, peer, 0))
+            .map_err(|e| e.into_error(&context, &deadline, phase))?;
+        Ok(ProxyBind {
+            stream,
+            addr: bound,
+            context,
+        })
+    }
+
+    /// The TCP connection to the proxy itself, with the rest of `deadline` as its socket
+    /// timeouts (for the handshake).
+    fn open(&self, context: &str, deadline: &Deadline, phase: TimeoutPhase) -> Result<TcpStream> {
         let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port)
             .to_socket_addrs()
             .map_err(|e| Error::io(format!("{context}: resolving the proxy"), e))?
             .collect();
         let mut last = None;
-        let mut stream = None;
         for addr in addrs {
-            let attempt = match deadline.remaining(&context, phase)? {
+            let attempt = match deadline.remaining(context, phase)? {
                 Some(left) => TcpStream::connect_timeout(&addr, left),
                 None => TcpStream::connect(addr),
             };
             match attempt {
-                Ok(s) => {
-                    stream = Some(s);
-                    break;
+                Ok(stream) => {
+                    let left = deadline.remaining(context, phase)?;
+                    stream
+                        .set_read_timeout(left)
+                        .and_then(|()| stream.set_write_timeout(left))
+                        .map_err(|e| Error::io(context, e))?;
+                    return Ok(stream);
                 }
-                Err(e) if is_timeout(&e) => last = Some(deadline.expired(&context, phase)),
+                Err(e) if is_timeout(&e) => last = Some(deadline.expired(context, phase)),
                 Err(e) => {
                     last = Some(Error::io(
                         format!("{context}: the proxy cannot be reached ({addr})"),
@@ -153,54 +205,16 @@ impl Proxy {
                 }
             }
         }
-        let mut stream = match stream {
-            Some(s) => s,
-            None => {
-                return Err(last.unwrap_or_else(|| {
-                    Error::io(
-                        context.clone(),
-                        io::Error::new(io::ErrorKind::NotFound, "the proxy has no address"),
-                    )
-                }))
-            }
-        };
-        let left = deadline.remaining(&context, phase)?;
-        stream
-            .set_read_timeout(left)
-            .and_then(|()| stream.set_write_timeout(left))
-            .map_err(|e| Error::io(context.clone(), e))?;
-        let result = match self.kind {
-            ProxyKind::Socks5h | ProxyKind::Socks5 => self.socks5(&mut stream, host, port),
-            ProxyKind::HttpConnect => self.http_connect(&mut stream, host, port),
-        };
-        result.map_err(|e| match e {
-            Handshake::Io(e) if is_timeout(&e) => deadline.expired(&context, phase),
-            Handshake::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => Error::io(
-                context.clone(),
-                io::Error::new(
-                    io::ErrorKind::ConnectionAborted,
-                    "the proxy closed the connection during its handshake",
-                ),
-            ),
-            Handshake::Io(e) => Error::io(format!("{context}: talking to the proxy"), e),
-            Handshake::Refused(why) => Error::io(
-                context.clone(),
-                io::Error::new(io::ErrorKind::ConnectionRefused, why),
-            ),
-            Handshake::Auth(why) => Error::io(
-                context.clone(),
-                io::Error::new(io::ErrorKind::PermissionDenied, why),
-            ),
-            Handshake::Protocol(why) => Error::protocol(context.clone(), why),
-        })?;
-        stream
-            .set_read_timeout(None)
-            .and_then(|()| stream.set_write_timeout(None))
-            .map_err(|e| Error::io(context, e))?;
-        Ok(stream)
+        Err(last.unwrap_or_else(|| {
+            Error::io(
+                context,
+                io::Error::new(io::ErrorKind::NotFound, "the proxy has no address"),
+            )
+        }))
     }
 
-    fn socks5(&self, s: &mut TcpStream, host: &str, port: u16) -> Result<(), Handshake> {
+    /// Greeting and, where the proxy asks for it, user name and password (RFC 1929).
+    fn socks5_negotiate(&self, s: &mut TcpStream) -> Result<(), Handshake> {
         // Greeting: no authentication, and user/password when we have them.
         let greeting: &[u8] = if self.credentials.is_some() {
             &[5, 2, 0, 2]
@@ -254,7 +268,19 @@ impl Proxy {
                 )))
             }
         }
-        let mut request = vec![5, 1, 0];
+        Ok(())
+    }
+
+    /// A SOCKS5 request (CONNECT or BIND) for `host`:`port`; returns the address in the
+    /// proxy's reply (for BIND, where it listens).
+    fn socks5_request(
+        &self,
+        s: &mut TcpStream,
+        command: u8,
+        host: &str,
+        port: u16,
+    ) -> Result<SocketAddr, Handshake> {
+        let mut request = vec![5, command, 0];
         let literal = host
             .trim_start_matches('[')
             .trim_end_matches(']')
@@ -291,38 +317,7 @@ impl Proxy {
         }
         request.extend_from_slice(&port.to_be_bytes());
         s.write_all(&request)?;
-        let mut head = [0u8; 4];
-        s.read_exact(&mut head)?;
-        if head[0] != 5 {
-            return Err(Handshake::Protocol(format!(
-                "not a SOCKS5 reply (version {})",
-                head[0]
-            )));
-        }
-        if head[1] != 0 {
-            return Err(Handshake::Refused(format!(
-                "the proxy refused the connection: {}",
-                socks_reply_text(head[1])
-            )));
-        }
-        // The address the proxy bound: read and dropped.
-        let skip = match head[3] {
-            1 => 4,
-            4 => 16,
-            3 => {
-                let mut len = [0u8; 1];
-                s.read_exact(&mut len)?;
-                usize::from(len[0])
-            }
-            other => {
-                return Err(Handshake::Protocol(format!(
-                    "unknown address type {other} in the proxy's reply"
-                )))
-            }
-        };
-        let mut rest = vec![0u8; skip + 2];
-        s.read_exact(&mut rest)?;
-        Ok(())
+        read_socks5_reply(s)
     }
 
     fn http_connect(&self, s: &mut TcpStream, host: &str, port: u16) -> Result<(), Handshake> {
@@ -383,12 +378,116 @@ impl Proxy {
     }
 }
 
+const CONNECT: u8 = 1;
+const BIND: u8 = 2;
+
+/// A SOCKS5 reply: `Ok` with its address, or the refusal in words. A name in the reply (a
+/// proxy may answer with one) gives an unspecified address.
+fn read_socks5_reply(s: &mut TcpStream) -> Result<SocketAddr, Handshake> {
+    let mut head = [0u8; 4];
+    s.read_exact(&mut head)?;
+    if head[0] != 5 {
+        return Err(Handshake::Protocol(format!(
+            "not a SOCKS5 reply (version {})",
+            head[0]
+        )));
+    }
+    if head[1] != 0 {
+        return Err(Handshake::Refused(format!(
+            "the proxy refused the connection: {}",
+            socks_reply_text(head[1])
+        )));
+    }
+    let ip = match head[3] {
+        1 => {
+            let mut a = [0u8; 4];
+            s.read_exact(&mut a)?;
+            IpAddr::from(a)
+        }
+        4 => {
+            let mut a = [0u8; 16];
+            s.read_exact(&mut a)?;
+            IpAddr::from(a)
+        }
+        3 => {
+            let mut len = [0u8; 1];
+            s.read_exact(&mut len)?;
+            let mut name = vec![0u8; usize::from(len[0])];
+            s.read_exact(&mut name)?;
+            IpAddr::from([0u8; 4])
+        }
+        other => {
+            return Err(Handshake::Protocol(format!(
+                "unknown address type {other} in the proxy's reply"
+            )))
+        }
+    };
+    let mut port = [0u8; 2];
+    s.read_exact(&mut port)?;
+    Ok(SocketAddr::new(ip, u16::from_be_bytes(port)))
+}
+
+fn clear_timeouts(stream: &TcpStream, context: &str) -> Result<()> {
+    stream
+        .set_read_timeout(None)
+        .and_then(|()| stream.set_write_timeout(None))
+        .map_err(|e| Error::io(context, e))
+}
+
+/// A SOCKS5 BIND waiting for the FTP server's data connection (active mode through a proxy).
+pub(crate) struct ProxyBind {
+    stream: TcpStream,
+    /// Where the proxy listens: the address for PORT/EPRT (unspecified when the proxy did not
+    /// say; the caller then uses the proxy's own address).
+    pub(crate) addr: SocketAddr,
+    context: String,
+}
+
+impl ProxyBind {
+    /// Waits (at most `timeout`) for the proxy's second reply, sent when the server has
+    /// connected; the stream then carries the data connection. Returns it and the address the
+    /// connection came from.
+    pub(crate) fn accept(self, timeout: Option<Duration>) -> Result<(TcpStream, SocketAddr)> {
+        let ProxyBind {
+            mut stream,
+            context,
+            ..
+        } = self;
+        let deadline = Deadline::after(timeout);
+        stream
+            .set_read_timeout(timeout)
+            .map_err(|e| Error::io(context.as_str(), e))?;
+        let from = read_socks5_reply(&mut stream)
+            .map_err(|e| e.into_error(&context, &deadline, TimeoutPhase::Accept))?;
+        clear_timeouts(&stream, &context)?;
+        Ok((stream, from))
+    }
+}
+
 /// How a proxy handshake failed.
 enum Handshake {
     Io(io::Error),
     Refused(String),
     Auth(String),
     Protocol(String),
+}
+
+impl Handshake {
+    /// The crate's error, naming the proxy (`context`) and never its password.
+    fn into_error(self, context: &str, deadline: &Deadline, phase: TimeoutPhase) -> Error {
+        let io_error = |kind, why: String| Error::io(context, io::Error::new(kind, why));
+        match self {
+            Handshake::Io(e) if is_timeout(&e) => deadline.expired(context, phase),
+            Handshake::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => io_error(
+                io::ErrorKind::ConnectionAborted,
+                "the proxy closed the connection during its handshake".into(),
+            ),
+            Handshake::Io(e) => Error::io(format!("{context}: talking to the proxy"), e),
+            Handshake::Refused(why) => io_error(io::ErrorKind::ConnectionRefused, why),
+            Handshake::Auth(why) => io_error(io::ErrorKind::PermissionDenied, why),
+            Handshake::Protocol(why) => Error::protocol(context, why),
+        }
+    }
 }
 
 impl From<io::Error> for Handshake {

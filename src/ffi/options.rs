@@ -791,11 +791,12 @@ fn rate_limit(bytes_per_sec: u64) -> FfiResult<Option<crate::RateLimit>> {
     Ok(Some(crate::RateLimit::new(bytes_per_sec)?))
 }
 
-/// A proxy for the control connection and every passive data connection of the handles made
+/// A proxy for the control connection and every data connection of the handles made
 /// from `opts`: `socks5h://[user:password@]host[:port]` (SOCKS5, names resolved by the proxy;
 /// port 1080 by default), `socks5://...` (names resolved here), or
 /// `http://[user:password@]host[:port]` (HTTP CONNECT with basic authentication; port 8080 by
-/// default). TLS runs end to end through it; active mode is refused. NULL or "" removes it.
+/// default). TLS runs end to end through it; active mode uses SOCKS5 BIND (refused with an
+/// HTTP proxy). NULL or "" removes it.
 /// The environment (`ALL_PROXY`, `ftp_proxy`) is never read. The proxy's password is never
 /// shown in messages. Copies `url`.
 ///

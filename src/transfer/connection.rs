@@ -221,10 +221,12 @@ impl DataConnection {
     }
 }
 
-/// A data connection not yet opened: connected (passive) or listening (active).
+/// A data connection not yet opened: connected (passive) or listening (active, here or, through
+/// a SOCKS5 proxy, at the proxy).
 pub(crate) enum PendingData {
     Connected(std::net::TcpStream),
     Listening(ActiveListener),
+    ProxyBound(crate::connection::proxy::ProxyBind),
 }
 
 /// Turns an I/O error on the data connection into the crate's error.

@@ -66,6 +66,20 @@ impl Client {
                         }
                         stream
                     }
+                    PendingData::ProxyBound(bind) => {
+                        let (stream, from) =
+                            bind.accept(self.options.accept_timeout).inspect_err(|_| {
+                                self.mark_broken(format!("{context}: no data connection"))
+                            })?;
+                        if self.tracing(TraceKind::DataAccepted) {
+                            let proxy = self.options.proxy.as_ref().map(|p| p.describe());
+                            let text = format!("{from} through {}", proxy.unwrap_or_default());
+                            self.trace_note(TraceKind::DataAccepted, true, &text, |e| {
+                                e.addr = Some(from)
+                            });
+                        }
+                        stream
+                    }
                 };
                 let socket =
                     DataSocket::new(stream, self.options.data_idle_timeout, &self.canceller)?;
@@ -77,7 +91,7 @@ impl Client {
                     PendingData::Connected(stream) => {
                         DataSocket::new(stream, self.options.data_idle_timeout, &self.canceller)?
                     }
-                    PendingData::Listening(_) => DataSocket::none(),
+                    PendingData::Listening(_) | PendingData::ProxyBound(_) => DataSocket::none(),
                 };
                 (socket, Some(first))
             }
@@ -150,9 +164,22 @@ impl Client {
                 });
                 Ok(PendingData::Connected(stream))
             }
-            DataMode::Active(_) if self.options.proxy.is_some() => Err(Error::InvalidArgument(
-                crate::options::ACTIVE_THROUGH_PROXY.into(),
-            )),
+            DataMode::Active(active) if self.options.proxy.is_some() => {
+                let proxy = self.options.proxy.clone().expect("a proxy");
+                let bind = proxy.bind(
+                    self.host.trim_start_matches('[').trim_end_matches(']'),
+                    self.options.data_connect_timeout,
+                    crate::error::TimeoutPhase::DataConnect,
+                )?;
+                // Where the proxy listens; a proxy that does not say is reached at its address.
+                let addr = if bind.addr.ip().is_unspecified() {
+                    SocketAddr::new(self.control.peer_addr().ip(), bind.addr.port())
+                } else {
+                    bind.addr
+                };
+                self.announce_active(addr, active.use_eprt)?;
+                Ok(PendingData::ProxyBound(bind))
+            }
             DataMode::Active(active) => {
                 let control_local = self.control.local_addr().ip();
                 let bind_ip = active.bind_address.unwrap_or(control_local);
@@ -166,24 +193,31 @@ impl Client {
                         listen_ip
                     });
                 let addr = SocketAddr::new(shown_ip, listener.local_addr().port());
-                let port = port_argument(addr);
-                let try_eprt = active.use_eprt && !self.quirks.eprt_refused || port.is_none();
-                if try_eprt {
-                    let eprt = Command::with_arg("EPRT", eprt_argument(addr))?;
-                    let reply = self.exchange(&eprt)?;
-                    match (reply.code() / 100, port.as_ref()) {
-                        (2, _) => return Ok(PendingData::Listening(listener)),
-                        // Refused for good (500/502 not implemented): PORT, as EPSV falls
-                        // back to PASV, and remembered. An IPv6 address has no PORT form.
-                        (5, Some(_)) => self.quirks.eprt_refused = true,
-                        _ => return Err(Error::from_reply(eprt.shown(), reply)),
-                    }
-                }
-                let arg = port.expect("an IPv4 address when PORT is used");
-                self.expect(&Command::with_arg("PORT", arg)?, |c| c / 100 == 2)?;
+                self.announce_active(addr, active.use_eprt)?;
                 Ok(PendingData::Listening(listener))
             }
         }
+    }
+
+    /// Tells the server where to connect: EPRT (when asked for, or for IPv6), falling back to
+    /// PORT when the server refuses EPRT for good (remembered).
+    fn announce_active(&mut self, addr: SocketAddr, use_eprt: bool) -> Result<()> {
+        let port = port_argument(addr);
+        let try_eprt = use_eprt && !self.quirks.eprt_refused || port.is_none();
+        if try_eprt {
+            let eprt = Command::with_arg("EPRT", eprt_argument(addr))?;
+            let reply = self.exchange(&eprt)?;
+            match (reply.code() / 100, port.as_ref()) {
+                (2, _) => return Ok(()),
+                // Refused for good (500/502 not implemented): PORT, as EPSV falls
+                // back to PASV, and remembered. An IPv6 address has no PORT form.
+                (5, Some(_)) => self.quirks.eprt_refused = true,
+                _ => return Err(Error::from_reply(eprt.shown(), reply)),
+            }
+        }
+        let arg = port.expect("an IPv4 address when PORT is used");
+        self.expect(&Command::with_arg("PORT", arg)?, |c| c / 100 == 2)?;
+        Ok(())
     }
 
     /// A passive data connection through the session's proxy: to the host the control
