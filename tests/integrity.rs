@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 
 use common::scripted::{agent, options, Scripted, Session};
-use ftpc::{DownloadOptions, Error, HashAlgorithm, SyncOptions, UploadOptions};
+use ftpc::{DownloadOptions, Error, HashAlgorithm, UploadOptions};
 
 /// The digests of `hello`.
 const HELLO: [(HashAlgorithm, &str); 4] = [
@@ -227,6 +227,7 @@ fn an_upload_whose_hash_differs_is_not_renamed_into_place() {
 mod real {
     use super::*;
     use common::{Kind, Mode, Server};
+    use ftpc::SyncOptions;
 
     #[test]
     fn proftpd_hashes_with_every_algorithm_and_verified_transfers_pass() {

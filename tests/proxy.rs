@@ -10,141 +10,149 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ftpc::{Client, DataMode, Error, Options, Proxy};
 
-/// A proxy the test started; stopped (its process group, by PID) when dropped.
-struct ProxyServer {
-    port: u16,
-    child: Child,
-    dir: PathBuf,
-}
+/// The real proxies (Dante, tinyproxy), started per test and stopped by PID.
+#[cfg(feature = "real-servers")]
+mod proxies {
+    use super::common;
+    use std::net::{TcpListener, TcpStream};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
 
-#[derive(Clone, Copy, PartialEq)]
-enum ProxyServerKind {
-    Dante,
-    Tinyproxy,
-}
+    /// A proxy the test started; stopped (its process group, by PID) when dropped.
+    pub(super) struct ProxyServer {
+        pub(super) port: u16,
+        child: Child,
+        dir: PathBuf,
+    }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+    #[derive(Clone, Copy, PartialEq)]
+    pub(super) enum ProxyServerKind {
+        Dante,
+        Tinyproxy,
+    }
 
-impl ProxyServer {
-    /// Starts Dante (SOCKS5, user name and password checked against the system's users: the
-    /// test user) or tinyproxy (HTTP CONNECT with basic authentication as the test user).
-    fn start(kind: ProxyServerKind) -> ProxyServer {
-        let dir = common::scratch_dir("proxy");
-        let port = free_port();
-        let proxies = common::manifest_dir().join("target/proxies");
-        let (program, args, config) = match kind {
-            ProxyServerKind::Dante => {
-                let config = dir.join("sockd.conf");
-                std::fs::write(
-                    &config,
-                    format!(
-                        "logoutput: {log}\ninternal: 127.0.0.1 port = {port}\n\
-                         external: 127.0.0.1\nsocksmethod: username\n\
-                         user.privileged: root\nuser.unprivileged: nobody\n\
-                         client pass {{\n  from: 127.0.0.0/8 to: 0.0.0.0/0\n}}\n\
-                         socks pass {{\n  from: 127.0.0.0/8 to: 127.0.0.0/8\n  \
-                         command: connect bind\n  log: error\n}}\n\
-                         socks pass {{\n  from: 127.0.0.0/8 to: 127.0.0.0/8\n  \
-                         command: bindreply\n  log: error\n}}\n",
-                        log = dir.join("danted.log").display()
-                    ),
-                )
-                .unwrap();
-                let program = proxies.join("dante/usr/sbin/danted");
-                let args = vec![
-                    "-f".to_string(),
-                    config.display().to_string(),
-                    "-p".into(),
-                    dir.join("danted.pid").display().to_string(),
-                    "-N".into(),
-                    "1".into(),
-                ];
-                (program, args, config)
-            }
-            ProxyServerKind::Tinyproxy => {
-                let config = dir.join("tinyproxy.conf");
-                std::fs::write(
-                    &config,
-                    format!(
-                        "Port {port}\nListen 127.0.0.1\nTimeout 60\nMaxClients 50\n\
-                         Allow 127.0.0.1\nBasicAuth {} {}\nLogLevel Info\n\
-                         User nobody\nGroup nogroup\n",
-                        common::USER,
-                        common::PASSWORD
-                    ),
-                )
-                .unwrap();
-                let program = proxies.join("tinyproxy/usr/bin/tinyproxy");
-                let args = vec!["-d".to_string(), "-c".into(), config.display().to_string()];
-                (program, args, config)
-            }
-        };
-        assert!(
-            program.exists(),
-            "{} is missing: run scripts/proxies/install.sh (as root)",
-            program.display()
-        );
-        let log = std::fs::File::create(dir.join("proxy.out")).unwrap();
-        let child = {
-            use std::os::unix::process::CommandExt;
-            Command::new(&program)
-                .args(&args)
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .process_group(0)
-                .spawn()
-                .unwrap_or_else(|e| panic!("{}: {e}", program.display()))
-        };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    impl ProxyServer {
+        /// Starts Dante (SOCKS5, user name and password checked against the system's users: the
+        /// test user) or tinyproxy (HTTP CONNECT with basic authentication as the test user).
+        pub(super) fn start(kind: ProxyServerKind) -> ProxyServer {
+            let dir = common::scratch_dir("proxy");
+            let port = free_port();
+            let proxies = common::manifest_dir().join("target/proxies");
+            let (program, args, config) = match kind {
+                ProxyServerKind::Dante => {
+                    let config = dir.join("sockd.conf");
+                    std::fs::write(
+                        &config,
+                        format!(
+                            "logoutput: {log}\ninternal: 127.0.0.1 port = {port}\n\
+                             external: 127.0.0.1\nsocksmethod: username\n\
+                             user.privileged: root\nuser.unprivileged: nobody\n\
+                             client pass {{\n  from: 127.0.0.0/8 to: 0.0.0.0/0\n}}\n\
+                             socks pass {{\n  from: 127.0.0.0/8 to: 127.0.0.0/8\n  \
+                             command: connect bind\n  log: error\n}}\n\
+                             socks pass {{\n  from: 127.0.0.0/8 to: 127.0.0.0/8\n  \
+                             command: bindreply\n  log: error\n}}\n",
+                            log = dir.join("danted.log").display()
+                        ),
+                    )
+                    .unwrap();
+                    let program = proxies.join("dante/usr/sbin/danted");
+                    let args = vec![
+                        "-f".to_string(),
+                        config.display().to_string(),
+                        "-p".into(),
+                        dir.join("danted.pid").display().to_string(),
+                        "-N".into(),
+                        "1".into(),
+                    ];
+                    (program, args, config)
+                }
+                ProxyServerKind::Tinyproxy => {
+                    let config = dir.join("tinyproxy.conf");
+                    std::fs::write(
+                        &config,
+                        format!(
+                            "Port {port}\nListen 127.0.0.1\nTimeout 60\nMaxClients 50\n\
+                             Allow 127.0.0.1\nBasicAuth {} {}\nLogLevel Info\n\
+                             User nobody\nGroup nogroup\n",
+                            common::USER,
+                            common::PASSWORD
+                        ),
+                    )
+                    .unwrap();
+                    let program = proxies.join("tinyproxy/usr/bin/tinyproxy");
+                    let args = vec!["-d".to_string(), "-c".into(), config.display().to_string()];
+                    (program, args, config)
+                }
+            };
             assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "the proxy ({}) did not start; its output:\n{}",
-                config.display(),
-                std::fs::read_to_string(dir.join("proxy.out")).unwrap_or_default()
+                program.exists(),
+                "{} is missing: run scripts/proxies/install.sh (as root)",
+                program.display()
             );
-            std::thread::sleep(Duration::from_millis(20));
+            let log = std::fs::File::create(dir.join("proxy.out")).unwrap();
+            let child = {
+                use std::os::unix::process::CommandExt;
+                Command::new(&program)
+                    .args(&args)
+                    .stdin(Stdio::null())
+                    .stdout(log.try_clone().unwrap())
+                    .stderr(log)
+                    .process_group(0)
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("{}: {e}", program.display()))
+            };
+            let started = Instant::now();
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "the proxy ({}) did not start; its output:\n{}",
+                    config.display(),
+                    std::fs::read_to_string(dir.join("proxy.out")).unwrap_or_default()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            ProxyServer { port, child, dir }
         }
-        ProxyServer { port, child, dir }
-    }
 
-    fn url(&self, scheme: &str, password: &str) -> String {
-        format!(
-            "{scheme}://{}:{password}@127.0.0.1:{}",
-            common::USER,
-            self.port
-        )
-    }
-
-    fn log(&self) -> String {
-        let mut out = String::new();
-        for name in ["proxy.out", "danted.log"] {
-            out += &std::fs::read_to_string(self.dir.join(name)).unwrap_or_default();
+        pub(super) fn url(&self, scheme: &str, password: &str) -> String {
+            format!(
+                "{scheme}://{}:{password}@127.0.0.1:{}",
+                common::USER,
+                self.port
+            )
         }
-        out
-    }
-}
 
-impl Drop for ProxyServer {
-    fn drop(&mut self) {
-        // The proxy and the helpers it forked: its process group, named by its PID.
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.wait();
+        pub(super) fn log(&self) -> String {
+            let mut out = String::new();
+            for name in ["proxy.out", "danted.log"] {
+                out += &std::fs::read_to_string(self.dir.join(name)).unwrap_or_default();
+            }
+            out
+        }
+    }
+
+    impl Drop for ProxyServer {
+        fn drop(&mut self) {
+            // The proxy and the helpers it forked: its process group, named by its PID.
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", self.child.id())])
+                .status();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -268,6 +276,7 @@ fn active_mode_through_an_http_proxy_is_refused_clearly() {
 
 #[cfg(feature = "real-servers")]
 mod real {
+    use super::proxies::{ProxyServer, ProxyServerKind};
     use super::*;
     use common::{Kind, Mode, Server, Tls};
     use ftpc::TlsLevel;
