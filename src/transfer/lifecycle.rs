@@ -124,7 +124,12 @@ impl Client {
         match self.options.data_mode.clone() {
             DataMode::Passive(_) => {
                 let addr = self.passive_address()?;
-                let stream = data::connect(addr, self.options.data_connect_timeout, context)?;
+                let stream = data::connect(
+                    addr,
+                    self.options.data_connect_timeout,
+                    context,
+                    &self.canceller,
+                )?;
                 Ok(PendingData::Connected(stream))
             }
             DataMode::Active(active) => {
