@@ -296,6 +296,38 @@ typedef struct ftp_sync_event ftp_sync_event;
 typedef int32_t ftp_result;
 
 /**
+ * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
+ * continue; anything else stops the transfer (ABOR is sent, the session stays usable) and
+ * the call returns `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
+
+/**
+ * Told the bytes transferred so far and the total (-1 when unknown) after every block; for
+ * a resumed transfer both count from the start of the file. Return 0 to continue; anything
+ * else stops the transfer and the call returns `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
+
+/**
+ * Supplies data to upload: write at most `capacity` bytes to `buffer` and their count to
+ * `*out_len`; a count of 0 (with 0 returned) is the end of the data. Return 0 to continue;
+ * anything else stops the transfer (ABOR; the data connection is reset, not closed, so the
+ * server cannot take it for the end of the file) and the call returns `FTP_ERR_ABORTED`.
+ * A source that fails (a read error, an exception in a binding) must return non-zero, never
+ * report an early end: when the upload's `total` is known, an end before it is an
+ * `FTP_ERR_IO` error, never success.
+ */
+typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len);
+
+/**
+ * Receives one line without its line ending: `len` bytes at `line`, followed by a NUL
+ * (borrowed for the call only). Return 0 to continue; anything else stops the listing or
+ * transfer and the call returns `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
+
+/**
  * The first name of `ftp_listing`, kept as an alias: the same type.
  */
 typedef ftp_listing ftp_mlsd;
@@ -311,13 +343,6 @@ typedef int (*ftp_retry_cb)(void *userdata,
                             int reply_code,
                             const char *message,
                             uint32_t delay_ms);
-
-/**
- * Told the bytes transferred so far and the total (-1 when unknown) after every block; for
- * a resumed transfer both count from the start of the file. Return 0 to continue; anything
- * else stops the transfer and the call returns `FTP_ERR_ABORTED`.
- */
-typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
 
 /**
  * Told of every path a sync or mirror handles: the action (`FTP_SYNC_*`), the path relative
@@ -341,31 +366,6 @@ typedef int (*ftp_sync_cb)(void *userdata,
  * Return 0 to go on; anything else stops the run with `FTP_ERR_ABORTED`.
  */
 typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
-
-/**
- * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
- * continue; anything else stops the transfer (ABOR is sent, the session stays usable) and
- * the call returns `FTP_ERR_ABORTED`.
- */
-typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
-
-/**
- * Supplies data to upload: write at most `capacity` bytes to `buffer` and their count to
- * `*out_len`; a count of 0 (with 0 returned) is the end of the data. Return 0 to continue;
- * anything else stops the transfer (ABOR; the data connection is reset, not closed, so the
- * server cannot take it for the end of the file) and the call returns `FTP_ERR_ABORTED`.
- * A source that fails (a read error, an exception in a binding) must return non-zero, never
- * report an early end: when the upload's `total` is known, an end before it is an
- * `FTP_ERR_IO` error, never success.
- */
-typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len);
-
-/**
- * Receives one line without its line ending: `len` bytes at `line`, followed by a NUL
- * (borrowed for the call only). Return 0 to continue; anything else stops the listing or
- * transfer and the call returns `FTP_ERR_ABORTED`.
- */
-typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
 
 /**
  * Success.
@@ -448,75 +448,6 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Sends `command` (for example "RETR a.bin", "STOR b.bin", "LIST") over a new data
- * connection, after REST `offset` when not 0, and writes the open stream to `*out`. Caller
- * owns `*out`; end it with `ftp_data_close` or `ftp_data_abort`. Until then other calls on
- * `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `command`.
- *
- * # Safety
- * `ftp` must be live; `command` NUL-terminated; `out` writable.
- */
-ftp_result ftp_data_open(ftp_client *ftp, const char *command, uint64_t offset, ftp_data **out);
-
-/**
- * Writes the size the server announced for this transfer (its 150 reply) to `*out`;
- * `FTP_ERR_NOT_AVAILABLE` when it announced none.
- *
- * # Safety
- * `data` must be live; `out` writable.
- */
-ftp_result ftp_data_expected_size(ftp_data *data, uint64_t *out);
-
-/**
- * Reads up to `capacity` bytes into `buffer` and writes the count to `*out_len`; 0 means
- * the end of the data.
- *
- * # Safety
- * `data` must be live; `buffer` writable for `capacity` bytes; `out_len` writable.
- */
-ftp_result ftp_data_read(ftp_data *data, uint8_t *buffer, size_t capacity, size_t *out_len);
-
-/**
- * Writes all `len` bytes of `buffer` to the stream.
- *
- * # Safety
- * `data` must be live; `buffer` readable for `len` bytes.
- */
-ftp_result ftp_data_write(ftp_data *data, const uint8_t *buffer, size_t len);
-
-/**
- * Frees the stream without talking to the server (for finalizers and destructors, which must
- * not block): the data connection is closed, and since the server still thinks the transfer
- * runs, the session's next call connects and logs in again first. Consumes `data`; NULL is a
- * no-op. To end a transfer properly use `ftp_data_close` or `ftp_data_abort`.
- *
- * # Safety
- * `data` must be NULL or from `ftp_data_open`, not used afterwards.
- */
-void ftp_data_free(ftp_data *data);
-
-/**
- * Closes the stream (sending TLS close_notify after an upload), reads the server's final
- * reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
- * size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer
- * were: to stop reading early on purpose, use `ftp_data_abort`). Consumes `data` in every
- * case; NULL is a no-op.
- *
- * # Safety
- * `data` must be NULL or from `ftp_data_open`, not used afterwards.
- */
-ftp_result ftp_data_close(ftp_data *data);
-
-/**
- * Stops the transfer with ABOR, drains the replies so the session stays usable, and frees
- * the stream. Consumes `data` in every case; NULL is a no-op.
- *
- * # Safety
- * `data` must be NULL or from `ftp_data_open`, not used afterwards.
- */
-ftp_result ftp_data_abort(ftp_data *data);
-
-/**
  * The result code of the calling thread's last failed call (`FTP_OK` if its last fallible
  * call succeeded). Every fallible call clears it on entry.
  */
@@ -560,375 +491,6 @@ const char *ftp_version(void);
  * `FTPC_VERSION_NUMBER` of the header it was built with.
  */
 uint32_t ftp_version_number(void);
-
-/**
- * Starts a listing of `path` (NULL or "" for the current directory) with the command `kind`
- * names (`FTP_LISTING_MLSD` or `FTP_LISTING_LIST`); lines are parsed as they arrive, never
- * buffered whole. Caller owns `*out`; free with `ftp_listing_close`. Until then other calls
- * on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
- *
- * # Safety
- * `ftp` must be live; `path` NULL or NUL-terminated; `out` writable.
- */
-ftp_result ftp_listing_open(ftp_client *ftp, const char *path, int32_t kind, ftp_listing **out);
-
-/**
- * Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
- * the next `ftp_listing_next` or `ftp_listing_close` on `it`), or `FTP_DONE` at the end (the
- * server's final reply was 2xx), or an error. A line that does not parse is an
- * `FTP_ERR_PROTOCOL` for that line only: calling again goes on with the next line.
- *
- * # Safety
- * `it` must be live; `out` writable.
- */
-ftp_result ftp_listing_next(ftp_listing *it, const ftp_entry **out);
-
-/**
- * Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
- * is read and dropped and a longer one aborted (ABOR), leaving the session usable. Consumes
- * `it`; NULL is a no-op. Entries borrowed from it become invalid.
- *
- * # Safety
- * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
- */
-void ftp_listing_close(ftp_listing *it);
-
-/**
- * Frees the listing without talking to the server (for finalizers and destructors, which
- * must not block): the data connection is closed and the session's next call connects and
- * logs in again first, unless the listing had been read to its end (then nothing is left to
- * do). Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
- *
- * # Safety
- * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
- */
-void ftp_listing_free(ftp_listing *it);
-
-/**
- * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_MLSD, out)`, its first name.
- *
- * # Safety
- * As `ftp_listing_open`.
- */
-ftp_result ftp_mlsd_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
-
-/**
- * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_LIST, out)`, its first name.
- *
- * # Safety
- * As `ftp_listing_open`.
- */
-ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
-
-/**
- * Alias of `ftp_listing_next`, its first name.
- *
- * # Safety
- * As `ftp_listing_next`.
- */
-ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
-
-/**
- * Alias of `ftp_listing_close`, its first name.
- *
- * # Safety
- * As `ftp_listing_close`.
- */
-void ftp_mlsd_close(ftp_mlsd *it);
-
-/**
- * MLST: facts about one path (NULL or "" for the current directory). Caller owns `*out`; free with
- * `ftp_entry_free`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
- */
-ftp_result ftp_mlst(ftp_client *ftp, const char *path, ftp_entry **out);
-
-/**
- * Frees an entry from `ftp_mlst`. Consumes `entry`; NULL is a no-op. Never pass an entry
- * borrowed from `ftp_mlsd_next`.
- *
- * # Safety
- * `entry` must be NULL or from `ftp_mlst`, not used afterwards.
- */
-void ftp_entry_free(ftp_entry *entry);
-
-/**
- * The entry's name, exactly as the server sent it (a NUL in it is shown as U+FFFD).
- * Borrowed from `entry`. Never NULL ("" for a NULL entry).
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-const char *ftp_entry_name(const ftp_entry *entry);
-
-/**
- * The entry's name as bytes, exactly as the server sent them, whatever their encoding: for
- * loaders that decode `char *` as UTF-8 (koffi and others) and names that are not UTF-8.
- * Writes a pointer to the bytes (borrowed from `entry`, valid as long as it is; not
- * NUL-terminated) to `*out_data` and their count to `*out_len`.
- *
- * # Safety
- * `entry` must be live; `out_data` and `out_len` writable.
- */
-ftp_result ftp_entry_name_bytes(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
-
-/**
- * The entry's type: `FTP_ENTRY_FILE`, `_DIR`, `_CURRENT_DIR`, `_PARENT_DIR`, `_LINK` or
- * `_OTHER` (`FTP_ENTRY_OTHER` for a NULL entry).
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-int32_t ftp_entry_type(const ftp_entry *entry);
-
-/**
- * Writes the entry's size to `*out`; `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
- *
- * # Safety
- * `entry` must be live; `out` writable.
- */
-ftp_result ftp_entry_size(const ftp_entry *entry, uint64_t *out);
-
-/**
- * Writes the entry's modification time (seconds since 1970 UTC) to `*out`;
- * `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
- *
- * # Safety
- * `entry` must be live; `out` writable.
- */
-ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
-
-/**
- * Any fact by name, case-insensitively (`perm`, `unique`, `unix.mode`, ...; for LIST entries
- * `unix.mode`, `unix.owner`, `unix.group`, `unix.nlink`). Borrowed from `entry`; NULL when the
- * entry has no such fact.
- *
- * # Safety
- * `entry` must be NULL or live; `name` NULL or NUL-terminated.
- */
-const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
-
-/**
- * How many facts `entry` has (0 for NULL): with `ftp_entry_fact_at`, every fact the server
- * sent, also those this library has no name for.
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-size_t ftp_entry_fact_count(const ftp_entry *entry);
-
-/**
- * Writes the name and value of fact number `index` (from 0, in the server's order) to
- * `*out_name` and `*out_value`, both borrowed from `entry`; `FTP_ERR_INVALID_ARGUMENT` for an
- * index past the end. Server text: untrusted.
- *
- * # Safety
- * `entry` must be live; the out-parameters writable.
- */
-ftp_result ftp_entry_fact_at(const ftp_entry *entry,
-                             size_t index,
-                             const char **out_name,
-                             const char **out_value);
-
-/**
- * The listing line the entry was parsed from, lossily decoded as UTF-8 (a VMS entry written
- * over two lines: both, joined by a line feed). Writes a pointer to the bytes (borrowed from
- * `entry`, valid as long as it is; not NUL-terminated) to `*out_data` and their count to
- * `*out_len`.
- *
- * # Safety
- * `entry` must be live; `out_data` and `out_len` writable.
- */
-ftp_result ftp_entry_raw(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
-
-/**
- * The format that parsed the entry: one of `FTP_LIST_FORMAT_*` (`FTP_LIST_FORMAT_MLSD` for
- * MLSD and MLST entries, and for a NULL entry).
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-int32_t ftp_entry_format(const ftp_entry *entry);
-
-/**
- * Sets the retry policy of the production-layer calls (`ftp_download_file`,
- * `ftp_upload_file`, `ftp_dir_list`, `ftp_ensure_directory`, `ftp_sync_directory`,
- * `ftp_mirror_directory`): at most `max_attempts` attempts (1 never retries), waiting
- * `initial_delay_ms`, then `multiplier_percent`/100 times longer each time (200 doubles), at
- * most `max_delay_ms`, varied by up to `jitter_percent` either way. Defaults: 4, 500, 200,
- * 30000, 20.
- *
- * # Safety
- * `ftp` must be live.
- */
-ftp_result ftp_set_retry_policy(ftp_client *ftp,
-                                uint32_t max_attempts,
-                                uint32_t initial_delay_ms,
-                                uint32_t multiplier_percent,
-                                uint32_t max_delay_ms,
-                                uint32_t jitter_percent);
-
-/**
- * Sets (or with NULL removes) the callback told before each retry, with `userdata`.
- *
- * # Safety
- * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
- */
-ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *userdata);
-
-/**
- * Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
- * renamed into place only when complete and the size matches. Transient failures are
- * retried, resuming with REST after checking the remote file did not change. With `resume`,
- * a partial file left by an earlier call is continued when it is a regular file of the
- * effective user with no other link; anything else at that name (a symbolic link included)
- * is removed, never followed or written through. A `local_path` whose name has the form
- * `.NAME.ftpc-part` is refused (`FTP_ERR_INVALID_ARGUMENT`): such names are reserved for
- * partial files. Progress is cumulative (bytes of the file so far, total or -1);
- * `progress_cb` may be NULL. Borrows both paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_download_file(ftp_client *ftp,
-                             const char *remote,
-                             const char *local_path,
-                             bool resume,
-                             ftp_progress_cb progress_cb,
-                             void *userdata);
-
-/**
- * Downloads `remote` into the open regular file `fd` (readable and writable; not closed),
- * continuing after the bytes it already holds, with the retries of `ftp_download_file`.
- * Truncate `fd` first for a fresh download.
- *
- * # Safety
- * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
- */
-ftp_result ftp_download_fd(ftp_client *ftp,
-                           const char *remote,
-                           int fd,
-                           ftp_progress_cb progress_cb,
-                           void *userdata);
-
-/**
- * Uploads `local_path` to `remote`, retrying transient failures by continuing from the size
- * the server kept (REST+STOR or APPE), and checking the remote size at the end. With
- * `temporary_name`, uploads to `.NAME.ftpc-part` and renames on success so readers never see
- * a partial file. Borrows both paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_upload_file(ftp_client *ftp,
-                           const char *local_path,
-                           const char *remote,
-                           bool temporary_name,
-                           ftp_progress_cb progress_cb,
-                           void *userdata);
-
-/**
- * Uploads the whole open regular file `fd` (from its start; not closed) to `remote`, with
- * the retries of `ftp_upload_file`.
- *
- * # Safety
- * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
- */
-ftp_result ftp_upload_fd(ftp_client *ftp,
-                         int fd,
-                         const char *remote,
-                         ftp_progress_cb progress_cb,
-                         void *userdata);
-
-/**
- * `mkdir -p`: creates each missing directory of `path`; a directory that exists (or that
- * another client creates at the same time) is success. Borrows `path`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated.
- */
-ftp_result ftp_ensure_directory(ftp_client *ftp, const char *path);
-
-/**
- * Lists `path` (NULL or "" for the current directory) into `*out`, with retries. A listing over
- * `ftp_options_set_max_listing_entries` or `ftp_options_set_max_listing_bytes`, or with a
- * line that fails (longer than 64 KiB, not parsable), fails whole with `FTP_ERR_PROTOCOL`
- * and `*out` is not written. Caller owns `*out`; free with `ftp_dir_list_free`. Borrows
- * `path`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
- */
-ftp_result ftp_dir_list_open(ftp_client *ftp, const char *path, ftp_dir_list **out);
-
-/**
- * The number of entries in `list` (0 for NULL).
- *
- * # Safety
- * `list` must be NULL or live.
- */
-size_t ftp_dir_list_count(const ftp_dir_list *list);
-
-/**
- * Entry `index` of `list`, borrowed from it (valid until `ftp_dir_list_free`); NULL when
- * `index` is out of range.
- *
- * # Safety
- * `list` must be NULL or live.
- */
-const ftp_entry *ftp_dir_list_entry(const ftp_dir_list *list, size_t index);
-
-/**
- * Frees a listing. Consumes `list`; NULL is a no-op.
- *
- * # Safety
- * `list` must be NULL or from `ftp_dir_list_open`, not used afterwards.
- */
-void ftp_dir_list_free(ftp_dir_list *list);
-
-/**
- * Makes the remote directory `remote_dir` hold what `local_dir` holds, recursively: creates
- * directories, uploads files missing or different in size or time, and with `delete` removes
- * remote files and directories not present locally. `dry_run` reports the plan and changes
- * nothing. Every path goes to `sync_cb` (may be NULL). A failed path does not stop the
- * others; the call then returns the first failure's code, its message counting them. Local
- * symbolic links are never followed: each is `FTP_SYNC_SKIPPED` with a message saying so.
- * The walk is bounded by `ftp_options_set_max_tree_depth`, `_max_tree_entries` and the
- * listing bounds; a bound that is hit fails the call before anything is changed.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_sync_directory(ftp_client *ftp,
-                              const char *local_dir,
-                              const char *remote_dir,
-                              bool delete_,
-                              bool dry_run,
-                              ftp_sync_cb sync_cb,
-                              void *userdata);
-
-/**
- * The reverse of `ftp_sync_directory`: makes `local_dir` hold what the remote directory
- * holds. Names from the server that are not one plain path component (`..`, absolute, with
- * separators or NUL), and names reserved for partial files (`.NAME.ftpc-part`), are refused
- * as `FTP_SYNC_FAILED` and never written. Local symbolic links below `local_dir` are never
- * followed, written through or replaced: where the server has that name, the path is
- * `FTP_SYNC_FAILED`; with `delete`, a link the server lacks is removed (the link only). A
- * directory whose MLSD `unique` fact repeats an ancestor's is `FTP_SYNC_FAILED` (a loop),
- * not walked. Bounded like `ftp_sync_directory`.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_mirror_directory(ftp_client *ftp,
-                                const char *remote_dir,
-                                const char *local_dir,
-                                bool delete_,
-                                bool dry_run,
-                                ftp_sync_cb sync_cb,
-                                void *userdata);
 
 /**
  * The result code of the last setter called on `opts` (`FTP_OK` after a success;
@@ -1639,111 +1201,6 @@ ftp_result ftp_is_tls(ftp_client *ftp, bool *out);
 ftp_result ftp_last_data_tls_resumed(ftp_client *ftp, bool *out);
 
 /**
- * The event's action, `FTP_SYNC_*` (-1 for NULL).
- *
- * # Safety
- * `event` must be NULL or the callback's event, during the callback.
- */
-int32_t ftp_sync_event_action(const ftp_sync_event *event);
-
-/**
- * The path, relative to the synced directories and `/`-separated; borrowed from the event
- * (valid during the callback). Server names: untrusted text. "" for NULL.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-const char *ftp_sync_event_path(const ftp_sync_event *event);
-
-/**
- * Bytes transferred for this path.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-uint64_t ftp_sync_event_bytes(const ftp_sync_event *event);
-
-/**
- * Files handled so far (uploaded, downloaded, skipped, deleted or failed), this one included.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
-
-/**
- * Files the run handles in all.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
-
-/**
- * Whether this is a dry run (nothing was changed).
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-bool ftp_sync_event_dry_run(const ftp_sync_event *event);
-
-/**
- * For `FTP_SYNC_FAILED`, the failure's class (`FTP_ERR_*`); else `FTP_OK`.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-ftp_result ftp_sync_event_error(const ftp_sync_event *event);
-
-/**
- * For a failure that came from a server reply, its code; else 0.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-int ftp_sync_event_reply_code(const ftp_sync_event *event);
-
-/**
- * For `FTP_SYNC_FAILED`, the error message; for an `FTP_SYNC_SKIPPED` path that is not
- * simply up to date, why (a local symbolic link, a partial file); else "". Borrowed from the
- * event. May quote server text: untrusted.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-const char *ftp_sync_event_message(const ftp_sync_event *event);
-
-/**
- * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and an event
- * handle per path instead of eight callback parameters: makes the remote directory
- * `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_sync(ftp_client *ftp,
-                    const char *local_dir,
-                    const char *remote_dir,
-                    uint32_t flags,
-                    ftp_sync_event_cb event_cb,
-                    void *userdata);
-
-/**
- * `ftp_mirror_directory` with flags and event handles, as `ftp_sync` is to
- * `ftp_sync_directory`: makes `local_dir` hold what the remote directory holds, with the
- * same refusals of unsafe names and local links. Borrows the paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_mirror(ftp_client *ftp,
-                      const char *remote_dir,
-                      const char *local_dir,
-                      uint32_t flags,
-                      ftp_sync_event_cb event_cb,
-                      void *userdata);
-
-/**
  * RETR `path` from byte `offset` (0 for the whole file), handing every block to `write_cb`
  * and progress to `progress_cb` (may be NULL), both with `userdata`. In ASCII mode line ends
  * arrive as LF. Borrows `path`.
@@ -1881,6 +1338,549 @@ ftp_result ftp_stor_fd(ftp_client *ftp,
                        int64_t total,
                        ftp_progress_cb progress_cb,
                        void *userdata);
+
+/**
+ * Sends `command` (for example "RETR a.bin", "STOR b.bin", "LIST") over a new data
+ * connection, after REST `offset` when not 0, and writes the open stream to `*out`. Caller
+ * owns `*out`; end it with `ftp_data_close` or `ftp_data_abort`. Until then other calls on
+ * `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `command`.
+ *
+ * # Safety
+ * `ftp` must be live; `command` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_data_open(ftp_client *ftp, const char *command, uint64_t offset, ftp_data **out);
+
+/**
+ * Writes the size the server announced for this transfer (its 150 reply) to `*out`;
+ * `FTP_ERR_NOT_AVAILABLE` when it announced none.
+ *
+ * # Safety
+ * `data` must be live; `out` writable.
+ */
+ftp_result ftp_data_expected_size(ftp_data *data, uint64_t *out);
+
+/**
+ * Reads up to `capacity` bytes into `buffer` and writes the count to `*out_len`; 0 means
+ * the end of the data.
+ *
+ * # Safety
+ * `data` must be live; `buffer` writable for `capacity` bytes; `out_len` writable.
+ */
+ftp_result ftp_data_read(ftp_data *data, uint8_t *buffer, size_t capacity, size_t *out_len);
+
+/**
+ * Writes all `len` bytes of `buffer` to the stream.
+ *
+ * # Safety
+ * `data` must be live; `buffer` readable for `len` bytes.
+ */
+ftp_result ftp_data_write(ftp_data *data, const uint8_t *buffer, size_t len);
+
+/**
+ * Frees the stream without talking to the server (for finalizers and destructors, which must
+ * not block): the data connection is closed, and since the server still thinks the transfer
+ * runs, the session's next call connects and logs in again first. Consumes `data`; NULL is a
+ * no-op. To end a transfer properly use `ftp_data_close` or `ftp_data_abort`.
+ *
+ * # Safety
+ * `data` must be NULL or from `ftp_data_open`, not used afterwards.
+ */
+void ftp_data_free(ftp_data *data);
+
+/**
+ * Closes the stream (sending TLS close_notify after an upload), reads the server's final
+ * reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
+ * size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer
+ * were: to stop reading early on purpose, use `ftp_data_abort`). Consumes `data` in every
+ * case; NULL is a no-op.
+ *
+ * # Safety
+ * `data` must be NULL or from `ftp_data_open`, not used afterwards.
+ */
+ftp_result ftp_data_close(ftp_data *data);
+
+/**
+ * Stops the transfer with ABOR, drains the replies so the session stays usable, and frees
+ * the stream. Consumes `data` in every case; NULL is a no-op.
+ *
+ * # Safety
+ * `data` must be NULL or from `ftp_data_open`, not used afterwards.
+ */
+ftp_result ftp_data_abort(ftp_data *data);
+
+/**
+ * Starts a listing of `path` (NULL or "" for the current directory) with the command `kind`
+ * names (`FTP_LISTING_MLSD` or `FTP_LISTING_LIST`); lines are parsed as they arrive, never
+ * buffered whole. Caller owns `*out`; free with `ftp_listing_close`. Until then other calls
+ * on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NULL or NUL-terminated; `out` writable.
+ */
+ftp_result ftp_listing_open(ftp_client *ftp, const char *path, int32_t kind, ftp_listing **out);
+
+/**
+ * Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
+ * the next `ftp_listing_next` or `ftp_listing_close` on `it`), or `FTP_DONE` at the end (the
+ * server's final reply was 2xx), or an error. A line that does not parse is an
+ * `FTP_ERR_PROTOCOL` for that line only: calling again goes on with the next line.
+ *
+ * # Safety
+ * `it` must be live; `out` writable.
+ */
+ftp_result ftp_listing_next(ftp_listing *it, const ftp_entry **out);
+
+/**
+ * Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
+ * is read and dropped and a longer one aborted (ABOR), leaving the session usable. Consumes
+ * `it`; NULL is a no-op. Entries borrowed from it become invalid.
+ *
+ * # Safety
+ * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
+ */
+void ftp_listing_close(ftp_listing *it);
+
+/**
+ * Frees the listing without talking to the server (for finalizers and destructors, which
+ * must not block): the data connection is closed and the session's next call connects and
+ * logs in again first, unless the listing had been read to its end (then nothing is left to
+ * do). Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
+ *
+ * # Safety
+ * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
+ */
+void ftp_listing_free(ftp_listing *it);
+
+/**
+ * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_MLSD, out)`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_open`.
+ */
+ftp_result ftp_mlsd_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
+
+/**
+ * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_LIST, out)`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_open`.
+ */
+ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
+
+/**
+ * Alias of `ftp_listing_next`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_next`.
+ */
+ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
+
+/**
+ * Alias of `ftp_listing_close`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_close`.
+ */
+void ftp_mlsd_close(ftp_mlsd *it);
+
+/**
+ * MLST: facts about one path (NULL or "" for the current directory). Caller owns `*out`; free with
+ * `ftp_entry_free`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_mlst(ftp_client *ftp, const char *path, ftp_entry **out);
+
+/**
+ * Frees an entry from `ftp_mlst`. Consumes `entry`; NULL is a no-op. Never pass an entry
+ * borrowed from `ftp_mlsd_next`.
+ *
+ * # Safety
+ * `entry` must be NULL or from `ftp_mlst`, not used afterwards.
+ */
+void ftp_entry_free(ftp_entry *entry);
+
+/**
+ * The entry's name, exactly as the server sent it (a NUL in it is shown as U+FFFD).
+ * Borrowed from `entry`. Never NULL ("" for a NULL entry).
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+const char *ftp_entry_name(const ftp_entry *entry);
+
+/**
+ * The entry's name as bytes, exactly as the server sent them, whatever their encoding: for
+ * loaders that decode `char *` as UTF-8 (koffi and others) and names that are not UTF-8.
+ * Writes a pointer to the bytes (borrowed from `entry`, valid as long as it is; not
+ * NUL-terminated) to `*out_data` and their count to `*out_len`.
+ *
+ * # Safety
+ * `entry` must be live; `out_data` and `out_len` writable.
+ */
+ftp_result ftp_entry_name_bytes(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * The entry's type: `FTP_ENTRY_FILE`, `_DIR`, `_CURRENT_DIR`, `_PARENT_DIR`, `_LINK` or
+ * `_OTHER` (`FTP_ENTRY_OTHER` for a NULL entry).
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+int32_t ftp_entry_type(const ftp_entry *entry);
+
+/**
+ * Writes the entry's size to `*out`; `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
+ *
+ * # Safety
+ * `entry` must be live; `out` writable.
+ */
+ftp_result ftp_entry_size(const ftp_entry *entry, uint64_t *out);
+
+/**
+ * Writes the entry's modification time (seconds since 1970 UTC) to `*out`;
+ * `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
+ *
+ * # Safety
+ * `entry` must be live; `out` writable.
+ */
+ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
+
+/**
+ * Any fact by name, case-insensitively (`perm`, `unique`, `unix.mode`, ...; for LIST entries
+ * `unix.mode`, `unix.owner`, `unix.group`, `unix.nlink`). Borrowed from `entry`; NULL when the
+ * entry has no such fact.
+ *
+ * # Safety
+ * `entry` must be NULL or live; `name` NULL or NUL-terminated.
+ */
+const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
+
+/**
+ * How many facts `entry` has (0 for NULL): with `ftp_entry_fact_at`, every fact the server
+ * sent, also those this library has no name for.
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+size_t ftp_entry_fact_count(const ftp_entry *entry);
+
+/**
+ * Writes the name and value of fact number `index` (from 0, in the server's order) to
+ * `*out_name` and `*out_value`, both borrowed from `entry`; `FTP_ERR_INVALID_ARGUMENT` for an
+ * index past the end. Server text: untrusted.
+ *
+ * # Safety
+ * `entry` must be live; the out-parameters writable.
+ */
+ftp_result ftp_entry_fact_at(const ftp_entry *entry,
+                             size_t index,
+                             const char **out_name,
+                             const char **out_value);
+
+/**
+ * The listing line the entry was parsed from, lossily decoded as UTF-8 (a VMS entry written
+ * over two lines: both, joined by a line feed). Writes a pointer to the bytes (borrowed from
+ * `entry`, valid as long as it is; not NUL-terminated) to `*out_data` and their count to
+ * `*out_len`.
+ *
+ * # Safety
+ * `entry` must be live; `out_data` and `out_len` writable.
+ */
+ftp_result ftp_entry_raw(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * The format that parsed the entry: one of `FTP_LIST_FORMAT_*` (`FTP_LIST_FORMAT_MLSD` for
+ * MLSD and MLST entries, and for a NULL entry).
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+int32_t ftp_entry_format(const ftp_entry *entry);
+
+/**
+ * Sets the retry policy of the production-layer calls (`ftp_download_file`,
+ * `ftp_upload_file`, `ftp_dir_list`, `ftp_ensure_directory`, `ftp_sync_directory`,
+ * `ftp_mirror_directory`): at most `max_attempts` attempts (1 never retries), waiting
+ * `initial_delay_ms`, then `multiplier_percent`/100 times longer each time (200 doubles), at
+ * most `max_delay_ms`, varied by up to `jitter_percent` either way. Defaults: 4, 500, 200,
+ * 30000, 20.
+ *
+ * # Safety
+ * `ftp` must be live.
+ */
+ftp_result ftp_set_retry_policy(ftp_client *ftp,
+                                uint32_t max_attempts,
+                                uint32_t initial_delay_ms,
+                                uint32_t multiplier_percent,
+                                uint32_t max_delay_ms,
+                                uint32_t jitter_percent);
+
+/**
+ * Sets (or with NULL removes) the callback told before each retry, with `userdata`.
+ *
+ * # Safety
+ * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
+ */
+ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *userdata);
+
+/**
+ * Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
+ * renamed into place only when complete and the size matches. Transient failures are
+ * retried, resuming with REST after checking the remote file did not change. With `resume`,
+ * a partial file left by an earlier call is continued when it is a regular file of the
+ * effective user with no other link; anything else at that name (a symbolic link included)
+ * is removed, never followed or written through. A `local_path` whose name has the form
+ * `.NAME.ftpc-part` is refused (`FTP_ERR_INVALID_ARGUMENT`): such names are reserved for
+ * partial files. Progress is cumulative (bytes of the file so far, total or -1);
+ * `progress_cb` may be NULL. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_download_file(ftp_client *ftp,
+                             const char *remote,
+                             const char *local_path,
+                             bool resume,
+                             ftp_progress_cb progress_cb,
+                             void *userdata);
+
+/**
+ * Downloads `remote` into the open regular file `fd` (readable and writable; not closed),
+ * continuing after the bytes it already holds, with the retries of `ftp_download_file`.
+ * Truncate `fd` first for a fresh download.
+ *
+ * # Safety
+ * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
+ */
+ftp_result ftp_download_fd(ftp_client *ftp,
+                           const char *remote,
+                           int fd,
+                           ftp_progress_cb progress_cb,
+                           void *userdata);
+
+/**
+ * Uploads `local_path` to `remote`, retrying transient failures by continuing from the size
+ * the server kept (REST+STOR or APPE), and checking the remote size at the end. With
+ * `temporary_name`, uploads to `.NAME.ftpc-part` and renames on success so readers never see
+ * a partial file. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_upload_file(ftp_client *ftp,
+                           const char *local_path,
+                           const char *remote,
+                           bool temporary_name,
+                           ftp_progress_cb progress_cb,
+                           void *userdata);
+
+/**
+ * Uploads the whole open regular file `fd` (from its start; not closed) to `remote`, with
+ * the retries of `ftp_upload_file`.
+ *
+ * # Safety
+ * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
+ */
+ftp_result ftp_upload_fd(ftp_client *ftp,
+                         int fd,
+                         const char *remote,
+                         ftp_progress_cb progress_cb,
+                         void *userdata);
+
+/**
+ * `mkdir -p`: creates each missing directory of `path`; a directory that exists (or that
+ * another client creates at the same time) is success. Borrows `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated.
+ */
+ftp_result ftp_ensure_directory(ftp_client *ftp, const char *path);
+
+/**
+ * Lists `path` (NULL or "" for the current directory) into `*out`, with retries. A listing over
+ * `ftp_options_set_max_listing_entries` or `ftp_options_set_max_listing_bytes`, or with a
+ * line that fails (longer than 64 KiB, not parsable), fails whole with `FTP_ERR_PROTOCOL`
+ * and `*out` is not written. Caller owns `*out`; free with `ftp_dir_list_free`. Borrows
+ * `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_dir_list_open(ftp_client *ftp, const char *path, ftp_dir_list **out);
+
+/**
+ * The number of entries in `list` (0 for NULL).
+ *
+ * # Safety
+ * `list` must be NULL or live.
+ */
+size_t ftp_dir_list_count(const ftp_dir_list *list);
+
+/**
+ * Entry `index` of `list`, borrowed from it (valid until `ftp_dir_list_free`); NULL when
+ * `index` is out of range.
+ *
+ * # Safety
+ * `list` must be NULL or live.
+ */
+const ftp_entry *ftp_dir_list_entry(const ftp_dir_list *list, size_t index);
+
+/**
+ * Frees a listing. Consumes `list`; NULL is a no-op.
+ *
+ * # Safety
+ * `list` must be NULL or from `ftp_dir_list_open`, not used afterwards.
+ */
+void ftp_dir_list_free(ftp_dir_list *list);
+
+/**
+ * Makes the remote directory `remote_dir` hold what `local_dir` holds, recursively: creates
+ * directories, uploads files missing or different in size or time, and with `delete` removes
+ * remote files and directories not present locally. `dry_run` reports the plan and changes
+ * nothing. Every path goes to `sync_cb` (may be NULL). A failed path does not stop the
+ * others; the call then returns the first failure's code, its message counting them. Local
+ * symbolic links are never followed: each is `FTP_SYNC_SKIPPED` with a message saying so.
+ * The walk is bounded by `ftp_options_set_max_tree_depth`, `_max_tree_entries` and the
+ * listing bounds; a bound that is hit fails the call before anything is changed.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_sync_directory(ftp_client *ftp,
+                              const char *local_dir,
+                              const char *remote_dir,
+                              bool delete_,
+                              bool dry_run,
+                              ftp_sync_cb sync_cb,
+                              void *userdata);
+
+/**
+ * The reverse of `ftp_sync_directory`: makes `local_dir` hold what the remote directory
+ * holds. Names from the server that are not one plain path component (`..`, absolute, with
+ * separators or NUL), and names reserved for partial files (`.NAME.ftpc-part`), are refused
+ * as `FTP_SYNC_FAILED` and never written. Local symbolic links below `local_dir` are never
+ * followed, written through or replaced: where the server has that name, the path is
+ * `FTP_SYNC_FAILED`; with `delete`, a link the server lacks is removed (the link only). A
+ * directory whose MLSD `unique` fact repeats an ancestor's is `FTP_SYNC_FAILED` (a loop),
+ * not walked. Bounded like `ftp_sync_directory`.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_mirror_directory(ftp_client *ftp,
+                                const char *remote_dir,
+                                const char *local_dir,
+                                bool delete_,
+                                bool dry_run,
+                                ftp_sync_cb sync_cb,
+                                void *userdata);
+
+/**
+ * The event's action, `FTP_SYNC_*` (-1 for NULL).
+ *
+ * # Safety
+ * `event` must be NULL or the callback's event, during the callback.
+ */
+int32_t ftp_sync_event_action(const ftp_sync_event *event);
+
+/**
+ * The path, relative to the synced directories and `/`-separated; borrowed from the event
+ * (valid during the callback). Server names: untrusted text. "" for NULL.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+const char *ftp_sync_event_path(const ftp_sync_event *event);
+
+/**
+ * Bytes transferred for this path.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_bytes(const ftp_sync_event *event);
+
+/**
+ * Files handled so far (uploaded, downloaded, skipped, deleted or failed), this one included.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
+
+/**
+ * Files the run handles in all.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
+
+/**
+ * Whether this is a dry run (nothing was changed).
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+bool ftp_sync_event_dry_run(const ftp_sync_event *event);
+
+/**
+ * For `FTP_SYNC_FAILED`, the failure's class (`FTP_ERR_*`); else `FTP_OK`.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+ftp_result ftp_sync_event_error(const ftp_sync_event *event);
+
+/**
+ * For a failure that came from a server reply, its code; else 0.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+int ftp_sync_event_reply_code(const ftp_sync_event *event);
+
+/**
+ * For `FTP_SYNC_FAILED`, the error message; for an `FTP_SYNC_SKIPPED` path that is not
+ * simply up to date, why (a local symbolic link, a partial file); else "". Borrowed from the
+ * event. May quote server text: untrusted.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+const char *ftp_sync_event_message(const ftp_sync_event *event);
+
+/**
+ * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and an event
+ * handle per path instead of eight callback parameters: makes the remote directory
+ * `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_sync(ftp_client *ftp,
+                    const char *local_dir,
+                    const char *remote_dir,
+                    uint32_t flags,
+                    ftp_sync_event_cb event_cb,
+                    void *userdata);
+
+/**
+ * `ftp_mirror_directory` with flags and event handles, as `ftp_sync` is to
+ * `ftp_sync_directory`: makes `local_dir` hold what the remote directory holds, with the
+ * same refusals of unsafe names and local links. Borrows the paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_mirror(ftp_client *ftp,
+                      const char *remote_dir,
+                      const char *local_dir,
+                      uint32_t flags,
+                      ftp_sync_event_cb event_cb,
+                      void *userdata);
 
 #ifdef __cplusplus
 }  // extern "C"

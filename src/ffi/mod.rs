@@ -6,14 +6,24 @@
 // In the order a reader meets the API, which is the order of the generated header: the
 // library and its errors, options, the session and its commands, transfers, raw data
 // streams, listings, the production layer.
-mod boundary;
+// (Each group its own paragraph, so rustfmt keeps this order.)
 mod codes;
-mod data;
-mod handle;
 mod info;
-mod listing;
-mod managed;
+
 mod options;
+
 mod session;
-mod sync;
+
 mod transfer;
+
+mod data;
+
+mod listing;
+
+mod managed;
+
+mod sync;
+
+// No exports: the boundary helpers and the client handle's internals.
+mod boundary;
+mod handle;
