@@ -1,0 +1,372 @@
+//! The session pool (`Pool`) against the real servers: parallel downloads and uploads,
+//! segmented downloads at awkward sizes, TLS session reuse on every pooled session, a server
+//! that allows only 2 connections per client, many threads on one pool, a segment's connection
+//! cut mid-range and resumed, and a cancel from another thread. Every file's SHA-256 is
+//! checked.
+
+mod common;
+
+use std::fs;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{pattern, scratch_dir, sha256, Kind, Mode, Server, Tls, PASSWORD, USER};
+use ftpc::{
+    BatchOptions, Error, FilePair, Options, Pool, PoolOptions, RetryPolicy, SegmentedOptions,
+    TlsLevel,
+};
+
+fn quick_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 6,
+        initial_delay: Duration::from_millis(100),
+        multiplier: 2.0,
+        max_delay: Duration::from_secs(2),
+        jitter: 0.1,
+    }
+}
+
+fn pool_for(server: &Server, options: Options, max: usize) -> Pool {
+    let settings = PoolOptions {
+        max_sessions: max,
+        limit_backoff: Duration::from_millis(200),
+        retry: quick_retry(),
+        ..PoolOptions::default()
+    };
+    Pool::new(&server.host, server.port, options, USER, PASSWORD, settings).unwrap()
+}
+
+/// Files of assorted sizes (empty, one byte, odd sizes, a few hundred KiB) put on the server.
+fn put_files(server: &Server, dir: &str, count: usize) -> Vec<(String, Vec<u8>)> {
+    (0..count)
+        .map(|i| {
+            let len = match i % 5 {
+                0 => 0,
+                1 => 1,
+                2 => 4096,
+                3 => 100_003,
+                _ => 300_001 + i,
+            };
+            let name = format!("{dir}/f{i:03}.bin");
+            let data = pattern(len, i as u64 + 1);
+            server.put_file(&name, &data);
+            (name, data)
+        })
+        .collect()
+}
+
+/// Downloads the files with the pool, uploads them back under `up/`, checks every SHA-256.
+fn round_trip(server: &Server, pool: &Pool, count: usize) {
+    let files = put_files(server, "down", count);
+    let local = scratch_dir("pool-local");
+    let pairs: Vec<FilePair> = files
+        .iter()
+        .map(|(name, _)| FilePair::new(name, local.join(name.replace('/', "_"))))
+        .collect();
+    let report = pool.download_files(&pairs, BatchOptions::default());
+    assert!(
+        report.is_success(),
+        "{}: {:?}\n{}",
+        server.kind.label(),
+        report.first_error(),
+        server.log()
+    );
+    for ((_, data), pair) in files.iter().zip(&pairs) {
+        assert_eq!(sha256(&fs::read(&pair.local).unwrap()), sha256(data));
+    }
+    server.put_file("up/.keep", b"");
+    let ups: Vec<FilePair> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| FilePair::new(format!("up/u{i:03}.bin"), p.local.clone()))
+        .collect();
+    let report = pool.upload_files(
+        &ups,
+        BatchOptions {
+            temporary_name: true,
+            ..BatchOptions::default()
+        },
+    );
+    assert!(
+        report.is_success(),
+        "{}: {:?}\n{}",
+        server.kind.label(),
+        report.first_error(),
+        server.log()
+    );
+    for (i, (_, data)) in files.iter().enumerate() {
+        let stored = server.read_file(&format!("up/u{i:03}.bin"));
+        assert_eq!(sha256(&stored), sha256(data), "{}", server.kind.label());
+    }
+    let stats = pool.stats();
+    assert!(stats.opened as usize <= pool.max_sessions(), "{stats:?}");
+    let _ = fs::remove_dir_all(local);
+}
+
+#[test]
+fn parallel_transfers_on_every_server() {
+    for kind in Kind::ALL {
+        let server = Server::start(kind);
+        let pool = pool_for(&server, server.options(Mode::Epsv), 4);
+        round_trip(&server, &pool, 16);
+        // Sessions came back and were reused for the uploads.
+        assert!(pool.stats().reused > 0, "{kind:?} {:?}", pool.stats());
+    }
+}
+
+#[test]
+fn parallel_transfers_over_tls_resume_each_sessions_own_tls_session() {
+    for kind in Kind::ALL {
+        let server = Server::start_with(kind, Tls::Explicit, "127.0.0.1");
+        let pool = pool_for(&server, server.tls_options(Mode::Epsv, TlsLevel::All), 4);
+        round_trip(&server, &pool, 10);
+        if kind.requires_tls_reuse() {
+            // Every pooled session's data connections resumed its own control connection's
+            // TLS session (the server refuses them otherwise).
+            let mut held = Vec::new();
+            while pool.stats().idle > 0 {
+                held.push(pool.try_session().unwrap().unwrap());
+            }
+            assert!(!held.is_empty());
+            // (A session ProFTPD made the agent renew has made no data connection yet.)
+            let resumed: Vec<_> = held
+                .iter()
+                .map(|s| s.session_ref().last_data_tls_resumed())
+                .collect();
+            assert!(!resumed.contains(&Some(false)), "{kind:?} {resumed:?}");
+            assert!(resumed.contains(&Some(true)), "{kind:?} {resumed:?}");
+        }
+    }
+}
+
+/// Segmented downloads at sizes that do not split evenly, with ranges as small as one byte.
+fn segmented_sizes(server: &Server, options: Options) {
+    let pool = pool_for(server, options, 4);
+    let local = scratch_dir("pool-seg");
+    for (i, len) in [0usize, 1, 2, 3, 7, 4099, 1_000_003]
+        .into_iter()
+        .enumerate()
+    {
+        let data = pattern(len, 77 + i as u64);
+        let name = format!("seg{i}.bin");
+        server.put_file(&name, &data);
+        let target = local.join(&name);
+        let min_segment = (len as u64 / 8).max(1);
+        let report = server.check(
+            pool.download_segmented(
+                &name,
+                &target,
+                SegmentedOptions {
+                    max_segments: 4,
+                    initial_segments: 4,
+                    min_segment,
+                    ..SegmentedOptions::default()
+                },
+            ),
+            &format!("segmented download of {len} bytes"),
+        );
+        assert_eq!(report.size, len as u64);
+        if len >= 2 * min_segment as usize {
+            assert!(report.single_stream.is_none(), "{len}: {report:?}");
+            assert!(report.ranges >= 2, "{len}: {report:?}");
+        }
+        assert_eq!(
+            sha256(&fs::read(&target).unwrap()),
+            sha256(&data),
+            "{} {len} bytes {report:?}",
+            server.kind.label()
+        );
+        assert!(!local.join(format!(".{name}.ftpc-part")).exists());
+    }
+    let _ = fs::remove_dir_all(local);
+}
+
+#[test]
+fn segment_boundaries_on_every_server() {
+    for kind in Kind::ALL {
+        let server = Server::start(kind);
+        segmented_sizes(&server, server.options(Mode::Epsv));
+    }
+}
+
+#[test]
+fn segment_boundaries_over_tls() {
+    for kind in [Kind::Vsftpd, Kind::Proftpd, Kind::Pyftpdlib] {
+        let server = Server::start_with(kind, Tls::Explicit, "127.0.0.1");
+        segmented_sizes(&server, server.tls_options(Mode::Epsv, TlsLevel::All));
+    }
+}
+
+#[test]
+fn a_server_allowing_two_connections_settles_the_pool_at_two() {
+    for kind in [Kind::Vsftpd, Kind::Pyftpdlib] {
+        let server = Server::start_full(
+            kind,
+            Tls::None,
+            "127.0.0.1",
+            "server",
+            &["--max-per-ip", "2"],
+        );
+        let pool = pool_for(&server, server.options(Mode::Epsv), 4);
+        round_trip(&server, &pool, 12);
+        let stats = pool.stats();
+        assert_eq!(stats.cap, 2, "{kind:?} {stats:?}");
+        assert!(stats.refused >= 1, "{kind:?} {stats:?}");
+        // A segmented download works within the limit too.
+        let data = pattern(2_000_003, 5);
+        server.put_file("big.bin", &data);
+        let local = scratch_dir("pool-limit");
+        let report = server.check(
+            pool.download_segmented(
+                "big.bin",
+                local.join("big.bin"),
+                SegmentedOptions {
+                    initial_segments: 4,
+                    min_segment: 64 * 1024,
+                    ..SegmentedOptions::default()
+                },
+            ),
+            "segmented download under a limit",
+        );
+        assert!(report.connections <= 2, "{report:?}");
+        assert_eq!(
+            sha256(&fs::read(local.join("big.bin")).unwrap()),
+            sha256(&data)
+        );
+    }
+}
+
+#[test]
+fn many_threads_share_one_pool() {
+    let server = Server::start(Kind::Pyftpdlib);
+    let pool = Arc::new(pool_for(&server, server.options(Mode::Epsv), 3));
+    let local = scratch_dir("pool-threads");
+    let threads: Vec<_> = (0..12)
+        .map(|t| {
+            let data = pattern(50_000 + t * 1013, t as u64);
+            server.put_file(&format!("t{t}.bin"), &data);
+            let pool = Arc::clone(&pool);
+            let local = local.clone();
+            thread::spawn(move || {
+                for round in 0..3 {
+                    let mut agent = pool.session().unwrap();
+                    let target = local.join(format!("t{t}-{round}.bin"));
+                    agent
+                        .download_file(format!("t{t}.bin"), &target, Default::default())
+                        .unwrap();
+                    assert_eq!(sha256(&fs::read(&target).unwrap()), sha256(&data));
+                    agent
+                        .upload_file(&target, format!("t{t}-{round}.up"), Default::default())
+                        .unwrap();
+                }
+                data
+            })
+        })
+        .collect();
+    for (t, thread) in threads.into_iter().enumerate() {
+        let data = thread.join().unwrap();
+        for round in 0..3 {
+            assert_eq!(
+                sha256(&server.read_file(&format!("t{t}-{round}.up"))),
+                sha256(&data)
+            );
+        }
+    }
+    let stats = pool.stats();
+    assert!(stats.opened <= 3, "{stats:?}");
+    assert!(stats.open <= 3, "{stats:?}");
+    let _ = fs::remove_dir_all(local);
+}
+
+#[test]
+fn a_cut_segment_resumes_from_where_it_was() {
+    // 2 MB/s per connection, so the cut comes in the middle of every range.
+    let mut server = Server::start_full(
+        Kind::Vsftpd,
+        Tls::None,
+        "127.0.0.1",
+        "server",
+        &["--max-rate", "2000000"],
+    );
+    let data = pattern(4_000_037, 9);
+    server.put_file("cut.bin", &data);
+    let pool = pool_for(&server, server.options(Mode::Epsv), 4);
+    let local = scratch_dir("pool-cut");
+    let target = local.join("cut.bin");
+    let halfway = std::sync::atomic::AtomicBool::new(false);
+    let progress = |done: u64, _total: u64| {
+        if done > 1_000_000 {
+            halfway.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        ftpc::Flow::Continue
+    };
+    let report = thread::scope(|scope| {
+        let download = scope.spawn(|| {
+            pool.download_segmented(
+                "cut.bin",
+                &target,
+                SegmentedOptions {
+                    initial_segments: 4,
+                    min_segment: 256 * 1024,
+                    progress: Some(&progress),
+                    ..SegmentedOptions::default()
+                },
+            )
+        });
+        while !halfway.load(std::sync::atomic::Ordering::SeqCst) && !download.is_finished() {
+            thread::sleep(Duration::from_millis(10));
+        }
+        // Every session dies with the server; the ranges resume on new ones.
+        server.restart();
+        download.join().unwrap()
+    });
+    let report = server.check(report, "segmented download across a server restart");
+    assert!(report.resumed >= 1, "{report:?}");
+    assert!(report.ranges >= 2, "{report:?}");
+    assert_eq!(sha256(&fs::read(&target).unwrap()), sha256(&data));
+    let _ = fs::remove_dir_all(local);
+}
+
+#[test]
+fn cancel_from_another_thread_stops_every_session() {
+    let server = Server::start_full(
+        Kind::Vsftpd,
+        Tls::None,
+        "127.0.0.1",
+        "server",
+        &["--max-rate", "500000"],
+    );
+    let files: Vec<FilePair> = (0..4)
+        .map(|i| {
+            server.put_file(&format!("slow{i}.bin"), &pattern(5_000_000, i));
+            FilePair::new(
+                format!("slow{i}.bin"),
+                scratch_dir("pool-cancel").join("x.bin"),
+            )
+        })
+        .collect();
+    let pool = pool_for(&server, server.options(Mode::Epsv), 4);
+    let canceller = pool.clone();
+    let stopper = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(500));
+        canceller.cancel();
+    });
+    let started = Instant::now();
+    let report = pool.download_files(&files, BatchOptions::default());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!report.is_success());
+    assert!(
+        matches!(report.first_error(), Some(Error::Aborted { .. })),
+        "{report:?}"
+    );
+    stopper.join().unwrap();
+    assert!(matches!(pool.session(), Err(Error::Aborted { .. })));
+    assert!(pool.clear_cancel());
+    let mut agent = pool.session().unwrap();
+    agent.session().noop().unwrap();
+}
