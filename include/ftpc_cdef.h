@@ -25,6 +25,8 @@
 #define FTP_SYNC_DELETED 3
 #define FTP_SYNC_CREATED_DIRECTORY 4
 #define FTP_SYNC_FAILED 5
+#define FTP_POOL_RESUME 1
+#define FTP_POOL_TEMPORARY_NAME 2
 #define FTP_SYNC_DELETE 1
 #define FTP_SYNC_DRY_RUN 2
 typedef struct ftp_client ftp_client;
@@ -33,11 +35,13 @@ typedef struct ftp_dir_list ftp_dir_list;
 typedef struct ftp_entry ftp_entry;
 typedef struct ftp_mlsd ftp_mlsd;
 typedef struct ftp_options ftp_options;
+typedef struct ftp_pool ftp_pool;
 typedef struct ftp_sync_event ftp_sync_event;
 typedef int32_t ftp_result;
 typedef int (*ftp_retry_cb)(void *userdata, uint32_t attempt, ftp_result error, int reply_code, const char *message, uint32_t delay_ms);
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
 typedef int (*ftp_sync_cb)(void *userdata, int32_t action, const char *path, uint64_t bytes, uint64_t files_done, uint64_t files_total, ftp_result error, const char *message);
+typedef int (*ftp_pool_progress_cb)(void *userdata, uint64_t files_done, uint64_t files_total, uint64_t bytes_done, uint64_t bytes_known);
 typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
 typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
 typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len);
@@ -129,6 +133,17 @@ ftp_result ftp_options_set_max_listing_entries(ftp_options *opts, uint64_t max);
 ftp_result ftp_options_set_max_listing_bytes(ftp_options *opts, uint64_t max);
 ftp_result ftp_options_set_max_tree_depth(ftp_options *opts, uint32_t max);
 ftp_result ftp_options_set_max_tree_entries(ftp_options *opts, uint64_t max);
+ftp_result ftp_pool_new(const char *host, uint16_t port, const ftp_options *opts, const char *user, const char *password, ftp_pool **out);
+ftp_result ftp_pool_new_url(const char *url, const char *password, const ftp_options *opts, ftp_pool **out, char **out_path);
+ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max);
+ftp_result ftp_pool_download_files(ftp_pool *pool, const char *const *remote, const char *const *local, size_t count, uint32_t workers, uint32_t flags, ftp_pool_progress_cb progress_cb, void *userdata, ftp_result *results);
+ftp_result ftp_pool_upload_files(ftp_pool *pool, const char *const *remote, const char *const *local, size_t count, uint32_t workers, uint32_t flags, ftp_pool_progress_cb progress_cb, void *userdata, ftp_result *results);
+ftp_result ftp_pool_download_segmented(ftp_pool *pool, const char *remote, const char *local_path, uint32_t max_segments, ftp_progress_cb progress_cb, void *userdata, uint32_t *out_connections);
+ftp_result ftp_pool_cancel(const ftp_pool *pool);
+ftp_result ftp_pool_errcode(const ftp_pool *pool);
+int ftp_pool_errreply(const ftp_pool *pool);
+const char *ftp_pool_errmsg(const ftp_pool *pool);
+void ftp_pool_free(ftp_pool *pool);
 ftp_result ftp_connect(const char *host, uint16_t port, const ftp_options *opts, ftp_client **out);
 ftp_result ftp_new(const ftp_options *opts, ftp_client **out);
 ftp_result ftp_open(ftp_client *ftp, const char *host, uint16_t port);

@@ -295,7 +295,7 @@ fn a_cut_segment_resumes_from_where_it_was() {
     let local = scratch_dir("pool-cut");
     let target = local.join("cut.bin");
     let halfway = std::sync::atomic::AtomicBool::new(false);
-    let progress = |done: u64, _total: u64| {
+    let mut progress = |done: u64, _total: u64| {
         if done > 1_000_000 {
             halfway.store(true, std::sync::atomic::Ordering::SeqCst);
         }
@@ -309,7 +309,7 @@ fn a_cut_segment_resumes_from_where_it_was() {
                 SegmentedOptions {
                     initial_segments: 4,
                     min_segment: 256 * 1024,
-                    progress: Some(&progress),
+                    progress: Some(&mut progress),
                     ..SegmentedOptions::default()
                 },
             )

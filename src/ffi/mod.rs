@@ -14,6 +14,7 @@ mod info;
 mod listing;
 mod managed;
 mod options;
+mod pool;
 mod session;
 mod sync;
 mod transfer;

@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use super::{Pool, PooledAgent};
 use crate::agent::{DownloadOptions, UploadOptions};
@@ -40,10 +41,10 @@ pub struct BatchProgress {
     pub bytes_known: u64,
 }
 
-/// Called by the workers, one call at a time, after every block of every file;
-/// [`Flow::Stop`] stops the batch (transfers in progress end with [`Error::Aborted`], files
-/// not started are [`FileOutcome::NotStarted`]).
-pub type BatchProgressFn<'a> = dyn Fn(&BatchProgress) -> Flow + Sync + 'a;
+/// Called on the thread that started the batch while the workers transfer (a few times a
+/// second, and once more at the end); [`Flow::Stop`] stops the batch (transfers in progress
+/// end with [`Error::Aborted`], files not started are [`FileOutcome::NotStarted`]).
+pub type BatchProgressFn<'a> = dyn FnMut(&BatchProgress) -> Flow + 'a;
 
 /// Options of [`Pool::download_files`] and [`Pool::upload_files`].
 #[derive(Default)]
@@ -54,7 +55,7 @@ pub struct BatchOptions<'a> {
     pub resume: bool,
     /// Uploads: to a temporary name, renamed into place ([`UploadOptions::temporary_name`]).
     pub temporary_name: bool,
-    pub progress: Option<&'a BatchProgressFn<'a>>,
+    pub progress: Option<&'a mut BatchProgressFn<'a>>,
 }
 
 /// What became of one file.
@@ -115,6 +116,12 @@ enum Direction {
     Upload,
 }
 
+/// The per-file settings of a batch.
+struct Settings {
+    resume: bool,
+    temporary_name: bool,
+}
+
 /// What the workers share.
 struct Run<'r> {
     files: &'r [FilePair],
@@ -122,7 +129,10 @@ struct Run<'r> {
     stop: AtomicBool,
     results: Mutex<Results>,
     progress: Mutex<Totals>,
-    observer: Option<&'r BatchProgressFn<'r>>,
+    /// Signalled when progress was made or a worker ended.
+    moved: Condvar,
+    /// Workers that ended.
+    ended: AtomicUsize,
 }
 
 struct Results {
@@ -182,15 +192,31 @@ impl Pool {
                     bytes_known: 0,
                 },
             }),
-            observer: options.progress,
+            moved: Condvar::new(),
+            ended: AtomicUsize::new(0),
+        };
+        let BatchOptions {
+            workers: _,
+            resume,
+            temporary_name,
+            progress: observer,
+        } = options;
+        let settings = Settings {
+            resume,
+            temporary_name,
         };
         if !files.is_empty() {
             std::thread::scope(|scope| {
                 for _ in 0..workers {
                     let run = &run;
-                    let options = &options;
-                    scope.spawn(move || self.batch_worker(run, options, direction));
+                    let settings = &settings;
+                    scope.spawn(move || {
+                        self.batch_worker(run, settings, direction);
+                        run.ended.fetch_add(1, Ordering::SeqCst);
+                        run.moved.notify_all();
+                    });
                 }
+                run.report_progress(workers, observer);
             });
         }
         let results = run.results.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -206,7 +232,7 @@ impl Pool {
     }
 
     /// One worker: a session, then files from the shared list until none is left.
-    fn batch_worker(&self, run: &Run<'_>, options: &BatchOptions<'_>, direction: Direction) {
+    fn batch_worker(&self, run: &Run<'_>, options: &Settings, direction: Direction) {
         let mut session: Option<PooledAgent> = None;
         loop {
             if run.stop.load(Ordering::SeqCst) {
@@ -245,7 +271,7 @@ impl Run<'_> {
         agent: &mut PooledAgent,
         index: usize,
         pair: &FilePair,
-        options: &BatchOptions<'_>,
+        options: &Settings,
         direction: Direction,
     ) -> Result<u64> {
         let mut progress = |done: u64, total: Option<u64>| self.advance(index, done, total);
@@ -269,7 +295,7 @@ impl Run<'_> {
         }
     }
 
-    /// Records one file's progress and tells the observer the batch's.
+    /// Records one file's progress.
     fn advance(&self, index: usize, done: u64, total: Option<u64>) -> Flow {
         if self.stop.load(Ordering::SeqCst) {
             return Flow::Stop;
@@ -284,17 +310,9 @@ impl Run<'_> {
                 totals.snapshot.bytes_known += total;
             }
         }
-        let flow = match self.observer {
-            Some(observer) => observer(&totals.snapshot),
-            None => Flow::Continue,
-        };
         drop(totals);
-        if flow == Flow::Stop {
-            self.stop_with(Error::Aborted {
-                context: "batch: stopped by the progress observer".into(),
-            });
-        }
-        flow
+        self.moved.notify_all();
+        Flow::Continue
     }
 
     fn finish(&self, index: usize, outcome: Result<u64>) {
@@ -310,13 +328,36 @@ impl Run<'_> {
         drop(results);
         let mut totals = self.progress.lock().unwrap_or_else(|p| p.into_inner());
         totals.snapshot.files_done += 1;
-        let snapshot = totals.snapshot;
-        if let Some(observer) = self.observer {
-            if observer(&snapshot) == Flow::Stop {
+        drop(totals);
+        self.moved.notify_all();
+    }
+
+    /// On the calling thread until every worker ended: tells the observer of progress, at
+    /// most every 100 ms, and once at the end.
+    fn report_progress(&self, workers: usize, mut observer: Option<&mut BatchProgressFn<'_>>) {
+        let mut told: Option<BatchProgress> = None;
+        loop {
+            let all_ended = self.ended.load(Ordering::SeqCst) >= workers;
+            let totals = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+            let snapshot = totals.snapshot;
+            if told != Some(snapshot) {
                 drop(totals);
-                self.stop_with(Error::Aborted {
-                    context: "batch: stopped by the progress observer".into(),
-                });
+                told = Some(snapshot);
+                if let Some(observer) = observer.as_deref_mut() {
+                    if observer(&snapshot) == Flow::Stop && !all_ended {
+                        self.stop_with(Error::Aborted {
+                            context: "batch: stopped by the progress observer".into(),
+                        });
+                    }
+                }
+            } else {
+                if all_ended {
+                    return;
+                }
+                let wait = self.moved.wait_timeout(totals, Duration::from_millis(100));
+                drop(wait);
+                // At most ten reports a second.
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
     }

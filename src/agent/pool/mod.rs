@@ -328,7 +328,7 @@ impl Pool {
                     }
                 }
             }
-            if !wait && !(waiting && state.open == 0) {
+            if !wait {
                 return Ok(None);
             }
             // Wait for a session to come back, the cap to change, or the backoff to end.

@@ -26,8 +26,9 @@ use crate::error::{Error, Result};
 use crate::options::TransferType;
 use crate::transfer::Flow;
 
-/// Told `(bytes so far, total)` by the connections, one call at a time.
-pub type SegmentedProgressFn<'a> = dyn Fn(u64, u64) -> Flow + Sync + 'a;
+/// Told `(bytes so far, total)` on the thread that started the download, a few times a
+/// second; [`Flow::Stop`] stops it with [`Error::Aborted`].
+pub type SegmentedProgressFn<'a> = dyn FnMut(u64, u64) -> Flow + 'a;
 
 /// Options of [`Pool::download_segmented`].
 pub struct SegmentedOptions<'a> {
@@ -41,7 +42,7 @@ pub struct SegmentedOptions<'a> {
     pub probe_interval: Duration,
     /// Check the server's SHA-256 (HASH) of the file before the rename, where it offers one.
     pub verify_hash: bool,
-    pub progress: Option<&'a SegmentedProgressFn<'a>>,
+    pub progress: Option<&'a mut SegmentedProgressFn<'a>>,
 }
 
 impl Default for SegmentedOptions<'_> {
@@ -94,8 +95,6 @@ struct Shared<'a> {
     stop: AtomicBool,
     resumed: AtomicUsize,
     failure: Mutex<Option<Error>>,
-    progress: Option<&'a SegmentedProgressFn<'a>>,
-    progress_lock: Mutex<()>,
 }
 
 /// Why a range's read ended.
@@ -148,25 +147,7 @@ impl Pool {
             Some(_) => None,
         };
         if let Some(why) = single {
-            let mut forward = |done: u64, total: Option<u64>| match options.progress {
-                Some(p) => p(done, total.unwrap_or(done)),
-                None => Flow::Continue,
-            };
-            let size = first.download_file(
-                remote,
-                local,
-                DownloadOptions {
-                    resume: false,
-                    progress: Some(&mut forward),
-                },
-            )?;
-            return Ok(SegmentedReport {
-                size,
-                connections: 1,
-                ranges: 1,
-                single_stream: Some(why.to_string()),
-                ..SegmentedReport::default()
-            });
+            return single_stream(&mut first, remote, local, options.progress, why);
         }
         let size = stat.0.expect("a known size past the checks");
         let io = |e| Error::io(format!("{context}: {}", part.display()), e);
@@ -183,9 +164,9 @@ impl Pool {
             stop: AtomicBool::new(false),
             resumed: AtomicUsize::new(0),
             failure: Mutex::new(None),
-            progress: options.progress,
-            progress_lock: Mutex::new(()),
         };
+        let mut progress = options.progress;
+        let mut told = None;
         let mut connections = 0;
         std::thread::scope(|scope| {
             let mut workers = Vec::new();
@@ -211,6 +192,15 @@ impl Pool {
             let mut last = (Instant::now(), 0u64);
             while !workers.iter().all(|w| w.is_finished()) {
                 std::thread::sleep(options.probe_interval.min(Duration::from_millis(50)));
+                let done = shared.done.load(Ordering::SeqCst);
+                if let Some(progress) = progress.as_deref_mut() {
+                    if told != Some(done) && progress(done, size) == Flow::Stop {
+                        shared.fail(Error::Aborted {
+                            context: "segmented download: stopped by the progress observer".into(),
+                        });
+                    }
+                    told = Some(done);
+                }
                 let elapsed = last.0.elapsed();
                 if elapsed < options.probe_interval || !growing || connections >= cap {
                     continue;
@@ -242,10 +232,22 @@ impl Pool {
             .unwrap_or_else(|p| p.into_inner())
             .take()
         {
-            return Err(error);
+            if !is_rest_refusal(&error) {
+                return Err(error);
+            }
+            // FEAT promised REST STREAM, but the server refuses it: one stream after all.
+            drop(file);
+            let _ = fs::remove_file(&part);
+            let why = "the server refused REST";
+            return single_stream(&mut self.session()?, remote, local, progress, why);
         }
         let resumed = shared.resumed.load(Ordering::SeqCst);
         let got: u64 = shared.done.load(Ordering::SeqCst);
+        if let Some(progress) = progress {
+            if told != Some(got) {
+                progress(got, size);
+            }
+        }
         let ranges = shared
             .ranges
             .into_inner()
@@ -461,18 +463,7 @@ impl Shared<'_> {
             write_at(self.file, &buf[..keep as usize], pos).map_err(|e| {
                 Failed::Local(Error::io(format!("writing the partial file at {pos}"), e))
             })?;
-            let done = self.done.fetch_add(keep, Ordering::SeqCst) + keep;
-            if let Some(progress) = self.progress {
-                let _serial = self.progress_lock.lock().unwrap_or_else(|p| p.into_inner());
-                if progress(done, self.size) == Flow::Stop {
-                    self.stop.store(true, Ordering::SeqCst);
-                    drop(_serial);
-                    let _ = session.abort_data(conn);
-                    return Err(Failed::Local(Error::Aborted {
-                        context: "segmented download: stopped by the progress observer".into(),
-                    }));
-                }
-            }
+            self.done.fetch_add(keep, Ordering::SeqCst);
         }
         let end = self.ranges()[index].end;
         if end == self.size && !self.stop.load(Ordering::SeqCst) {
@@ -483,6 +474,40 @@ impl Shared<'_> {
         }
         Ok(())
     }
+}
+
+/// The whole file over one connection, as [`Agent::download_file`] downloads it.
+fn single_stream(
+    agent: &mut PooledAgent,
+    remote: &[u8],
+    local: &Path,
+    mut progress: Option<&mut SegmentedProgressFn<'_>>,
+    why: &str,
+) -> Result<SegmentedReport> {
+    let mut forward = |done: u64, total: Option<u64>| match progress.as_deref_mut() {
+        Some(p) => p(done, total.unwrap_or(done)),
+        None => Flow::Continue,
+    };
+    let size = agent.download_file(
+        remote,
+        local,
+        DownloadOptions {
+            resume: false,
+            progress: Some(&mut forward),
+        },
+    )?;
+    Ok(SegmentedReport {
+        size,
+        connections: 1,
+        ranges: 1,
+        single_stream: Some(why.to_string()),
+        ..SegmentedReport::default()
+    })
+}
+
+/// Whether the server refused REST itself (a 5xx answer to it).
+fn is_rest_refusal(error: &Error) -> bool {
+    matches!(error, Error::Permanent { command, .. } if command.starts_with("REST"))
 }
 
 /// The file cut into `count` ranges of nearly equal size (the first ones a byte longer when
