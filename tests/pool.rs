@@ -370,3 +370,79 @@ fn cancel_from_another_thread_stops_every_session() {
     let mut agent = pool.session().unwrap();
     agent.session().noop().unwrap();
 }
+
+/// The C API (`tests/c/pool_test.c`): handles, per-file results, the first error, progress
+/// that adds up, a segmented download, callbacks calling back in.
+#[test]
+fn the_c_api() {
+    use common::cprog::{compile, Link};
+    let exe = compile("pool_test.c", "pool_test", Link::Shared, "-O1");
+    let server = Server::start(Kind::Pyftpdlib);
+    for i in 0..6 {
+        server.put_file(&format!("f{i}.bin"), &pattern(i * 1000 + 1, i as u64));
+    }
+    let big = pattern(3 * 1024 * 1024 + 1, 99);
+    server.put_file("big.bin", &big);
+    let work = scratch_dir("pool-c");
+    let out = std::process::Command::new(&exe)
+        .args([&server.host, &server.port.to_string(), USER, PASSWORD])
+        .arg(&work)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("all ok"), "{stdout}");
+    assert_eq!(
+        sha256(&fs::read(work.join("big.bin")).unwrap()),
+        sha256(&big)
+    );
+    for i in 0..6 {
+        assert_eq!(
+            sha256(&server.read_file(&format!("up{i}.bin"))),
+            sha256(&pattern(i * 1000 + 1, i as u64))
+        );
+    }
+    let _ = fs::remove_dir_all(work);
+}
+
+/// `examples-c/ftpget --segments N`, plain and over TLS.
+#[test]
+fn ftpget_with_segments() {
+    use common::cprog::{compile, Link};
+    let exe = compile("../../examples-c/ftpget.c", "ftpget", Link::Shared, "-O1");
+    for (kind, tls) in [(Kind::Pyftpdlib, false), (Kind::Vsftpd, true)] {
+        let server = if tls {
+            Server::start_tls(kind, Tls::Explicit, "server")
+        } else {
+            Server::start(kind)
+        };
+        let data = pattern(5 * 1024 * 1024 + 7, 3);
+        server.put_file("five.bin", &data);
+        let work = scratch_dir("pool-ftpget");
+        let scheme = if tls { "ftpes" } else { "ftp" };
+        let url = format!("{scheme}://{USER}@127.0.0.1:{}/five.bin", server.port);
+        let out = std::process::Command::new(&exe)
+            .args(["--segments", "4", &url, "copy.bin"])
+            .current_dir(&work)
+            .env("FTP_PASSWORD", PASSWORD)
+            .env("FTPC_CA_FILE", common::cert_dir().join("ca.pem"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{kind:?}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("saved copy.bin ("), "{stdout}");
+        assert_eq!(
+            sha256(&fs::read(work.join("copy.bin")).unwrap()),
+            sha256(&data)
+        );
+        let _ = fs::remove_dir_all(work);
+    }
+}

@@ -108,12 +108,17 @@ impl ftp_pool {
             self.pool.clear_cancel();
         }
         drop(running);
+        self.record(&result);
+        result
+    }
+
+    /// Keeps a call's outcome on the handle.
+    fn record<R>(&self, result: &FfiResult<R>) {
         let mut report = self.report();
-        match &result {
+        match result {
             Ok(_) => report.clear(),
             Err(err) => report.set(err),
         }
-        result
     }
 }
 
@@ -202,14 +207,17 @@ pub unsafe extern "C" fn ftp_pool_set_max_sessions(pool: *mut ftp_pool, max: u32
     let function = "ftp_pool_set_max_sessions";
     fallible(function, || {
         let pool = handle(function, pool)?;
-        if max == 0 {
-            return Err(FfiError::new(
+        let result = if max == 0 {
+            Err(FfiError::new(
                 FTP_ERR_INVALID_ARGUMENT,
                 format!("{function}: the limit must be at least 1"),
-            ));
-        }
-        pool.pool.set_max_sessions(max as usize);
-        Ok(FTP_OK)
+            ))
+        } else {
+            pool.pool.set_max_sessions(max as usize);
+            Ok(FTP_OK)
+        };
+        pool.record(&result);
+        result
     })
 }
 
