@@ -37,9 +37,9 @@ mod url;
 
 pub use agent::{
     is_connection_limit, is_partial_file_name, safe_local_name, Agent, BatchOptions, BatchProgress,
-    BatchReport, Clock, DownloadOptions, FileOutcome, FilePair, Pool, PoolOptions, PoolStats,
-    PooledAgent, RetryEvent, RetryObserver, RetryPolicy, SegmentedOptions, SegmentedReport,
-    SyncAction, SyncEvent, SyncOptions, SyncReport, SystemClock, UploadOptions,
+    BatchReport, Clock, DownloadOptions, FileOutcome, FilePair, ParallelSyncOptions, Pool,
+    PoolOptions, PoolStats, PooledAgent, RetryEvent, RetryObserver, RetryPolicy, SegmentedOptions,
+    SegmentedReport, SyncAction, SyncEvent, SyncOptions, SyncReport, SystemClock, UploadOptions,
     DEFAULT_MAX_SESSIONS,
 };
 pub use client::{Client, ServerQuirks};

@@ -446,3 +446,141 @@ fn ftpget_with_segments() {
         let _ = fs::remove_dir_all(work);
     }
 }
+
+/// A local tree: files at the top, in directories, two levels down, an empty directory.
+fn make_tree(root: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let files = [
+        "top1.txt",
+        "top2.bin",
+        "a/a1.bin",
+        "a/a2.bin",
+        "a/x/ax1.bin",
+        "a/x/ax2.bin",
+        "b/b1.bin",
+        "b/b2.bin",
+        "b/b3.bin",
+        "d/d1.txt",
+        "d/e/f/def1.bin",
+    ];
+    fs::create_dir_all(root.join("c-empty")).unwrap();
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| {
+            let data = pattern(i * 7919 + 1, i as u64 + 40);
+            let path = root.join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, &data).unwrap();
+            (rel.to_string(), data)
+        })
+        .collect()
+}
+
+type Seen = Vec<(String, ftpc::SyncAction)>;
+
+fn recorder(
+    seen: &std::cell::RefCell<Seen>,
+) -> impl FnMut(&ftpc::SyncEvent<'_>) -> ftpc::Flow + '_ {
+    move |event| {
+        assert!(event.files_done <= event.files_total, "{event:?}");
+        seen.borrow_mut()
+            .push((event.path.to_string(), event.action));
+        ftpc::Flow::Continue
+    }
+}
+
+fn sorted(mut seen: Seen) -> Seen {
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    seen
+}
+
+#[test]
+fn parallel_sync_and_mirror_match_the_sequential_ones() {
+    use ftpc::{ParallelSyncOptions, SyncAction, SyncOptions};
+    for kind in Kind::ALL {
+        let server = Server::start(kind);
+        let local = scratch_dir("pool-tree");
+        let files = make_tree(&local);
+        let pool = pool_for(&server, server.options(Mode::Epsv), 4);
+        // A dry run plans exactly what the sequential dry run plans, one event per path.
+        let sequential = std::cell::RefCell::new(Seen::new());
+        let mut agent = server.agent(Mode::Epsv);
+        let mut on_event = recorder(&sequential);
+        let options = SyncOptions {
+            dry_run: true,
+            on_event: Some(&mut on_event),
+            ..SyncOptions::default()
+        };
+        server.check(agent.sync_directory(&local, "tree", options), "dry run");
+        let parallel = std::cell::RefCell::new(Seen::new());
+        let mut on_event = recorder(&parallel);
+        let options = ParallelSyncOptions {
+            dry_run: true,
+            on_event: Some(&mut on_event),
+            ..ParallelSyncOptions::default()
+        };
+        server.check(
+            pool.sync_directory(&local, "tree", options),
+            "parallel dry run",
+        );
+        assert_eq!(
+            sorted(parallel.take()),
+            sorted(sequential.take()),
+            "{kind:?}"
+        );
+        // The real run, then nothing left to do.
+        let seen = std::cell::RefCell::new(Seen::new());
+        let mut on_event = recorder(&seen);
+        let options = ParallelSyncOptions {
+            on_event: Some(&mut on_event),
+            ..ParallelSyncOptions::default()
+        };
+        let report = server.check(pool.sync_directory(&local, "tree", options), "sync");
+        assert_eq!(report.uploaded, files.len() as u64, "{kind:?} {report:?}");
+        assert_eq!(report.failed, 0);
+        let seen = seen.take();
+        let paths: std::collections::HashSet<_> = seen.iter().map(|s| s.0.clone()).collect();
+        assert_eq!(paths.len(), seen.len(), "one event per path: {seen:?}");
+        for (rel, data) in &files {
+            assert_eq!(
+                sha256(&server.read_file(&format!("tree/{rel}"))),
+                sha256(data)
+            );
+        }
+        let again = server.check(
+            pool.sync_directory(&local, "tree", ParallelSyncOptions::default()),
+            "second sync",
+        );
+        assert_eq!(again.uploaded, 0, "{kind:?} {again:?}");
+        assert_eq!(again.skipped, files.len() as u64, "{kind:?} {again:?}");
+        // Mirror it back into a new directory, then with delete over a changed copy.
+        let back = scratch_dir("pool-mirror");
+        let report = server.check(
+            pool.mirror_directory("tree", &back, ParallelSyncOptions::default()),
+            "mirror",
+        );
+        assert_eq!(report.downloaded, files.len() as u64, "{kind:?} {report:?}");
+        for (rel, data) in &files {
+            assert_eq!(sha256(&fs::read(back.join(rel)).unwrap()), sha256(data));
+        }
+        fs::write(back.join("b/extra.bin"), b"not on the server").unwrap();
+        let seen = std::cell::RefCell::new(Seen::new());
+        let mut on_event = recorder(&seen);
+        let options = ParallelSyncOptions {
+            delete: true,
+            on_event: Some(&mut on_event),
+            ..ParallelSyncOptions::default()
+        };
+        let report = server.check(
+            pool.mirror_directory("tree", &back, options),
+            "mirror with delete",
+        );
+        assert_eq!(report.deleted, 1, "{kind:?} {report:?}");
+        assert!(seen
+            .borrow()
+            .contains(&("b/extra.bin".to_string(), SyncAction::Deleted)));
+        assert!(!back.join("b/extra.bin").exists());
+        let _ = fs::remove_dir_all(local);
+        let _ = fs::remove_dir_all(back);
+    }
+}

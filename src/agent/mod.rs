@@ -22,8 +22,9 @@ use crate::transfer::Flow;
 pub use files::{is_partial_file_name, DownloadOptions, UploadOptions};
 pub use names::safe_local_name;
 pub use pool::{
-    is_connection_limit, BatchOptions, BatchProgress, BatchReport, FileOutcome, FilePair, Pool,
-    PoolOptions, PoolStats, PooledAgent, SegmentedOptions, SegmentedReport, DEFAULT_MAX_SESSIONS,
+    is_connection_limit, BatchOptions, BatchProgress, BatchReport, FileOutcome, FilePair,
+    ParallelSyncOptions, Pool, PoolOptions, PoolStats, PooledAgent, SegmentedOptions,
+    SegmentedReport, DEFAULT_MAX_SESSIONS,
 };
 pub(crate) use retry::RetryState;
 pub use retry::{Clock, RetryEvent, RetryObserver, RetryPolicy, SystemClock};

@@ -10,10 +10,12 @@
 //!
 //! The pool is `Send + Sync` and cheap to clone (an `Arc`): threads share one. On it are built
 //! the parallel transfers ([`Pool::download_files`], [`Pool::upload_files`]) and the segmented
-//! download of one file over several connections ([`Pool::download_segmented`]).
+//! download of one file over several connections ([`Pool::download_segmented`]), and sync
+//! and mirror with several workers ([`Pool::sync_directory`], [`Pool::mirror_directory`]).
 
 mod batch;
 mod segmented;
+mod trees;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +29,7 @@ use crate::options::Options;
 
 pub use batch::{BatchOptions, BatchProgress, BatchReport, FileOutcome, FilePair};
 pub use segmented::{SegmentedOptions, SegmentedReport};
+pub use trees::ParallelSyncOptions;
 
 /// The sessions a pool opens at most when not told otherwise.
 pub const DEFAULT_MAX_SESSIONS: usize = 4;
