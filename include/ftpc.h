@@ -1240,6 +1240,41 @@ ftp_result ftp_pool_download_segmented(ftp_pool *pool,
                                        uint32_t *out_connections);
 
 /**
+ * `ftp_sync` with up to `workers` sessions of the pool at once (0: the pool's limit): makes
+ * the remote directory `remote_dir` hold what `local_dir` holds, with the same rules, flags
+ * (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and one event per path, on the calling thread.
+ * The subdirectories are synced in parallel, then one pass does the rest; a tree without
+ * subdirectories is synced on one session. A failed path does not stop the others; the call
+ * then returns the first failure's code. Borrows the paths.
+ *
+ * # Safety
+ * `pool` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_pool_sync(ftp_pool *pool,
+                         const char *local_dir,
+                         const char *remote_dir,
+                         uint32_t workers,
+                         uint32_t flags,
+                         ftp_sync_event_cb event_cb,
+                         void *userdata);
+
+/**
+ * `ftp_mirror` with up to `workers` sessions at once, as `ftp_pool_sync` is to `ftp_sync`:
+ * makes `local_dir` hold what the remote directory holds, with the same refusals of unsafe
+ * names and local links. Borrows the paths.
+ *
+ * # Safety
+ * `pool` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_pool_mirror(ftp_pool *pool,
+                           const char *remote_dir,
+                           const char *local_dir,
+                           uint32_t workers,
+                           uint32_t flags,
+                           ftp_sync_event_cb event_cb,
+                           void *userdata);
+
+/**
  * Stops every call in progress on `pool` from any thread: their sessions are cut and they
  * return `FTP_ERR_ABORTED` soon. Returns `FTP_OK` when calls were running and `FTP_DONE`
  * when none was (nothing happens then). Once the last cancelled call has returned, the pool

@@ -139,6 +139,8 @@ ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max);
 ftp_result ftp_pool_download_files(ftp_pool *pool, const char *const *remote, const char *const *local, size_t count, uint32_t workers, uint32_t flags, ftp_pool_progress_cb progress_cb, void *userdata, ftp_result *results);
 ftp_result ftp_pool_upload_files(ftp_pool *pool, const char *const *remote, const char *const *local, size_t count, uint32_t workers, uint32_t flags, ftp_pool_progress_cb progress_cb, void *userdata, ftp_result *results);
 ftp_result ftp_pool_download_segmented(ftp_pool *pool, const char *remote, const char *local_path, uint32_t max_segments, ftp_progress_cb progress_cb, void *userdata, uint32_t *out_connections);
+ftp_result ftp_pool_sync(ftp_pool *pool, const char *local_dir, const char *remote_dir, uint32_t workers, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
+ftp_result ftp_pool_mirror(ftp_pool *pool, const char *remote_dir, const char *local_dir, uint32_t workers, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
 ftp_result ftp_pool_cancel(const ftp_pool *pool);
 ftp_result ftp_pool_errcode(const ftp_pool *pool);
 int ftp_pool_errreply(const ftp_pool *pool);

@@ -584,3 +584,43 @@ fn parallel_sync_and_mirror_match_the_sequential_ones() {
         let _ = fs::remove_dir_all(back);
     }
 }
+
+/// `examples-c/ftpsync --parallel N` (ftp_pool_sync, ftp_pool_mirror), over TLS on ProFTPD.
+#[test]
+fn ftpsync_with_parallel() {
+    use common::cprog::{compile, Link};
+    let exe = compile("../../examples-c/ftpsync.c", "ftpsync", Link::Shared, "-O1");
+    let server = Server::start_tls(Kind::Proftpd, Tls::Explicit, "server");
+    let work = scratch_dir("pool-ftpsync");
+    let files = make_tree(&work.join("tree"));
+    let url = format!("ftpes://{USER}@127.0.0.1:{}/synced", server.port);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&exe)
+            .args(args)
+            .current_dir(&work)
+            .env("FTP_PASSWORD", PASSWORD)
+            .env("FTPC_CA_FILE", common::cert_dir().join("ca.pem"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    let out = run(&["--parallel", "4", "tree", &url]);
+    assert_eq!(out.matches("uploaded").count(), files.len(), "{out}");
+    let out = run(&["--parallel", "4", "tree", &url]);
+    assert_eq!(out.matches("up to date").count(), files.len(), "{out}");
+    let out = run(&["--download", "--parallel", "3", &url, "copy"]);
+    assert_eq!(out.matches("downloaded").count(), files.len(), "{out}");
+    for (rel, data) in &files {
+        assert_eq!(
+            sha256(&fs::read(work.join("copy").join(rel)).unwrap()),
+            sha256(data)
+        );
+    }
+    let _ = fs::remove_dir_all(work);
+}

@@ -9,11 +9,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::boundary::*;
 use super::codes::*;
+use super::managed::sync_result;
 use super::options::ftp_options;
+use super::sync::{ftp_sync_event, ftp_sync_event_cb, FTP_SYNC_DELETE, FTP_SYNC_DRY_RUN};
 use super::transfer::ftp_progress_cb;
 use crate::{
-    BatchOptions, BatchProgress, BatchReport, FileOutcome, FilePair, Flow, Options, Pool,
-    PoolOptions, SegmentedOptions,
+    BatchOptions, BatchProgress, BatchReport, FileOutcome, FilePair, Flow, Options,
+    ParallelSyncOptions, Pool, PoolOptions, SegmentedOptions, SyncEvent, SyncReport,
 };
 
 /// `ftp_pool_download_files` flag: continue partial files left by an earlier run.
@@ -434,6 +436,110 @@ pub unsafe extern "C" fn ftp_pool_download_segmented(
             }
             Ok(FTP_OK)
         })
+    })
+}
+
+/// Runs a parallel sync or mirror with the C event callback as its observer.
+unsafe fn run_tree(
+    function: &str,
+    pool: *mut ftp_pool,
+    workers: u32,
+    flags: u32,
+    event_cb: ftp_sync_event_cb,
+    userdata: *mut c_void,
+    run: impl FnOnce(&Pool, ParallelSyncOptions<'_>) -> crate::Result<SyncReport>,
+) -> FfiResult<ftp_result> {
+    let pool = handle(function, pool)?;
+    if flags & !(FTP_SYNC_DELETE | FTP_SYNC_DRY_RUN) != 0 {
+        return Err(FfiError::new(
+            FTP_ERR_INVALID_ARGUMENT,
+            format!("{function}: unknown flags {flags:#x}"),
+        ));
+    }
+    pool.call(function, |p| {
+        let mut observer = move |event: &SyncEvent<'_>| -> Flow {
+            let Some(cb) = event_cb else {
+                return Flow::Continue;
+            };
+            let event = ftp_sync_event::new(event);
+            // SAFETY: the caller vouches for `cb` and `userdata` for the call.
+            in_callback(|| flow(unsafe { cb(userdata, &event) }))
+        };
+        let options = ParallelSyncOptions {
+            workers: workers as usize,
+            delete: flags & FTP_SYNC_DELETE != 0,
+            dry_run: flags & FTP_SYNC_DRY_RUN != 0,
+            on_event: Some(&mut observer),
+        };
+        let report = run(p, options)?;
+        sync_result(function, report)
+    })
+}
+
+/// `ftp_sync` with up to `workers` sessions of the pool at once (0: the pool's limit): makes
+/// the remote directory `remote_dir` hold what `local_dir` holds, with the same rules, flags
+/// (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and one event per path, on the calling thread.
+/// The subdirectories are synced in parallel, then one pass does the rest; a tree without
+/// subdirectories is synced on one session. A failed path does not stop the others; the call
+/// then returns the first failure's code. Borrows the paths.
+///
+/// # Safety
+/// `pool` must be live; the paths NUL-terminated; the callback valid for the call.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_pool_sync(
+    pool: *mut ftp_pool,
+    local_dir: *const c_char,
+    remote_dir: *const c_char,
+    workers: u32,
+    flags: u32,
+    event_cb: ftp_sync_event_cb,
+    userdata: *mut c_void,
+) -> ftp_result {
+    let function = "ftp_pool_sync";
+    fallible(function, || {
+        let local = arg_str(function, "local_dir", local_dir)?;
+        let remote = arg_bytes(function, "remote_dir", remote_dir)?;
+        run_tree(
+            function,
+            pool,
+            workers,
+            flags,
+            event_cb,
+            userdata,
+            |p, options| p.sync_directory(local, remote, options),
+        )
+    })
+}
+
+/// `ftp_mirror` with up to `workers` sessions at once, as `ftp_pool_sync` is to `ftp_sync`:
+/// makes `local_dir` hold what the remote directory holds, with the same refusals of unsafe
+/// names and local links. Borrows the paths.
+///
+/// # Safety
+/// `pool` must be live; the paths NUL-terminated; the callback valid for the call.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_pool_mirror(
+    pool: *mut ftp_pool,
+    remote_dir: *const c_char,
+    local_dir: *const c_char,
+    workers: u32,
+    flags: u32,
+    event_cb: ftp_sync_event_cb,
+    userdata: *mut c_void,
+) -> ftp_result {
+    let function = "ftp_pool_mirror";
+    fallible(function, || {
+        let remote = arg_bytes(function, "remote_dir", remote_dir)?;
+        let local = arg_str(function, "local_dir", local_dir)?;
+        run_tree(
+            function,
+            pool,
+            workers,
+            flags,
+            event_cb,
+            userdata,
+            |p, options| p.mirror_directory(remote, local, options),
+        )
     })
 }
 

@@ -120,14 +120,14 @@ impl Pool {
             rel: String::new(),
         };
         let mut jobs = if workers > 1 {
-            subdirectories(&mut *first, &root, direction)?
+            subdirectories(&mut first, &root, direction)?
         } else {
             Vec::new()
         };
         if jobs.len() < workers {
             let mut deeper = Vec::new();
             for job in &jobs {
-                let below = subdirectories(&mut *first, job, direction)?;
+                let below = subdirectories(&mut first, job, direction)?;
                 if below.is_empty() {
                     deeper.push(job.clone());
                 } else {
@@ -180,7 +180,7 @@ impl Pool {
                                 dry_run,
                                 on_event: Some(&mut forward),
                             };
-                            let result = run_one(&mut *session, job, sync, direction);
+                            let result = run_one(&mut session, job, sync, direction);
                             if let Err(error) = result {
                                 stop.store(true, Ordering::SeqCst);
                                 fatal
