@@ -170,6 +170,10 @@ fn segmented_sizes(server: &Server, options: Options) {
         if len >= 2 * min_segment as usize {
             assert!(report.single_stream.is_none(), "{len}: {report:?}");
             assert!(report.ranges >= 2, "{len}: {report:?}");
+            // ProFTPD's mod_digest offers HASH: the SHA-256 was compared before the rename.
+            if server.kind == Kind::Proftpd {
+                assert!(report.hash_checked, "{len}: {report:?}");
+            }
         }
         assert_eq!(
             sha256(&fs::read(&target).unwrap()),
@@ -623,4 +627,49 @@ fn ftpsync_with_parallel() {
         );
     }
     let _ = fs::remove_dir_all(work);
+}
+
+/// A server that does not announce `REST STREAM`: one stream, never a REST.
+#[test]
+fn without_rest_stream_a_segmented_download_is_one_stream() {
+    use common::scripted::{tree_server, Tree};
+    let data = pattern(3 * 1024 * 1024 + 5, 8);
+    let served = data.clone();
+    let server = tree_server(Tree {
+        list: Box::new(|_| None),
+        file: Box::new(move |path| (path == "big.bin").then(|| served.clone())),
+    });
+    let pool = Pool::new(
+        "127.0.0.1",
+        server.port,
+        common::scripted::options(),
+        "u",
+        "p",
+        PoolOptions::default(),
+    )
+    .unwrap();
+    let local = scratch_dir("pool-norest");
+    let report = pool
+        .download_segmented(
+            "big.bin",
+            local.join("big.bin"),
+            SegmentedOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(report.connections, 1, "{report:?}");
+    assert!(
+        report.single_stream.as_deref().unwrap().contains("REST"),
+        "{report:?}"
+    );
+    assert_eq!(
+        sha256(&fs::read(local.join("big.bin")).unwrap()),
+        sha256(&data)
+    );
+    drop(pool);
+    let transcript = server.finish();
+    assert!(
+        !transcript.iter().any(|c| c.starts_with("REST")),
+        "{transcript:?}"
+    );
+    let _ = fs::remove_dir_all(local);
 }
