@@ -673,3 +673,35 @@ fn without_rest_stream_a_segmented_download_is_one_stream() {
     );
     let _ = fs::remove_dir_all(local);
 }
+
+/// Many ranges on each session over TLS on ProFTPD, which requires every data connection to
+/// resume the control connection's TLS session: six segmented downloads on the same two
+/// sessions (a range's session is renewed first when its tickets are spent, as the agent's
+/// own transfers do; this run did not need it), every byte checked.
+#[test]
+fn many_ranges_per_session_over_tls_on_proftpd() {
+    let server = Server::start_with(Kind::Proftpd, Tls::Explicit, "127.0.0.1");
+    let pool = pool_for(&server, server.tls_options(Mode::Epsv, TlsLevel::All), 2);
+    let data = pattern(2_000_001, 12);
+    server.put_file("many.bin", &data);
+    let local = scratch_dir("pool-many-ranges");
+    for round in 0..6 {
+        let target = local.join(format!("many{round}.bin"));
+        let report = server.check(
+            pool.download_segmented(
+                "many.bin",
+                &target,
+                SegmentedOptions {
+                    initial_segments: 2,
+                    min_segment: 16 * 1024,
+                    ..SegmentedOptions::default()
+                },
+            ),
+            &format!("segmented download {round}"),
+        );
+        assert!(report.ranges >= 2, "{report:?}");
+        assert_eq!(sha256(&fs::read(&target).unwrap()), sha256(&data));
+    }
+    assert!(pool.stats().opened >= 2, "{:?}", pool.stats());
+    let _ = fs::remove_dir_all(local);
+}

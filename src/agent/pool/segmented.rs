@@ -422,7 +422,9 @@ impl Shared<'_> {
     fn fetch(&self, agent: &mut PooledAgent, index: usize) -> std::result::Result<(), Failed> {
         let remote = Failed::Remote;
         let start = self.ranges()[index].pos;
-        let session = agent.session();
+        // Renewed first when its TLS session can no longer resume (ProFTPD, see
+        // `Agent::data_session`).
+        let session = agent.data_session().map_err(remote)?;
         session.set_transfer_type(TransferType::Binary);
         let mut command = b"RETR ".to_vec();
         command.extend_from_slice(self.remote);
