@@ -492,6 +492,29 @@ mod tests {
     fn assert_send_sync<T: Send + Sync>() {}
 
     #[test]
+    fn refusals_for_too_many_connections() {
+        let refusal = |code: u16, text: &str| {
+            Error::from_reply("USER u", crate::Reply::new(code, vec![text.into()]))
+        };
+        // vsftpd max_per_ip, pyftpdlib max_cons_per_ip, Pure-FTPd -C, ProFTPD MaxClientsPerHost.
+        assert!(is_connection_limit(&refusal(
+            421,
+            "There are too many connections from your internet address."
+        )));
+        assert!(is_connection_limit(&refusal(
+            421,
+            "Too many connections from the same IP address."
+        )));
+        assert!(is_connection_limit(&refusal(
+            530,
+            "Sorry, the maximum number of clients (2) from your host are already connected."
+        )));
+        assert!(!is_connection_limit(&refusal(530, "Login incorrect.")));
+        assert!(!is_connection_limit(&refusal(550, "No such file")));
+        assert!(!is_connection_limit(&Error::InvalidState("lost".into())));
+    }
+
+    #[test]
     fn pool_is_shareable() {
         assert_send_sync::<Pool>();
         fn assert_send<T: Send>() {}
