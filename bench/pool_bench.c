@@ -41,7 +41,7 @@ static ftp_pool *pool_for(const char *url, char **path, unsigned sessions) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 7 && strcmp(argv[1], "files") == 0) {
+    if (argc == 6 && strcmp(argv[1], "files") == 0) {
         size_t count = strtoul(argv[3], NULL, 10);
         unsigned sessions = (unsigned)strtoul(argv[5], NULL, 10);
         char *dir = NULL;

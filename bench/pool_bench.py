@@ -3,7 +3,8 @@
 lftp and ftpc over one session, side by side in one run, on 127.0.0.1 with vsftpd.
 
     python3 bench/pool_bench.py [--runs 3] [--small-files 1000] [--segmented-mib 1024]
-                                [--rate-mbps 50] [--mirror-max-mib 64] [--only CASE...]
+                                [--rate-mbps 50] [--mirror-max-mib 64] [--mirror-rate-mbps 0]
+                                [--only CASE...]
 
 Cases:
   files      COUNT files of 4 KiB: 4 pooled sessions, one session, curl (every URL in one
@@ -86,6 +87,8 @@ def main():
     ap.add_argument("--segmented-mib", type=int, default=1024)
     ap.add_argument("--rate-mbps", type=int, default=50)
     ap.add_argument("--mirror-max-mib", type=int, default=64)
+    ap.add_argument("--mirror-rate-mbps", type=int, default=0,
+                    help="cap the mirror's server per connection too (0: no cap)")
     ap.add_argument("--only", nargs="*")
     args = ap.parse_args()
     lftp = shutil.which("lftp")
@@ -152,7 +155,7 @@ def main():
                 tools.append((
                     "lftp pget -n 4",
                     [lftp, "-u", f"{USER},{PASSWORD}", "-e",
-                     f"set ftp:ssl-allow no; pget -n 4 -o {target} big.bin; quit",
+                     f"set ftp:ssl-allow no; pget -n 4 big.bin -o {target}; quit",
                      f"ftp://127.0.0.1:{server.port}"],
                     remove))
             run_case(f"{args.segmented_mib} MiB, server capped at {args.rate_mbps} MB/s per "
@@ -176,7 +179,9 @@ def main():
                 total += size
             for dirpath, _, _ in os.walk(root):
                 os.chmod(dirpath, 0o777)
-            server = Server(root)
+            cap = ["--max-rate", str(args.mirror_rate_mbps * 1_000_000)] \
+                if args.mirror_rate_mbps else []
+            server = Server(root, cap)
             url = f"ftp://{USER}@127.0.0.1:{server.port}/tree"
             m4, m1, ml = (os.path.join(work, n) for n in ("m4", "m1", "mlftp"))
             tools = [
@@ -192,8 +197,9 @@ def main():
                      f"set ftp:ssl-allow no; mirror --parallel=4 tree {ml}; quit",
                      f"ftp://127.0.0.1:{server.port}"],
                     lambda: shutil.rmtree(ml, ignore_errors=True)))
+            capped = f", capped at {args.mirror_rate_mbps} MB/s" if cap else ""
             run_case(f"mirror of 200 files, 1 KiB to {args.mirror_max_mib} MiB, "
-                     f"{total / 1e6:.0f} MB in 8 directories (vsftpd)", tools, total,
+                     f"{total / 1e6:.0f} MB in 8 directories (vsftpd{capped})", tools, total,
                      args.runs, env)
             server.stop()
     finally:

@@ -375,12 +375,10 @@ fn cancel_from_another_thread_stops_every_session() {
     agent.session().noop().unwrap();
 }
 
-/// The C API (`tests/c/pool_test.c`): handles, per-file results, the first error, progress
-/// that adds up, a segmented download, callbacks calling back in.
-#[test]
-fn the_c_api() {
-    use common::cprog::{compile, Link};
-    let exe = compile("pool_test.c", "pool_test", Link::Shared, "-O1");
+/// Runs `tests/c/pool_test.c` (built as `exe`, under `wrapper` when given) against
+/// pyftpdlib: handles, per-file results, the first error, progress that adds up, a segmented
+/// download, callbacks calling back in. Returns its output.
+fn run_pool_test(exe: &std::path::Path, wrapper: &[&str], env: &[(&str, &str)]) -> String {
     let server = Server::start(Kind::Pyftpdlib);
     for i in 0..6 {
         server.put_file(&format!("f{i}.bin"), &pattern(i * 1000 + 1, i as u64));
@@ -388,18 +386,27 @@ fn the_c_api() {
     let big = pattern(3 * 1024 * 1024 + 1, 99);
     server.put_file("big.bin", &big);
     let work = scratch_dir("pool-c");
-    let out = std::process::Command::new(&exe)
+    let mut cmd = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut cmd = std::process::Command::new(program);
+            cmd.args(args).arg(exe);
+            cmd
+        }
+        None => std::process::Command::new(exe),
+    };
+    let out = cmd
         .args([&server.host, &server.port.to_string(), USER, PASSWORD])
         .arg(&work)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
+    let output = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("all ok"), "{stdout}");
+    assert!(out.status.success(), "{output}");
+    assert!(output.contains("all ok"), "{output}");
     assert_eq!(
         sha256(&fs::read(work.join("big.bin")).unwrap()),
         sha256(&big)
@@ -411,6 +418,50 @@ fn the_c_api() {
         );
     }
     let _ = fs::remove_dir_all(work);
+    output
+}
+
+#[test]
+fn the_c_api() {
+    use common::cprog::{compile, Link};
+    let exe = compile("pool_test.c", "pool_test", Link::Shared, "-O1");
+    run_pool_test(&exe, &[], &[]);
+}
+
+#[test]
+fn the_c_api_under_address_sanitizer() {
+    use common::cprog::{compile, Link};
+    let exe = compile("pool_test.c", "pool_test_asan", Link::StaticAsan, "-O1");
+    let out = run_pool_test(
+        &exe,
+        &[],
+        &[(
+            "ASAN_OPTIONS",
+            "detect_leaks=1:abort_on_error=0:exitcode=86",
+        )],
+    );
+    assert!(
+        !out.contains("AddressSanitizer") && !out.contains("LeakSanitizer"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_c_api_under_valgrind() {
+    use common::cprog::{compile, Link};
+    let exe = compile("pool_test.c", "pool_test_valgrind", Link::Shared, "-O1");
+    run_pool_test(
+        &exe,
+        &[
+            "valgrind",
+            "--quiet",
+            "--error-exitcode=87",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--show-leak-kinds=definite,indirect",
+        ],
+        &[],
+    );
 }
 
 /// `examples-c/ftpget --segments N`, plain and over TLS.

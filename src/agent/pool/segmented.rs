@@ -51,7 +51,7 @@ impl Default for SegmentedOptions<'_> {
             max_segments: 0,
             initial_segments: 2,
             min_segment: 1 << 20,
-            probe_interval: Duration::from_millis(250),
+            probe_interval: Duration::from_millis(200),
             verify_hash: true,
             progress: None,
         }
@@ -221,6 +221,8 @@ impl Pool {
                     Ok(Some(agent)) => {
                         workers.push(start(agent));
                         connections += 1;
+                        // The next window measures the new connection, not its login.
+                        last = (Instant::now(), shared.done.load(Ordering::SeqCst));
                     }
                     _ => growing = false,
                 }
