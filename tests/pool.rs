@@ -204,9 +204,12 @@ fn segment_boundaries_over_tls() {
     }
 }
 
+/// Each server configured to allow 2 connections per client (vsftpd `max_per_ip` and
+/// Pure-FTPd `-C` answer 421 at the greeting, pyftpdlib `max_cons_per_ip` too, ProFTPD's
+/// `MaxClientsPerHost` a 530 at login): a pool of 4 settles at 2 and no transfer fails.
 #[test]
 fn a_server_allowing_two_connections_settles_the_pool_at_two() {
-    for kind in [Kind::Vsftpd, Kind::Pyftpdlib] {
+    for kind in Kind::ALL {
         let server = Server::start_full(
             kind,
             Tls::None,

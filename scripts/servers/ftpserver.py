@@ -495,6 +495,7 @@ def run_proftpd(args):
         # Every command and reply.
         f"  ExtendedLog {state}/extended.log ALL default",
         "  DigestEngine on",
+        *([f"  MaxClientsPerHost {args.max_per_ip}"] if args.max_per_ip else []),
         *tls,
         "</Global>",
     ]
@@ -555,7 +556,7 @@ def run_pureftpd(args):
         "-D",  # list dot files (ftpc's partial files)
         "-u", "1",  # any uid but root's
         "-c", "256",  # clients at once
-        "-C", "256",  # clients from one address
+        "-C", str(args.max_per_ip or 256),  # clients from one address
         "-O", f"clf:{state}/transfer.log",
     ]  # fmt: skip
     if args.tls != "none":
@@ -575,7 +576,7 @@ def main():
     parser.add_argument("--key")
     parser.add_argument("--client-ca", help="pyftpdlib: require client certificates from this CA")
     parser.add_argument("--max-per-ip", type=int, default=0,
-                        help="pyftpdlib, vsftpd: connections per client address (0: no limit)")
+                        help="connections per client address (0: no limit)")
     parser.add_argument("--max-rate", type=int, default=0,
                         help="vsftpd: bytes per second per data connection (0: no limit)")
     args = parser.parse_args()
