@@ -100,7 +100,7 @@ fn round_trip(server: &Server, pool: &Pool, count: usize) {
         assert_eq!(sha256(&stored), sha256(data), "{}", server.kind.label());
     }
     let stats = pool.stats();
-    assert!(stats.opened as usize <= pool.max_sessions(), "{stats:?}");
+    assert!(stats.open <= pool.max_sessions(), "{stats:?}");
     let _ = fs::remove_dir_all(local);
 }
 
@@ -110,8 +110,9 @@ fn parallel_transfers_on_every_server() {
         let server = Server::start(kind);
         let pool = pool_for(&server, server.options(Mode::Epsv), 4);
         round_trip(&server, &pool, 16);
-        // Sessions came back and were reused for the uploads.
-        assert!(pool.stats().reused > 0, "{kind:?} {:?}", pool.stats());
+        // Never more than 4 opened: sessions came back and were reused for the uploads.
+        let stats = pool.stats();
+        assert!(stats.opened <= 4 && stats.reused > 0, "{kind:?} {stats:?}");
     }
 }
 
@@ -801,4 +802,41 @@ fn cancel_stops_a_segmented_download() {
     let mut agent = pool.session().unwrap();
     agent.session().noop().unwrap();
     let _ = fs::remove_dir_all(local);
+}
+
+/// Idle sessions are checked with NOOP before reuse: after a server restart killed them all,
+/// the next batch opens new ones and nothing fails; an idle session older than the idle
+/// timeout is closed instead of reused.
+#[test]
+fn dead_or_old_idle_sessions_are_not_reused() {
+    let mut server = Server::start(Kind::Pyftpdlib);
+    let settings = PoolOptions {
+        max_sessions: 3,
+        retry: quick_retry(),
+        ..PoolOptions::default()
+    };
+    let options = server.options(Mode::Epsv);
+    let pool = Pool::new(&server.host, server.port, options, USER, PASSWORD, settings).unwrap();
+    round_trip(&server, &pool, 6);
+    let before = pool.stats();
+    assert!(before.idle > 0, "{before:?}");
+    server.restart();
+    round_trip(&server, &pool, 6);
+    let after = pool.stats();
+    assert!(after.opened > before.opened, "{before:?} {after:?}");
+    // Idle for longer than allowed: closed, and a new session opened.
+    let settings = PoolOptions {
+        max_sessions: 1,
+        idle_timeout: Duration::from_millis(50),
+        ..PoolOptions::default()
+    };
+    let options = server.options(Mode::Epsv);
+    let pool = Pool::new(&server.host, server.port, options, USER, PASSWORD, settings).unwrap();
+    drop(pool.session().unwrap());
+    thread::sleep(Duration::from_millis(200));
+    drop(pool.session().unwrap());
+    let stats = pool.stats();
+    assert_eq!((stats.opened, stats.reused), (2, 0), "{stats:?}");
+    drop(pool.session().unwrap());
+    assert_eq!(pool.stats().reused, 1, "{:?}", pool.stats());
 }
