@@ -1135,8 +1135,10 @@ ftp_result ftp_options_set_max_tree_entries(ftp_options *opts, uint64_t max);
 
 /**
  * Creates a pool for `host` and `port` whose sessions log in as `user` with `password`, with
- * a copy of `opts` (NULL for the defaults). No connection is opened yet: the first transfer
- * opens sessions. Borrows the strings for the call; the password is kept, never shown.
+ * a copy of `opts` (NULL for the defaults; its retry policy, when set with
+ * `ftp_options_set_retry_policy`, is every session's). No connection is opened yet: the first
+ * transfer opens sessions. Borrows the strings for the call; the password is kept, never
+ * shown.
  * Caller owns `*out`; free with `ftp_pool_free`. `*out` is written only on success.
  *
  * # Safety

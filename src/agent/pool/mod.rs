@@ -45,6 +45,7 @@ pub struct PoolOptions {
     pub limit_backoff: Duration,
     /// The retry policy of every session's operations (see [`Agent::set_retry_policy`]); it
     /// also bounds how often a session is opened again while the server refuses even one.
+    /// [`Options::retry`], when set, takes its place (as it sets an agent's policy).
     pub retry: RetryPolicy,
 }
 
@@ -159,16 +160,19 @@ impl Pool {
         port: u16,
         mut options: Options,
         login: Option<(&str, &str)>,
-        settings: PoolOptions,
+        mut settings: PoolOptions,
     ) -> Result<Pool> {
+        if let Some(policy) = options.retry.take() {
+            settings.retry = policy;
+        }
         settings.retry.validate()?;
         if settings.max_sessions == 0 {
             return Err(Error::InvalidArgument(
                 "pool: max_sessions must be at least 1".into(),
             ));
         }
-        // The pool opens sessions again itself, and must see a refusal at once.
-        options.retry = None;
+        // (Taken out above: the pool opens sessions again itself, and must see a refusal at
+        // once.)
         Ok(Pool {
             inner: Arc::new(Inner {
                 host: host.to_string(),
