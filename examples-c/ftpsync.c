@@ -2,12 +2,13 @@
  * ftpsync: mirrors a local directory to the server (or, with --download, the server to a
  * local directory), recursively, with retries on temporary failures.
  *
- *   ftpsync [--delete] [--dry-run] LOCAL_DIR URL
- *   ftpsync --download [--delete] [--dry-run] URL LOCAL_DIR
+ *   ftpsync [--delete] [--dry-run] [--parallel N] LOCAL_DIR URL
+ *   ftpsync --download [--delete] [--dry-run] [--parallel N] URL LOCAL_DIR
  *
  * Uploads what is missing or changed, and with --delete removes what the other side should
- * no longer have. --dry-run prints the plan and changes nothing. See common.h for the
- * environment.
+ * no longer have. --dry-run prints the plan and changes nothing. --parallel N works with up to
+ * N sessions at once (ftp_pool_sync, ftp_pool_mirror): subdirectories in parallel. See
+ * common.h for the environment.
  */
 #include "common.h"
 
@@ -42,6 +43,39 @@ static int on_event(void *userdata, int32_t action, const char *path, uint64_t b
     return 0;
 }
 
+/* The same line for an event handle (ftp_pool_sync, ftp_pool_mirror). */
+static int on_pool_event(void *userdata, const ftp_sync_event *event) {
+    return on_event(userdata, ftp_sync_event_action(event), ftp_sync_event_path(event),
+                    ftp_sync_event_bytes(event), ftp_sync_event_files_done(event),
+                    ftp_sync_event_files_total(event), ftp_sync_event_error(event),
+                    ftp_sync_event_message(event));
+}
+
+/* With --parallel: a pool of `workers` sessions. */
+static int run_parallel(const char *url, const char *local, bool download, uint32_t flags,
+                        unsigned workers, bool *dry_run) {
+    char *path = NULL;
+    ftp_pool *pool = pool_for_url(url, &path);
+    if (pool == NULL) {
+        return 1;
+    }
+    const char *remote = path[0] != '\0' ? path : ".";
+    ftp_result rc = ftp_pool_set_max_sessions(pool, workers);
+    if (rc == FTP_OK) {
+        rc = download
+            ? ftp_pool_mirror(pool, remote, local, workers, flags, on_pool_event, dry_run)
+            : ftp_pool_sync(pool, local, remote, workers, flags, on_pool_event, dry_run);
+    }
+    int status = 0;
+    if (rc != FTP_OK) {
+        report_failure(download ? "mirror" : "sync", rc);
+        status = 1;
+    }
+    ftp_string_free(path);
+    ftp_pool_free(pool);
+    return status;
+}
+
 static int on_retry(void *userdata, uint32_t attempt, ftp_result error, int reply_code,
                     const char *message, uint32_t delay_ms) {
     (void)userdata;
@@ -52,6 +86,7 @@ static int on_retry(void *userdata, uint32_t attempt, ftp_result error, int repl
 
 int main(int argc, char **argv) {
     bool remove = false, dry_run = false, download = false;
+    unsigned parallel = 0;
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--delete") == 0) {
@@ -60,18 +95,29 @@ int main(int argc, char **argv) {
             dry_run = true;
         } else if (strcmp(argv[i], "--download") == 0) {
             download = true;
+        } else if (strcmp(argv[i], "--parallel") == 0 && i + 1 < argc) {
+            parallel = (unsigned)strtoul(argv[++i], NULL, 10);
+            if (parallel == 0) {
+                fprintf(stderr, "--parallel needs a number of sessions, at least 1\n");
+                return 2;
+            }
         } else {
             break;
         }
     }
     if (argc - i != 2) {
-        fprintf(stderr, "usage: %s [--delete] [--dry-run] LOCAL_DIR URL\n"
-                        "       %s --download [--delete] [--dry-run] URL LOCAL_DIR\n",
+        fprintf(stderr, "usage: %s [--delete] [--dry-run] [--parallel N] LOCAL_DIR URL\n"
+                        "       %s --download [--delete] [--dry-run] [--parallel N] URL "
+                        "LOCAL_DIR\n",
                 argv[0], argv[0]);
         return 2;
     }
     const char *local = download ? argv[i + 1] : argv[i];
     const char *url = download ? argv[i] : argv[i + 1];
+    if (parallel > 0) {
+        uint32_t flags = (remove ? FTP_SYNC_DELETE : 0) | (dry_run ? FTP_SYNC_DRY_RUN : 0);
+        return run_parallel(url, local, download, flags, parallel, &dry_run);
+    }
     char *path = NULL;
     ftp_client *ftp = connect_url(url, &path);
     if (ftp == NULL) {

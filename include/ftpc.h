@@ -44,6 +44,11 @@
 
 
 /**
+ * The sessions a pool opens at most when not told otherwise.
+ */
+#define DEFAULT_MAX_SESSIONS 4
+
+/**
  * Passive mode: EPSV, falling back to PASV (remembered for the session). The default.
  */
 #define FTP_PASSIVE_AUTO 0
@@ -245,6 +250,16 @@
 #define FTP_SYNC_DRY_RUN 2
 
 /**
+ * `ftp_pool_download_files` flag: continue partial files left by an earlier run.
+ */
+#define FTP_POOL_RESUME 1
+
+/**
+ * `ftp_pool_upload_files` flag: upload to `.NAME.ftpc-part` and rename into place.
+ */
+#define FTP_POOL_TEMPORARY_NAME 2
+
+/**
  * An FTP session, through the agent that owns its settings, credentials and retry. Create
  * with `ftp_connect` or `ftp_connect_url`; free with `ftp_close`.
  */
@@ -281,6 +296,13 @@ typedef struct ftp_listing ftp_listing;
  * Connection options. Create with `ftp_options_new`, free with `ftp_options_free`.
  */
 typedef struct ftp_options ftp_options;
+
+/**
+ * Many sessions to one server (at most 4 unless set with `ftp_pool_set_max_sessions`),
+ * opened on demand and reused. Create with `ftp_pool_new` or `ftp_pool_new_url`; free with
+ * `ftp_pool_free`. Safe to use from several threads at once.
+ */
+typedef struct ftp_pool ftp_pool;
 
 /**
  * One path a sync or mirror handled, borrowed by its callback for the call only. Read it
@@ -366,6 +388,19 @@ typedef int (*ftp_sync_cb)(void *userdata,
  * Return 0 to go on; anything else stops the run with `FTP_ERR_ABORTED`.
  */
 typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
+
+/**
+ * Told the progress of a whole batch after every block of every file: files finished and in
+ * all, bytes so far over all files, and the sum of the sizes known so far (each file's size
+ * is known once its transfer started). Called on the calling thread a few times a second
+ * while the workers transfer. Return 0 to go on; anything else stops the batch (the call
+ * returns `FTP_ERR_ABORTED`).
+ */
+typedef int (*ftp_pool_progress_cb)(void *userdata,
+                                    uint64_t files_done,
+                                    uint64_t files_total,
+                                    uint64_t bytes_done,
+                                    uint64_t bytes_known);
 
 /**
  * Success.
@@ -1881,6 +1916,196 @@ ftp_result ftp_mirror(ftp_client *ftp,
                       uint32_t flags,
                       ftp_sync_event_cb event_cb,
                       void *userdata);
+
+/**
+ * Creates a pool for `host` and `port` whose sessions log in as `user` with `password`, with
+ * a copy of `opts` (NULL for the defaults; its retry policy, when set with
+ * `ftp_options_set_retry_policy`, is every session's). No connection is opened yet: the first
+ * transfer opens sessions. Borrows the strings for the call; the password is kept, never
+ * shown.
+ * Caller owns `*out`; free with `ftp_pool_free`. `*out` is written only on success.
+ *
+ * # Safety
+ * The strings must be NUL-terminated; `opts` NULL or live; `out` writable.
+ */
+ftp_result ftp_pool_new(const char *host,
+                        uint16_t port,
+                        const ftp_options *opts,
+                        const char *user,
+                        const char *password,
+                        ftp_pool **out);
+
+/**
+ * Creates a pool for an `ftp://`, `ftps://` or `ftpes://` URL: its sessions log in with the
+ * URL's user and password (anonymously without a user; `password` when the URL names a user
+ * but no password). The scheme's TLS level replaces the one in `opts` (NULL for the
+ * defaults). Caller owns `*out` (free with `ftp_pool_free`) and `*out_path`, the URL's
+ * decoded path (free with `ftp_string_free`). Out-parameters are written only on success.
+ *
+ * # Safety
+ * `url` and `password` NUL-terminated (`password` may be NULL); `opts` NULL or live; `out`
+ * and `out_path` writable.
+ */
+ftp_result ftp_pool_new_url(const char *url,
+                            const char *password,
+                            const ftp_options *opts,
+                            ftp_pool **out,
+                            char **out_path);
+
+/**
+ * Sets how many sessions the pool opens at most (at least 1; 4 by default), and forgets a
+ * lower limit learnt from a server that refused sessions for too many connections.
+ *
+ * # Safety
+ * `pool` must be live.
+ */
+ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max);
+
+/**
+ * Downloads `count` files at once over the pool's sessions: `remote[i]` to the local path
+ * `local[i]`, each as `ftp_download_file` does it (a partial file renamed into place only when
+ * complete, retries that resume), with up to `workers` sessions (0: the pool's limit).
+ * `flags`: `FTP_POOL_RESUME`. Writes every file's result to `results[i]` (`FTP_OK`, an error
+ * code, or `FTP_ERR_ABORTED` for a file not started because the batch stopped), on failure
+ * too: `results` is the exception to "out-parameters are written only on success". Returns
+ * `FTP_OK` when every file was transferred, else the first error (the message names how many
+ * failed). `progress_cb` may be NULL. Borrows the arrays and strings for the call.
+ *
+ * # Safety
+ * `pool` live; `remote` and `local` arrays of `count` NUL-terminated strings; `results`
+ * writable for `count` values; the callback valid for the call.
+ */
+ftp_result ftp_pool_download_files(ftp_pool *pool,
+                                   const char *const *remote,
+                                   const char *const *local,
+                                   size_t count,
+                                   uint32_t workers,
+                                   uint32_t flags,
+                                   ftp_pool_progress_cb progress_cb,
+                                   void *userdata,
+                                   ftp_result *results);
+
+/**
+ * Uploads `count` files at once: the local path `local[i]` to `remote[i]`, each as
+ * `ftp_upload_file` does it; `flags`: `FTP_POOL_TEMPORARY_NAME`. Results and return as
+ * `ftp_pool_download_files`.
+ *
+ * # Safety
+ * As `ftp_pool_download_files`.
+ */
+ftp_result ftp_pool_upload_files(ftp_pool *pool,
+                                 const char *const *remote,
+                                 const char *const *local,
+                                 size_t count,
+                                 uint32_t workers,
+                                 uint32_t flags,
+                                 ftp_pool_progress_cb progress_cb,
+                                 void *userdata,
+                                 ftp_result *results);
+
+/**
+ * Downloads one file over up to `max_segments` connections at once (0: the pool's limit):
+ * each reads a byte range (REST, RETR, ABOR at its end) into one partial file beside
+ * `local_path`, renamed into place once every byte is there and the size (and the server's
+ * SHA-256, where it offers HASH) checked. Starts with 2 connections and adds more while the
+ * throughput rises; one stream where the server has no REST or the file is small (under
+ * 2 MiB). A range whose connection fails resumes on its own. Writes the connections used at
+ * most to `*out_connections` on success (may be NULL). Progress counts bytes of the whole
+ * file; `progress_cb` may be NULL.
+ *
+ * # Safety
+ * `pool` live; the paths NUL-terminated; the callback valid for the call; `out_connections`
+ * NULL or writable.
+ */
+ftp_result ftp_pool_download_segmented(ftp_pool *pool,
+                                       const char *remote,
+                                       const char *local_path,
+                                       uint32_t max_segments,
+                                       ftp_progress_cb progress_cb,
+                                       void *userdata,
+                                       uint32_t *out_connections);
+
+/**
+ * `ftp_sync` with up to `workers` sessions of the pool at once (0: the pool's limit): makes
+ * the remote directory `remote_dir` hold what `local_dir` holds, with the same rules, flags
+ * (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and one event per path, on the calling thread.
+ * The subdirectories are synced in parallel, then one pass does the rest; a tree without
+ * subdirectories is synced on one session. A failed path does not stop the others; the call
+ * then returns the first failure's code. Borrows the paths.
+ *
+ * # Safety
+ * `pool` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_pool_sync(ftp_pool *pool,
+                         const char *local_dir,
+                         const char *remote_dir,
+                         uint32_t workers,
+                         uint32_t flags,
+                         ftp_sync_event_cb event_cb,
+                         void *userdata);
+
+/**
+ * `ftp_mirror` with up to `workers` sessions at once, as `ftp_pool_sync` is to `ftp_sync`:
+ * makes `local_dir` hold what the remote directory holds, with the same refusals of unsafe
+ * names and local links. Borrows the paths.
+ *
+ * # Safety
+ * `pool` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_pool_mirror(ftp_pool *pool,
+                           const char *remote_dir,
+                           const char *local_dir,
+                           uint32_t workers,
+                           uint32_t flags,
+                           ftp_sync_event_cb event_cb,
+                           void *userdata);
+
+/**
+ * Stops every call in progress on `pool` from any thread: their sessions are cut and they
+ * return `FTP_ERR_ABORTED` soon. Returns `FTP_OK` when calls were running and `FTP_DONE`
+ * when none was (nothing happens then). Once the last cancelled call has returned, the pool
+ * works again, opening new sessions.
+ *
+ * # Safety
+ * `pool` must be live (not freed while this runs).
+ */
+ftp_result ftp_pool_cancel(const ftp_pool *pool);
+
+/**
+ * The result code of the last call on `pool` that ended (`FTP_OK` after a success;
+ * `FTP_ERR_INVALID_ARGUMENT` for NULL). With several threads on one pool, the thread's own
+ * `ftp_last_error_code` is the one to read.
+ *
+ * # Safety
+ * `pool` must be NULL or live.
+ */
+ftp_result ftp_pool_errcode(const ftp_pool *pool);
+
+/**
+ * The server reply code behind the last failure on `pool` (0 when none, or for NULL).
+ *
+ * # Safety
+ * `pool` must be NULL or live.
+ */
+int ftp_pool_errreply(const ftp_pool *pool);
+
+/**
+ * The message of the last failed call on `pool` ("" after a success). Owned by `pool`,
+ * valid until the next call on `pool` from any thread. Never NULL.
+ *
+ * # Safety
+ * `pool` must be NULL or live.
+ */
+const char *ftp_pool_errmsg(const ftp_pool *pool);
+
+/**
+ * Closes every idle session (QUIT is not awaited) and frees the pool. NULL is a no-op.
+ * Every call on `pool` must have returned.
+ *
+ * # Safety
+ * `pool` must be NULL or from `ftp_pool_new`/`ftp_pool_new_url`, not used afterwards.
+ */
+void ftp_pool_free(ftp_pool *pool);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -39,12 +39,15 @@
 #define FTP_SYNC_FAILED 5
 #define FTP_SYNC_DELETE 1
 #define FTP_SYNC_DRY_RUN 2
+#define FTP_POOL_RESUME 1
+#define FTP_POOL_TEMPORARY_NAME 2
 typedef struct ftp_client ftp_client;
 typedef struct ftp_data ftp_data;
 typedef struct ftp_dir_list ftp_dir_list;
 typedef struct ftp_entry ftp_entry;
 typedef struct ftp_listing ftp_listing;
 typedef struct ftp_options ftp_options;
+typedef struct ftp_pool ftp_pool;
 typedef struct ftp_sync_event ftp_sync_event;
 typedef int32_t ftp_result;
 typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
@@ -55,6 +58,7 @@ typedef ftp_listing ftp_mlsd;
 typedef int (*ftp_retry_cb)(void *userdata, uint32_t attempt, ftp_result error, int reply_code, const char *message, uint32_t delay_ms);
 typedef int (*ftp_sync_cb)(void *userdata, int32_t action, const char *path, uint64_t bytes, uint64_t files_done, uint64_t files_total, ftp_result error, const char *message);
 typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
+typedef int (*ftp_pool_progress_cb)(void *userdata, uint64_t files_done, uint64_t files_total, uint64_t bytes_done, uint64_t bytes_known);
 #define FTP_OK 0
 #define FTP_DONE 1
 #define FTP_ERR_INVALID_ARGUMENT -1
@@ -212,3 +216,16 @@ int ftp_sync_event_reply_code(const ftp_sync_event *event);
 const char *ftp_sync_event_message(const ftp_sync_event *event);
 ftp_result ftp_sync(ftp_client *ftp, const char *local_dir, const char *remote_dir, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
 ftp_result ftp_mirror(ftp_client *ftp, const char *remote_dir, const char *local_dir, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
+ftp_result ftp_pool_new(const char *host, uint16_t port, const ftp_options *opts, const char *user, const char *password, ftp_pool **out);
+ftp_result ftp_pool_new_url(const char *url, const char *password, const ftp_options *opts, ftp_pool **out, char **out_path);
+ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max);
+ftp_result ftp_pool_download_files(ftp_pool *pool, const char *const *remote, const char *const *local, size_t count, uint32_t workers, uint32_t flags, ftp_pool_progress_cb progress_cb, void *userdata, ftp_result *results);
+ftp_result ftp_pool_upload_files(ftp_pool *pool, const char *const *remote, const char *const *local, size_t count, uint32_t workers, uint32_t flags, ftp_pool_progress_cb progress_cb, void *userdata, ftp_result *results);
+ftp_result ftp_pool_download_segmented(ftp_pool *pool, const char *remote, const char *local_path, uint32_t max_segments, ftp_progress_cb progress_cb, void *userdata, uint32_t *out_connections);
+ftp_result ftp_pool_sync(ftp_pool *pool, const char *local_dir, const char *remote_dir, uint32_t workers, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
+ftp_result ftp_pool_mirror(ftp_pool *pool, const char *remote_dir, const char *local_dir, uint32_t workers, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
+ftp_result ftp_pool_cancel(const ftp_pool *pool);
+ftp_result ftp_pool_errcode(const ftp_pool *pool);
+int ftp_pool_errreply(const ftp_pool *pool);
+const char *ftp_pool_errmsg(const ftp_pool *pool);
+void ftp_pool_free(ftp_pool *pool);

@@ -8,6 +8,7 @@
 mod files;
 mod hash;
 mod names;
+mod pool;
 mod retry;
 mod tree;
 
@@ -20,6 +21,11 @@ use crate::transfer::Flow;
 
 pub use files::{is_partial_file_name, DownloadOptions, UploadOptions};
 pub use names::safe_local_name;
+pub use pool::{
+    is_connection_limit, BatchOptions, BatchProgress, BatchReport, FileOutcome, FilePair,
+    ParallelSyncOptions, Pool, PoolOptions, PoolStats, PooledAgent, SegmentedOptions,
+    SegmentedReport, DEFAULT_MAX_SESSIONS,
+};
 pub(crate) use retry::RetryState;
 pub use retry::{Clock, RetryEvent, RetryObserver, RetryPolicy, SystemClock};
 pub use tree::{SyncAction, SyncEvent, SyncOptions, SyncReport};

@@ -5,7 +5,7 @@
 
 // In the order a reader meets the API, which is the order of the generated header: the
 // library and its errors, options, the session and its commands, transfers, raw data
-// streams, listings, the production layer.
+// streams, listings, the production layer, the session pool.
 // (Each group its own paragraph, so rustfmt keeps this order.)
 mod codes;
 mod info;
@@ -23,6 +23,8 @@ mod listing;
 mod managed;
 
 mod sync;
+
+mod pool;
 
 // No exports: the boundary helpers and the client handle's internals.
 mod boundary;
