@@ -840,3 +840,48 @@ fn dead_or_old_idle_sessions_are_not_reused() {
     drop(pool.session().unwrap());
     assert_eq!(pool.stats().reused, 1, "{:?}", pool.stats());
 }
+
+#[test]
+fn a_flat_directory_is_spread_over_the_workers() {
+    // No subdirectories at all: the files themselves go to the workers.
+    use ftpc::ParallelSyncOptions;
+    let server = Server::start(Kind::Pyftpdlib);
+    let local = scratch_dir("pool-flat");
+    let mut files = Vec::new();
+    for i in 0..24 {
+        let data = pattern(200_000 + i * 1_000, i as u64);
+        fs::write(local.join(format!("f{i:02}.bin")), &data).unwrap();
+        files.push((format!("f{i:02}.bin"), data));
+    }
+    let pool = pool_for(&server, server.options(Mode::Epsv), 4);
+    let mut totals = Vec::new();
+    let mut on_event = |event: &ftpc::SyncEvent<'_>| {
+        totals.push((event.files_done, event.files_total));
+        ftpc::Flow::Continue
+    };
+    let options = ParallelSyncOptions {
+        on_event: Some(&mut on_event),
+        ..ParallelSyncOptions::default()
+    };
+    let report = server.check(pool.sync_directory(&local, "flat", options), "sync");
+    assert_eq!((report.uploaded, report.failed), (24, 0), "{report:?}");
+    // The total is known from the first event, and the count reaches it.
+    assert!(totals.iter().all(|&(_, total)| total == 24), "{totals:?}");
+    assert_eq!(totals.last(), Some(&(24, 24)));
+    assert!(pool.stats().opened >= 2, "{:?}", pool.stats());
+    for (name, data) in &files {
+        assert_eq!(
+            sha256(&server.read_file(&format!("flat/{name}"))),
+            sha256(data)
+        );
+    }
+    let back = scratch_dir("pool-flat-back");
+    let report = server.check(
+        pool.mirror_directory("flat", &back, ParallelSyncOptions::default()),
+        "mirror",
+    );
+    assert_eq!((report.downloaded, report.failed), (24, 0), "{report:?}");
+    for (name, data) in &files {
+        assert_eq!(sha256(&fs::read(back.join(name)).unwrap()), sha256(data));
+    }
+}
