@@ -49,6 +49,7 @@ module Ftpc
       @error = nil
       @jumped = false
       @interrupted = false
+      @cancelled = false
       @finished = false
     end
 
@@ -56,10 +57,19 @@ module Ftpc
       FFI::Pointer.new(id)
     end
 
-    # Whether the call was asked to stop (a watcher saw an interrupt for its thread, or the
-    # client was cancelled and the library has no ftp_cancel).
+    # Whether the call was asked to stop and the library cannot do it (it has no ftp_cancel):
+    # then the next callback stops it.
     def stop_requested?
-      @interrupted || (!Native::HAVE_CANCEL && client&.cancel_requested?)
+      !Native::HAVE_CANCEL && (@interrupted || @cancelled)
+    end
+
+    # Marks the call cancelled by Client#cancel (its ABORTED result becomes CancelledError).
+    def cancel!
+      @cancelled = true
+    end
+
+    def cancelled?
+      @cancelled
     end
 
     def interrupted?
@@ -77,17 +87,23 @@ module Ftpc
     end
 
     # Runs a Ruby block for a callback and turns its outcome into the callback's return value:
-    # 0 to go on, 1 to stop. An exception (an interrupt included) is kept and re-raised after
-    # the call; a non-local exit (break, throw, return) stops the transfer and the method
-    # returns nil. Nothing ever unwinds through the library.
+    # 0 to go on, 1 to stop. An exception is kept and re-raised after the call; a non-local
+    # exit (break, throw, return) stops the transfer and the method returns nil. Nothing ever
+    # unwinds through the library.
+    #
+    # Interrupts (Thread#raise, Thread#kill, Timeout, Ctrl-C) stay deferred while the block
+    # runs, as for the whole call: when one is waiting, the callback stops the call and the
+    # interrupt is delivered once the library has returned. Delivering it inside the block
+    # would not do: Timeout's interrupt is a `throw`, which cannot be carried across the
+    # library and re-thrown.
     def guard
-      return 1 if @error || @jumped || stop_requested?
+      return 1 if @error || @jumped || stop_requested? || Thread.pending_interrupt?
 
       done = false
       begin
-        value = Thread.handle_interrupt(Object => :immediate) { yield }
+        value = yield
         done = true
-        value.equal?(STOP) ? 1 : 0
+        value.equal?(STOP) || Thread.pending_interrupt? ? 1 : 0
       rescue Exception => e # rubocop:disable Lint/RescueException: re-raised after the call
         @error = e
         done = true

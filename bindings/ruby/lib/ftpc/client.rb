@@ -73,7 +73,6 @@ module Ftpc
                    password: nil, account: nil, **options)
       @monitor = Monitor.new
       @cancel_lock = Mutex.new
-      @cancel_requested = false
       @in_call = nil
       @resume = false
       @retry_block = nil
@@ -163,18 +162,21 @@ module Ftpc
       @raw.nil?
     end
 
-    # Stops the call running on this session (from any thread), or if none is running, the
-    # next one: it raises Ftpc::CancelledError, and the session stays usable.
+    # Stops the call running on this session, from any other thread: that call raises
+    # Ftpc::CancelledError soon, without waiting for the server or a timeout, and the session
+    # stays usable (it reconnects and logs in again on the next call, back in the same
+    # directory). Returns true when a call was stopped, false when none was running (a cancel
+    # that comes late never stops a later call).
     def cancel
       @cancel_lock.synchronize do
-        @cancel_requested = true
-        Native.ftp_cancel(@raw) if Native::HAVE_CANCEL && @raw
-      end
-      nil
-    end
+        call = @in_call
+        return false unless @raw && call && !call.finished
 
-    def cancel_requested?
-      @cancel_requested
+        call.cancel!
+        return true unless Native::HAVE_CANCEL
+
+        Native.ftp_cancel(@raw) == OK
+      end
     end
 
     # ---- state the server told ----
@@ -759,21 +761,13 @@ module Ftpc
           prev = @in_call
           @in_call = call
           begin
-            rc = if !Native::HAVE_CANCEL && consume_cancel
-                   :cancelled
-                 else
-                   yield raw, call
-                 end
+            rc = yield raw, call
           ensure
             @cancel_lock.synchronize { call.finished = true }
             @in_call = prev
             Call.unregister(call)
           end
-          if rc == :cancelled
-            err = Ftpc.error_for(ERR_ABORTED, 0, 'cancelled', klass: CancelledError)
-          elsif rc.negative?
-            err = error_from(rc, raw, call, thread_errors)
-          end
+          err = error_from(rc, raw, call, thread_errors) if rc.negative?
         end
         # An interrupt that arrived during the call is raised here, when the block above ends.
         raise call.error if call.error
@@ -796,19 +790,11 @@ module Ftpc
       end
       if rc == ERR_ABORTED
         return nil if call.error || call.jumped
-        return Ftpc.error_for(rc, reply, msg, klass: CancelledError) if consume_cancel
+        return Ftpc.error_for(rc, reply, msg, klass: CancelledError) if call.cancelled?
 
         msg = "#{msg} (interrupted)" if call.interrupted?
       end
       Ftpc.error_for(rc, reply, msg)
-    end
-
-    def consume_cancel
-      @cancel_lock.synchronize do
-        was = @cancel_requested
-        @cancel_requested = false
-        was
-      end
     end
 
     def closed_error

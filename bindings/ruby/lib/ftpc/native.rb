@@ -129,6 +129,8 @@ module Ftpc
     attach_function :ftp_nlst, %i[ftp_client string ftp_line_cb pointer], :ftp_result, B
     attach_function :ftp_retr_file, %i[ftp_client string string bool ftp_progress_cb pointer], :ftp_result, B
     attach_function :ftp_stor_file, %i[ftp_client string string ftp_progress_cb pointer], :ftp_result, B
+    attach_function :ftp_retr_fd, %i[ftp_client string int ftp_progress_cb pointer], :ftp_result, B
+    attach_function :ftp_stor_fd, %i[ftp_client int string int64 ftp_progress_cb pointer], :ftp_result, B
 
     # data streams
     attach_function :ftp_data_open, %i[ftp_client string uint64 pointer], :ftp_result, B
@@ -156,6 +158,8 @@ module Ftpc
     attach_function :ftp_set_retry_callback, %i[ftp_client ftp_retry_cb pointer], :ftp_result
     attach_function :ftp_download_file, %i[ftp_client string string bool ftp_progress_cb pointer], :ftp_result, B
     attach_function :ftp_upload_file, %i[ftp_client string string bool ftp_progress_cb pointer], :ftp_result, B
+    attach_function :ftp_download_fd, %i[ftp_client string int ftp_progress_cb pointer], :ftp_result, B
+    attach_function :ftp_upload_fd, %i[ftp_client int string ftp_progress_cb pointer], :ftp_result, B
     attach_function :ftp_ensure_directory, %i[ftp_client string], :ftp_result, B
     attach_function :ftp_dir_list_open, %i[ftp_client string pointer], :ftp_result, B
     attach_function :ftp_dir_list_count, %i[pointer], :size_t
