@@ -7,6 +7,7 @@ require 'minitest/autorun'
 require 'stringio'
 require 'digest'
 require 'socket'
+require 'rbconfig'
 require 'ftpc'
 require_relative 'servers'
 

@@ -496,6 +496,23 @@ module ServerTests
     assert_operator fds.call, :<=, before, 'the garbage collector should have freed them'
   end
 
+  # The example program, as the README runs it.
+  def test_example_program
+    data = FtpcTest.data(150_000, 31)
+    @srv.mkdir_local(remote_name('ex'))
+    @srv.put_local("#{remote_name('ex')}/file.bin", data)
+    url = "#{@srv.tls ? 'ftpes' : 'ftp'}://#{FtpcTest::USER}@127.0.0.1:#{@srv.port}/#{remote_name('ex')}/file.bin"
+    out = File.join(@tmp, 'file.bin')
+    example = File.expand_path('../examples/download.rb', __dir__)
+    cmd = [RbConfig.ruby, example, url, out]
+    cmd += ['--ca', FtpcTest::CA] if @srv.tls
+    output = IO.popen({ 'FTP_PASSWORD' => FtpcTest::PASSWORD }, cmd, err: %i[child out], &:read)
+    assert $?.success?, output
+    assert_equal data, File.binread(out)
+    assert_match(/saved .*file.bin \(150000 bytes\)/, output)
+    assert_match(/with TLS/, output) if @srv.tls
+  end
+
   def test_explicit_free_and_quit
     ftp = Ftpc::Client.new('127.0.0.1', **@srv.options)
     ftp.free
