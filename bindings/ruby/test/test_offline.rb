@@ -105,6 +105,40 @@ class TestOffline < Minitest::Test
     peer&.close
   end
 
+  def test_retry_policy_and_callback
+    peer = FtpcTest::BusyPeer.new
+    ftp = Ftpc::Client.new(timeout: 5)
+    ftp.retry_policy = { max_attempts: 3, initial_delay: 0.01, max_delay: 0.02 }
+    seen = []
+    ftp.on_retry { |attempt, error, delay| seen << [attempt, error.class, error.reply_code, delay] }
+    ftp.connect('127.0.0.1', peer.port)
+    ftp.login('user', 'pw')
+    err = assert_raises(Ftpc::TemporaryError) { ftp.ensure_directory('a/b') }
+    assert_equal 450, err.reply_code
+    assert_equal [1, 2], seen.map(&:first)
+    assert_equal [[Ftpc::TemporaryError, 450]] * 2, seen.map { |s| s[1, 2] }
+    assert(seen.all? { |s| s[3].between?(0.0, 0.1) })
+
+    seen.clear
+    ftp.on_retry { |attempt, _e, _d| seen << attempt; false } # veto
+    assert_raises(Ftpc::TemporaryError) { ftp.ensure_directory('a/b') }
+    assert_equal [1], seen
+
+    ftp.on_retry { |_a, _e, _d| raise KeyError, 'from the retry block' }
+    err = assert_raises(KeyError) { ftp.ensure_directory('a/b') }
+    assert_equal 'from the retry block', err.message
+
+    ftp.on_retry # removed
+    ftp.retry_policy = false # one attempt
+    peer.commands.clear
+    assert_raises(Ftpc::TemporaryError) { ftp.ensure_directory('a/b') }
+    cmds = Array.new(peer.commands.size) { peer.commands.pop }
+    assert_equal 1, cmds.count('MKD'), cmds.inspect
+  ensure
+    ftp&.close
+    peer&.close
+  end
+
   # A client that failed to connect frees its handle at once (no finalizer needed).
   def test_failed_connect_frees_the_handle
     peer = FtpcTest::SilentPeer.new

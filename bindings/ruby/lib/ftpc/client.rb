@@ -76,6 +76,8 @@ module Ftpc
       @in_call = nil
       @resume = false
       @retry_block = nil
+      @retry_policy = nil
+      @connected = false
       @url_path = nil
       @binary = options.fetch(:binary, true) ? true : false
       opts = Options.build(options)
@@ -108,6 +110,7 @@ module Ftpc
     # Connects a session made without a host (Net::FTP#connect).
     def connect(host, port = FTP_PORT)
       invoke { |h| Native.ftp_open(h, cstr(host), Integer(port)) }
+      connected!
       nil
     end
 
@@ -117,6 +120,7 @@ module Ftpc
       out = FFI::MemoryPointer.new(:pointer)
       invoke { |h| Native.ftp_open_url(h, cstr(url), password && cstr(password), out) }
       @url_path = Native.take_string(out) || ''
+      connected!
       nil
     end
 
@@ -686,24 +690,21 @@ module Ftpc
 
     # Sets the retry policy of the production-layer calls: a RetryPolicy, a Hash of its fields
     # (max_attempts:, initial_delay:, multiplier:, max_delay:, jitter:; seconds), or a number
-    # of attempts (false: never retry).
+    # of attempts (false: never retry). Before connecting, it is kept and set once connected
+    # (to retry connecting and logging in too, give `retry:` to Client.new).
     def retry_policy=(policy)
-      args = RetryPolicy.coerce(policy).native_args
-      invoke { |h| Native.ftp_set_retry_policy(h, *args) }
+      @retry_policy = RetryPolicy.coerce(policy)
+      apply_retry_policy if @connected
     end
 
-    # Calls the block before each retry with (attempt, error, delay in seconds); the block
-    # returning false vetoes the retry (the call fails with that error). Without a block,
-    # removes it.
+    # Calls the block before each retry of a production-layer call with (attempt, error,
+    # delay in seconds); the block returning false vetoes the retry (the call fails with that
+    # error), and a block that raises vetoes it too (the call raises that exception). Without
+    # a block, removes it. The library takes the callback only once connected, so the retries
+    # of connecting and logging in are not reported to it.
     def on_retry(&block)
       @retry_block = block
-      invoke do |h|
-        if block
-          Native.ftp_set_retry_callback(h, Client::RETRY_CB, FFI::Pointer.new(h.address))
-        else
-          Native.ftp_set_retry_callback(h, nil, nil)
-        end
-      end
+      apply_retry_block if @connected
       nil
     end
 
@@ -736,6 +737,27 @@ module Ftpc
 
     def current_call
       @in_call
+    end
+
+    private def connected!
+      @connected = true
+      apply_retry_policy if @retry_policy
+      apply_retry_block if @retry_block
+    end
+
+    private def apply_retry_policy
+      args = @retry_policy.native_args
+      invoke { |h| Native.ftp_set_retry_policy(h, *args) }
+    end
+
+    private def apply_retry_block
+      invoke do |h|
+        if @retry_block
+          Native.ftp_set_retry_callback(h, Client::RETRY_CB, FFI::Pointer.new(h.address))
+        else
+          Native.ftp_set_retry_callback(h, nil, nil)
+        end
+      end
     end
 
     # Used by the watcher: cancels `call` if it is still running (never a later call).
