@@ -85,6 +85,34 @@ class TestOffline < Minitest::Test
     peer&.close
   end
 
+  # Ctrl-C (SIGINT's Interrupt, raised by a signal handler) stops a call waiting on a silent
+  # server at once, in a process of its own.
+  def test_sigint_interrupts_a_stalled_call
+    peer = FtpcTest::SilentPeer.new
+    script = <<~RUBY
+      require 'ftpc'
+      trap('INT', 'DEFAULT') # Ruby's own: raise Interrupt (a background job starts with INT ignored)
+      $stdout.sync = true
+      puts 'ready'
+      begin
+        Ftpc::Client.new('127.0.0.1', port: #{peer.port}, timeout: 30)
+      rescue Interrupt
+        puts 'interrupted'
+      end
+    RUBY
+    lib = File.expand_path('../lib', __dir__)
+    IO.popen([RbConfig.ruby, "-I#{lib}", '-e', script], err: %i[child out]) do |io|
+      assert_equal "ready\n", io.gets
+      sleep 0.5
+      t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      Process.kill('INT', io.pid)
+      assert_equal "interrupted\n", io.read
+      assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0, :<, 5
+    end
+  ensure
+    peer&.close
+  end
+
   def test_cancel_from_another_thread_stops_a_stalled_call
     skip 'libftpc has no ftp_cancel' unless Ftpc::Native::HAVE_CANCEL
     peer = FtpcTest::SilentPeer.new

@@ -327,11 +327,13 @@ module ServerTests
       assert_raises(Errno::EIO) { ftp.stor(remote_name('short.bin'), src) }
       assert_equal '/', ftp.pwd
 
-      # break stops it too; the method returns nil
+      # break and throw stop it too, and go where they were going
       n = 0
-      assert_nil(ftp.retr(remote_name('big.bin')) { |_c| break if (n += 1) == 2 })
+      assert_equal(:enough, ftp.retr(remote_name('big.bin')) { |_c| break :enough if (n += 1) == 2 })
       assert_equal 2, n
       ftp.noop
+      assert_equal(42, catch(:out) { ftp.retr(remote_name('big.bin')) { |_c| throw :out, 42 } })
+      assert_equal data.bytesize, ftp.size(remote_name('big.bin'))
 
       # a progress block that raises
       assert_raises(ArgumentError) do
@@ -381,22 +383,60 @@ module ServerTests
     end
   end
 
+  # Timeout reaches a thread whose own block is busy (the block runs on the calling thread).
+  def test_timeout_interrupts_a_sleeping_block
+    @srv.put_local(remote_name('sl.bin'), FtpcTest.data(500_000))
+    open_client do |ftp|
+      t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      assert_raises(Timeout::Error) { Timeout.timeout(0.3) { ftp.retr(remote_name('sl.bin')) { |_c| sleep 30 } } }
+      assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0, :<, 5
+      assert_equal 500_000, ftp.size(remote_name('sl.bin'))
+    end
+  end
+
+  # Thread#kill of a thread inside a transfer: it dies at once and the session goes on.
+  def test_thread_kill_during_a_transfer
+    @srv.put_local(remote_name('k.bin'), FtpcTest.data(2_000_000))
+    open_client(block_size: 8192) do |ftp|
+      inside = Queue.new
+      t = Thread.new { ftp.retr(remote_name('k.bin')) { |_c| inside << true; sleep 0.01 } }
+      inside.pop
+      t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      t.kill
+      assert t.join(5), 'the thread should die within seconds'
+      assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0, :<, 5
+      assert_equal 2_000_000, ftp.size(remote_name('k.bin'))
+    end
+  end
+
+  # The transfer runs with the global lock released: a thread that wakes every millisecond
+  # keeps doing so throughout (a call holding the lock would leave one gap as long as itself).
   def test_other_threads_run_during_a_transfer
-    data = FtpcTest.data(8_000_000, 23)
+    data = FtpcTest.data(32_000_000, 23)
     src = File.join(@tmp, 'big')
     File.binwrite(src, data)
-    open_client do |ftp|
-      ticks = 0
+    open_client(block_size: 16_384) do |ftp|
+      stamps = []
       running = true
-      ticker = Thread.new { (ticks += 1; Thread.pass) while running }
+      ticker = Thread.new do
+        while running
+          stamps << Process.clock_gettime(Process::CLOCK_MONOTONIC)
+          sleep 0.001
+        end
+      end
+      sleep 0.01
       t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
       ftp.upload_file(src, remote_name('big'))
       ftp.download_file(remote_name('big'), File.join(@tmp, 'back'))
-      elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0
+      t1 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
       running = false
       ticker.join
       assert_equal data, File.binread(File.join(@tmp, 'back'))
-      assert_operator ticks, :>, 1000, "the ticker ran #{ticks} times in #{elapsed.round(2)} s"
+      during = stamps.select { |t| t.between?(t0, t1) }
+      gaps = [t0, *during, t1].each_cons(2).map { |a, b| b - a }
+      assert_operator during.size, :>=, 10, "the ticker ran #{during.size} times in #{(t1 - t0).round(3)} s"
+      assert_operator gaps.max, :<, [0.25, (t1 - t0) / 4].max,
+                      "longest pause of the ticker: #{gaps.max.round(3)} s of #{(t1 - t0).round(3)} s"
     end
   end
 

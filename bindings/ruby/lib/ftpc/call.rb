@@ -1,10 +1,22 @@
 # frozen_string_literal: true
 
 module Ftpc
-  # The state of one library call in progress: the Ruby blocks its callbacks run, the exception
-  # one of them raised, and whether the call was cancelled. The library's callbacks are a few
-  # static FFI::Functions; the userdata pointer they receive is this object's id, looked up in
-  # a registry while the call runs.
+  # One library call in progress, and how it runs.
+  #
+  # The calling thread never enters the library itself. A worker thread (from a small pool)
+  # makes the C call, attached with `blocking: true`, while the calling thread waits on a
+  # queue. That wait is an ordinary Ruby wait: Thread#raise, Thread#kill, Timeout and signal
+  # handlers (Ctrl-C's Interrupt) reach it at once. When one does, the call is stopped with
+  # ftp_cancel (or, for a block in progress, by the callback returning "stop") and the calling
+  # thread waits for the worker to finish before the interrupt goes on, so the handle is never
+  # left in use.
+  #
+  # Callbacks from the library run on the worker; each sends the Ruby block it has to run back
+  # to the calling thread, which runs it and answers. So blocks run on the thread that called,
+  # as if the library had called them there, and `break`, `throw`, `return` and exceptions in
+  # them behave as anywhere in Ruby: an exception is kept, the transfer stopped cleanly (ABOR)
+  # and the exception raised when the call returns; a non-local exit stops the transfer the
+  # same way, then goes on where it was going.
   #
   # Not part of the public API.
   class Call
@@ -13,112 +25,140 @@ module Ftpc
     @next_id = 0
 
     class << self
-      attr_reader :registry
-
       def register(call)
         @lock.synchronize do
           @next_id += 1
           call.id = @next_id
           @registry[@next_id] = call
         end
-        Watcher.wake
       end
 
       def unregister(call)
         @lock.synchronize { @registry.delete(call.id) }
       end
 
-      def active
-        @lock.synchronize { @registry.values }
-      end
-
       def [](userdata)
-        @registry[userdata.address]
+        @lock.synchronize { @registry[userdata.address] }
       end
     end
 
-    # What a block run by #guard returns to stop the call without an error.
+    # What a block returns to stop the call without an error.
     STOP = Object.new.freeze
 
     attr_accessor :id, :on_data, :on_progress, :on_read, :on_line, :on_sync, :finished
-    attr_reader :client, :thread, :error, :jumped
+    attr_reader :client, :thread, :error
 
     def initialize(client)
       @client = client
       @thread = Thread.current
       @error = nil
-      @jumped = false
-      @interrupted = false
+      @stopping = false
       @cancelled = false
       @finished = false
+      @mailbox = Queue.new
     end
 
     def userdata
       FFI::Pointer.new(id)
     end
 
-    # Whether the call was asked to stop and the library cannot do it (it has no ftp_cancel):
-    # then the next callback stops it.
-    def stop_requested?
-      !Native::HAVE_CANCEL && (@interrupted || @cancelled)
-    end
-
-    # Marks the call cancelled by Client#cancel (its ABORTED result becomes CancelledError).
     def cancel!
       @cancelled = true
+      @stopping = true
     end
 
     def cancelled?
       @cancelled
     end
 
-    def interrupted?
-      @interrupted
-    end
+    # Runs `native` (the C call) on a worker and waits for it, running the blocks its
+    # callbacks send meanwhile. Returns what `native` returned.
+    def run(&native)
+      return native.call if Thread.current[:ftpc_worker] # a call made from a worker: inline
 
-    # Called by the watcher thread when the calling thread has an interrupt waiting
-    # (Thread#raise, Thread#kill, Timeout): stops the call so the interrupt is delivered now,
-    # not when the transfer ends.
-    def interrupt!
-      return if @interrupted || @finished
-
-      @interrupted = true
-      client&.native_cancel_for(self)
-    end
-
-    # Runs a Ruby block for a callback and turns its outcome into the callback's return value:
-    # 0 to go on, 1 to stop. An exception is kept and re-raised after the call; a non-local
-    # exit (break, throw, return) stops the transfer and the method returns nil. Nothing ever
-    # unwinds through the library.
-    #
-    # Interrupts (Thread#raise, Thread#kill, Timeout, Ctrl-C) stay deferred while the block
-    # runs, as for the whole call: when one is waiting, the callback stops the call and the
-    # interrupt is delivered once the library has returned. Delivering it inside the block
-    # would not do: Timeout's interrupt is a `throw`, which cannot be carried across the
-    # library and re-thrown.
-    def guard
-      return 1 if @error || @jumped || stop_requested? || Thread.pending_interrupt?
-
-      done = false
+      job = Workers::Job.new(native, @mailbox)
+      finished = false
+      pending = nil
       begin
-        value = yield
-        done = true
-        value.equal?(STOP) || Thread.pending_interrupt? ? 1 : 0
-      rescue Exception => e # rubocop:disable Lint/RescueException: re-raised after the call
-        @error = e
-        done = true
-        1
+        Workers.submit(job)
+        loop do
+          kind, payload, reply = @mailbox.pop
+          case kind
+          when :done
+            finished = true
+            return payload
+          when :crash
+            finished = true
+            raise payload
+          when :callback
+            pending = reply
+            answer = run_block(payload)
+            pending = nil
+            reply << answer
+          end
+        end
       ensure
-        unless done
-          @jumped = true
-          return 1 # rubocop:disable Lint/EnsureReturn: swallows break/throw so it cannot cross C
+        stop_and_wait(pending) unless finished
+      end
+    end
+
+    # Worker side of a callback: sends `block` to the calling thread and returns its answer,
+    # [0 or 1, value].
+    def request(&block)
+      return [1, nil] if @error || @stopping
+
+      reply = Queue.new
+      @mailbox << [:callback, block, reply]
+      reply.pop
+    end
+
+    # The status a callback returns when it has no block to run.
+    def status
+      @error || @stopping ? 1 : 0
+    end
+
+    private
+
+    def run_block(block)
+      return [1, nil] if @error || @stopping
+
+      value = block.call
+      value.equal?(STOP) ? [1, nil] : [0, value]
+    rescue Exception => e # rubocop:disable Lint/RescueException: raised after the call
+      @error = e
+      [1, nil]
+    end
+
+    # The calling thread is leaving (an interrupt, or break/throw from a block): answer the
+    # callback in flight with "stop", cancel the call if it is waiting on the network, and
+    # wait for the worker with interrupts deferred, so the handle is free when we go on.
+    def stop_and_wait(pending)
+      Thread.handle_interrupt(Object => :never) do
+        @stopping = true
+        if pending
+          pending << [1, nil]
+        else
+          client&.native_cancel_for(self)
+        end
+        loop do
+          kind, _payload, reply = @mailbox.pop
+          break unless kind == :callback
+
+          reply << [1, nil]
         end
       end
     end
 
+    public
+
     WRITE_CB = FFI::Function.new(:int, %i[pointer pointer size_t]) do |ud, data, len|
       call = Call[ud]
-      call ? call.guard { call.on_data.call(data.read_bytes(len)) } : 1
+      if call.nil?
+        1
+      else
+        chunk = data.read_bytes(len)
+        call.request { call.on_data.call(chunk) }.first
+      end
     end
 
     PROGRESS_CB = FFI::Function.new(:int, %i[pointer uint64 int64]) do |ud, done, total|
@@ -126,9 +166,9 @@ module Ftpc
       if call.nil?
         1
       elsif call.on_progress
-        call.guard { call.on_progress.call(done, total.negative? ? nil : total) }
+        call.request { call.on_progress.call(done, total.negative? ? nil : total) }.first
       else
-        call.stop_requested? ? 1 : 0
+        call.status
       end
     end
 
@@ -137,20 +177,28 @@ module Ftpc
       if call.nil?
         1
       else
-        call.guard do
-          chunk = call.on_read.call(cap)
-          chunk = chunk.to_s.b
-          raise Ftpc::InvalidArgumentError, "source returned #{chunk.bytesize} bytes, more than #{cap}" if chunk.bytesize > cap
+        rc, chunk = call.request do
+          c = call.on_read.call(cap).to_s.b
+          raise Ftpc::InvalidArgumentError, "source gave #{c.bytesize} bytes, more than #{cap}" if c.bytesize > cap
 
+          c
+        end
+        if rc.zero?
           buf.put_bytes(0, chunk) unless chunk.empty?
           out_len.write(:size_t, chunk.bytesize)
         end
+        rc
       end
     end
 
     LINE_CB = FFI::Function.new(:int, %i[pointer pointer size_t]) do |ud, line, len|
       call = Call[ud]
-      call ? call.guard { call.on_line.call(line.read_bytes(len).force_encoding(Encoding::UTF_8)) } : 1
+      if call.nil?
+        1
+      else
+        text = line.read_bytes(len).force_encoding(Encoding::UTF_8)
+        call.request { call.on_line.call(text) }.first
+      end
     end
 
     SYNC_CB = FFI::Function.new(:int, %i[pointer int32 pointer uint64 uint64 uint64 int32 pointer]) do |ud, action, path, bytes, done, total, err, msg|
@@ -158,47 +206,68 @@ module Ftpc
       if call.nil?
         1
       elsif call.on_sync
-        call.guard do
-          call.on_sync.call(SyncEvent.build(action, Native.borrowed_string(path), bytes, done, total,
-                                            err, Native.borrowed_string(msg)))
-        end
+        event = SyncEvent.build(action, Native.borrowed_string(path), bytes, done, total, err,
+                                Native.borrowed_string(msg))
+        call.request { call.on_sync.call(event) }.first
       else
-        call.stop_requested? ? 1 : 0
+        call.status
       end
     end
   end
 
-  # One thread for the whole process that notices interrupts (Thread#raise, Thread#kill,
-  # Timeout.timeout) aimed at a thread inside a library call, and cancels that call so the
-  # interrupt arrives within POLL seconds instead of when the transfer ends. It sleeps while no
-  # call runs.
-  module Watcher
-    POLL = 0.02
-    @lock = Mutex.new
-    @cond = ConditionVariable.new
-    @thread = nil
+  # The worker threads that make library calls for waiting Ruby threads: one per call running
+  # at the same time, kept idle afterwards for the next call.
+  module Workers
+    # A C call to make, and where to report.
+    class Job
+      def initialize(native, mailbox)
+        @native = native
+        @mailbox = mailbox
+      end
 
-    def self.wake
-      @lock.synchronize do
-        start unless @thread&.alive?
-        @cond.signal
+      def run
+        result = begin
+          [:done, @native.call]
+        rescue Exception => e # rubocop:disable Lint/RescueException: handed to the caller
+          [:crash, e]
+        end
+        @mailbox << result
       end
     end
 
-    def self.start
-      # A new thread inherits its creator's Thread.handle_interrupt masks, and this one is
-      # created from inside a call (where interrupts are deferred): unmask, or it could never
-      # be killed at exit.
-      @thread = Thread.new do
+    @lock = Mutex.new
+    @jobs = Queue.new
+    @idle = 0
+    @pid = Process.pid
+
+    def self.submit(job)
+      @lock.synchronize do
+        if @pid != Process.pid # forked: the parent's workers are not here
+          @pid = Process.pid
+          @jobs = Queue.new
+          @idle = 0
+        end
+        if @idle.positive?
+          @idle -= 1
+        else
+          spawn
+        end
+        @jobs << job
+      end
+    end
+
+    # A new thread inherits its creator's Thread.handle_interrupt masks; a worker must not
+    # (it would never die at exit), so it unmasks.
+    def self.spawn
+      jobs = @jobs
+      Thread.new do
         Thread.handle_interrupt(Object => :immediate) do
-          Thread.current.name = 'ftpc-interrupt-watcher'
+          Thread.current.name = 'ftpc-worker'
           Thread.current.report_on_exception = false
+          Thread.current[:ftpc_worker] = true
           loop do
-            @lock.synchronize { @cond.wait(@lock) while Call.registry.empty? }
-            sleep POLL
-            Call.active.each do |call|
-              call.interrupt! if call.thread.pending_interrupt? || !call.thread.alive?
-            end
+            jobs.pop.run
+            @lock.synchronize { @idle += 1 if jobs.equal?(@jobs) }
           end
         end
       end

@@ -14,10 +14,10 @@ module Ftpc
   #
   # Every call that waits on the network gives up Ruby's global lock, so other threads run
   # meanwhile. Blocks given to transfers run on the calling thread. A block that raises stops
-  # the transfer (ABOR; the session stays usable) and the exception is raised by the method;
-  # `break` in a block stops it too and the method returns nil. Thread#raise, Thread#kill and
-  # Timeout.timeout interrupt a call within a few hundredths of a second, also when the server
-  # is silent; Client#cancel does the same from any thread.
+  # the transfer (ABOR; the session stays usable) and the method raises that exception;
+  # `break`, `throw` and `return` in a block stop it the same way and then go where they were
+  # going. Thread#raise, Thread#kill, Timeout.timeout and Ctrl-C interrupt a call at once,
+  # also when the server is silent; Client#cancel does the same from another thread.
   #
   # A session is meant for one thread at a time; calls from several threads are serialised.
   # The handle is freed by #close (or the block form), and otherwise by the garbage collector,
@@ -457,8 +457,7 @@ module Ftpc
       call = Call.new(self)
       call.on_data = ->(chunk) { count += chunk.bytesize; sink.call(chunk) }
       call.on_progress = progress
-      return nil if invoke(call) { |h, c| Native.ftp_retr(h, cstr(path), Integer(offset), Call::WRITE_CB, Call::PROGRESS_CB, c.userdata) }.nil?
-
+      invoke(call) { |h, c| Native.ftp_retr(h, cstr(path), Integer(offset), Call::WRITE_CB, progress_cb(c), c.userdata) }
       buffer || count
     end
 
@@ -474,10 +473,10 @@ module Ftpc
       call.on_read = reader
       call.on_progress = progress || block
       fn = append ? :ftp_appe : :ftp_stor
-      rc = invoke(call) do |h, c|
-        Native.public_send(fn, h, cstr(path), Integer(offset), total || -1, Call::READ_CB, Call::PROGRESS_CB, c.userdata)
+      invoke(call) do |h, c|
+        Native.public_send(fn, h, cstr(path), Integer(offset), total || -1, Call::READ_CB, progress_cb(c), c.userdata)
       end
-      rc && reader.count
+      reader.count
     end
 
     # APPE: as #stor with append: true.
@@ -640,10 +639,10 @@ module Ftpc
       call.on_progress = progress || block
       if local.respond_to?(:fileno)
         local.flush
-        invoke(call) { |h, c| Native.ftp_download_fd(h, cstr(remote), local.fileno, Call::PROGRESS_CB, c.userdata) }
+        invoke(call) { |h, c| Native.ftp_download_fd(h, cstr(remote), local.fileno, progress_cb(c), c.userdata) }
       else
         invoke(call) do |h, c|
-          Native.ftp_download_file(h, cstr(remote), cstr(local), resume ? true : false, Call::PROGRESS_CB, c.userdata)
+          Native.ftp_download_file(h, cstr(remote), cstr(local), resume ? true : false, progress_cb(c), c.userdata)
         end
       end
       local
@@ -658,10 +657,10 @@ module Ftpc
       call.on_progress = progress || block
       if local.respond_to?(:fileno)
         local.flush
-        invoke(call) { |h, c| Native.ftp_upload_fd(h, local.fileno, cstr(remote), Call::PROGRESS_CB, c.userdata) }
+        invoke(call) { |h, c| Native.ftp_upload_fd(h, local.fileno, cstr(remote), progress_cb(c), c.userdata) }
       else
         invoke(call) do |h, c|
-          Native.ftp_upload_file(h, cstr(local), cstr(remote), temporary_name ? true : false, Call::PROGRESS_CB, c.userdata)
+          Native.ftp_upload_file(h, cstr(local), cstr(remote), temporary_name ? true : false, progress_cb(c), c.userdata)
         end
       end
       remote
@@ -726,10 +725,8 @@ module Ftpc
       if client.nil? || call.nil?
         0
       else
-        call.guard do
-          err = Ftpc.error_for(code, reply, Native.borrowed_string(msg))
-          client.retry_block&.call(attempt, err, delay / 1000.0) == false ? Call::STOP : nil
-        end
+        err = Ftpc.error_for(code, reply, Native.borrowed_string(msg))
+        call.request { client.retry_block&.call(attempt, err, delay / 1000.0) == false ? Call::STOP : nil }.first
       end
     end
 
@@ -767,34 +764,31 @@ module Ftpc
       end
     end
 
-    # Runs one library call: serialises it with other threads, registers it for callbacks and
-    # interrupts, and turns a failure into an exception. Returns the result code, or nil when
-    # a block left with break/throw.
+    # Runs one library call: serialises it with other threads, makes it on a worker while
+    # this thread waits (see Call), and turns a failure into an exception. `thread_errors`
+    # reads the failure from the worker's thread-local state (for calls on listings and data
+    # streams, whose errors are kept there and on the parent handle). Returns the result code.
     def invoke(call = nil, thread_errors: false)
       @monitor.synchronize do
         raw = @raw
         raise closed_error unless raw
 
         call ||= Call.new(self)
-        err = nil
-        rc = nil
-        Thread.handle_interrupt(Object => :never) do
-          Call.register(call)
-          prev = @in_call
-          @in_call = call
-          begin
-            rc = yield raw, call
-          ensure
-            @cancel_lock.synchronize { call.finished = true }
-            @in_call = prev
-            Call.unregister(call)
+        Call.register(call)
+        prev = @in_call
+        @in_call = call
+        begin
+          rc, tl = call.run do
+            r = yield raw, call
+            [r, r.negative? && thread_errors ? [Native.ftp_last_reply_code, Native.ftp_last_error_message] : nil]
           end
-          err = error_from(rc, raw, call, thread_errors) if rc.negative?
+        ensure
+          @cancel_lock.synchronize { call.finished = true }
+          @in_call = prev
+          Call.unregister(call)
         end
-        # An interrupt that arrived during the call is raised here, when the block above ends.
         raise call.error if call.error
-        return nil if call.jumped
-        raise err if err
+        raise error_from(rc, raw, call, tl) if rc.negative?
 
         rc
       end
@@ -804,17 +798,13 @@ module Ftpc
 
     def error_from(rc, raw, call, thread_errors)
       if thread_errors
-        reply = Native.ftp_last_reply_code
-        msg = Native.ftp_last_error_message
+        reply, msg = thread_errors
       else
         reply = Native.ftp_errreply(raw)
         msg = Native.borrowed_string(Native.ftp_errmsg(raw))
       end
       if rc == ERR_ABORTED
-        return nil if call.error || call.jumped
         return Ftpc.error_for(rc, reply, msg, klass: CancelledError) if call.cancelled?
-
-        msg = "#{msg} (interrupted)" if call.interrupted?
       end
       Ftpc.error_for(rc, reply, msg)
     end
@@ -892,6 +882,12 @@ module Ftpc
         Client.registry.delete(raw.address) if Client.registry.respond_to?(:delete)
         raw
       end
+    end
+
+    # The progress callback to pass: none when there is no block to tell and the library can
+    # cancel by itself, so a plain transfer never takes the global lock back.
+    def progress_cb(call)
+      call.on_progress || !Native::HAVE_CANCEL ? Call::PROGRESS_CB : nil
     end
 
     def cstr(value)

@@ -74,13 +74,9 @@ module Ftpc
 
       @ptr = nil
       @auto.autorelease = false
-      rc = msg = reply = nil
-      Thread.handle_interrupt(Object => :never) do
-        rc = Native.public_send(fn, ptr)
-        if rc.negative?
-          msg = Native.ftp_last_error_message
-          reply = Native.ftp_last_reply_code
-        end
+      rc, reply, msg = Call.new(@client).run do
+        r = Native.public_send(fn, ptr)
+        r.negative? ? [r, Native.ftp_last_reply_code, Native.ftp_last_error_message] : [r]
       end
       raise Ftpc.error_for(rc, reply, msg) if rc.negative?
 
