@@ -596,6 +596,24 @@ module TLSTests
     assert_raises(Ftpc::TLSError) { Ftpc::Client.new('127.0.0.1', **@srv.options, server_name: 'elsewhere.example') }
   end
 
+  # The README's first snippet, run as written but for the server, CA and file names.
+  def test_readme_first_snippet
+    readme = File.read(File.expand_path('../README.md', __dir__))
+    snippet = readme[/```ruby\n(.*?)```/m, 1]
+    assert_includes snippet, "ca_file: 'ca.pem'"
+    data = FtpcTest.data(77_777, 37)
+    @srv.mkdir_local(remote_name('pub'))
+    @srv.put_local("#{remote_name('pub')}/file.bin", data)
+    code = snippet.sub('ftpes://user:secret@ftp.example.com/', "ftpes://#{FtpcTest::USER}:#{FtpcTest::PASSWORD}@127.0.0.1:#{@srv.port}/")
+                  .sub("'pub/file.bin'", "'#{remote_name('pub')}/file.bin'")
+                  .sub("'ca.pem'", "'#{FtpcTest::CA}'")
+    lib = File.expand_path('../lib', __dir__)
+    output = IO.popen([RbConfig.ruby, "-I#{lib}", '-e', code], chdir: @tmp, err: %i[child out], &:read)
+    assert $?.success?, output
+    assert_equal data, File.binread(File.join(@tmp, 'file.bin'))
+    assert_match(%r{\r77777/77777\z}, output)
+  end
+
   def test_net_ftp_ssl_hash_and_data_session_reuse
     @srv.put_local(remote_name('tls.bin'), 'secret data')
     opts = { port: @srv.port, username: FtpcTest::USER, password: FtpcTest::PASSWORD,

@@ -399,18 +399,21 @@ module Ftpc
 
       fn = { mlsd: :ftp_mlsd_open, list: :ftp_list_open }.fetch(via) { raise ArgumentError, "via: #{via.inspect}" }
       out = FFI::MemoryPointer.new(:pointer)
-      invoke { |h| Native.public_send(fn, h, opt_cstr(path), out) }
-      it = out.read_pointer
-      begin
-        ent = FFI::MemoryPointer.new(:pointer)
-        loop do
-          rc = invoke(thread_errors: true) { Native.ftp_mlsd_next(it, ent) }
-          break if rc == DONE
+      # the listing holds the session until it is closed: other threads wait for it
+      @monitor.synchronize do
+        invoke { |h| Native.public_send(fn, h, opt_cstr(path), out) }
+        it = out.read_pointer
+        begin
+          ent = FFI::MemoryPointer.new(:pointer)
+          loop do
+            rc = invoke(thread_errors: true) { Native.ftp_mlsd_next(it, ent) }
+            break if rc == DONE
 
-          yield Entry.from_native(ent.read_pointer)
+            yield Entry.from_native(ent.read_pointer)
+          end
+        ensure
+          Native.ftp_mlsd_close(it)
         end
-      ensure
-        Native.ftp_mlsd_close(it)
       end
       nil
     end
@@ -614,17 +617,23 @@ module Ftpc
     # the stream: close or abort it yourself; until then the session refuses other calls.
     def transfercmd(cmd, rest_offset = nil)
       out = FFI::MemoryPointer.new(:pointer)
-      invoke { |h| Native.ftp_data_open(h, cstr(cmd), Integer(rest_offset || 0), out) }
-      stream = DataStream.new(self, out.read_pointer)
-      return stream unless block_given?
+      unless block_given?
+        invoke { |h| Native.ftp_data_open(h, cstr(cmd), Integer(rest_offset || 0), out) }
+        return DataStream.new(self, out.read_pointer)
+      end
 
-      ok = false
-      begin
-        result = yield stream
-        ok = true
-        result
-      ensure
-        ok ? stream.close : stream.abort
+      # the stream holds the session until it ends: other threads wait for it
+      @monitor.synchronize do
+        invoke { |h| Native.ftp_data_open(h, cstr(cmd), Integer(rest_offset || 0), out) }
+        stream = DataStream.new(self, out.read_pointer)
+        ok = false
+        begin
+          result = yield stream
+          ok = true
+          result
+        ensure
+          ok ? stream.close : stream.abort
+        end
       end
     end
 
