@@ -65,7 +65,7 @@ status=$?
 set -e
 grep -v -E '^\[I [0-9-]+ ' "$log" | grep -v -E '^(Test[A-Za-z]+#test_[a-z0-9_]+ = [0-9.]+ s = \.)$' || true
 
-summary=$(grep -E '^[0-9]+ runs, [0-9]+ assertions' "$log" | tail -1)
+summary=$(grep -E '^[0-9]+ runs, [0-9]+ assertions' "$log" | tail -1 || true)
 if [ -z "$summary" ]; then
   echo "the test run ended without a summary (exit $status)" >&2
   echo "test result: FAILED. 0 passed; 1 failed"

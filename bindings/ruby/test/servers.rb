@@ -110,5 +110,16 @@ module FtpcTest
     SERVERS["#{kind}/#{mode}"] ||= Server.new(kind, mode == 'tls')
   end
 
-  at_exit { SERVERS.each_value(&:stop) }
+  def self.stop_all
+    SERVERS.each_value(&:stop)
+    SERVERS.clear
+  end
+
+  # Minitest runs the tests from an at_exit handler of its own, so a plain at_exit registered
+  # after it would run first, before any server started: stop them after the run instead (and
+  # at exit, for scripts that use these servers without minitest).
+  if defined?(Minitest) && Minitest.respond_to?(:after_run)
+    Minitest.after_run { stop_all }
+  end
+  at_exit { stop_all }
 end

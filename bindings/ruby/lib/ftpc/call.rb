@@ -78,9 +78,13 @@ module Ftpc
 
       job = Workers::Job.new(native, @mailbox)
       finished = false
+      submitted = false
       pending = nil
       begin
-        Workers.submit(job)
+        Thread.handle_interrupt(Object => :never) do
+          Workers.submit(job)
+          submitted = true
+        end
         loop do
           kind, payload, reply = @mailbox.pop
           case kind
@@ -98,7 +102,7 @@ module Ftpc
           end
         end
       ensure
-        stop_and_wait(pending) unless finished
+        stop_and_wait(pending) if submitted && !finished
       end
     end
 
