@@ -766,7 +766,7 @@ module Ftpc
       end
     end
 
-    # Used by the watcher: cancels `call` if it is still running (never a later call).
+    # Used by Call when its thread is interrupted: cancels `call` if it is still running.
     def native_cancel_for(call)
       @cancel_lock.synchronize do
         Native.ftp_cancel(@raw) if Native::HAVE_CANCEL && @raw && !call.finished
