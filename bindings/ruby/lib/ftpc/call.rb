@@ -40,6 +40,13 @@ module Ftpc
       def [](userdata)
         @lock.synchronize { @registry[userdata.address] }
       end
+
+      # The innermost call running on the library handle at `address`.
+      def running_on(address)
+        @lock.synchronize do
+          @registry.values.reverse_each.find { |c| c.client&.handle_address == address }
+        end
+      end
     end
 
     # What a block returns to stop the call without an error.

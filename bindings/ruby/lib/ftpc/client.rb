@@ -90,7 +90,6 @@ module Ftpc
       end
       @raw = out.read_pointer
       @handle = FFI::AutoPointer.new(@raw, Native.method(:ftp_free))
-      Client.registry[@raw.address] = self
       user ||= username
       passwd ||= password
       acct ||= account
@@ -722,16 +721,11 @@ module Ftpc
 
     # ---- internals ----
 
-    # Clients by handle address, for the retry callback (weak: a client nobody holds is
-    # collected as usual).
-    def self.registry
-      @registry ||= ObjectSpace::WeakMap.new
-    end
-
     RETRY_CB = FFI::Function.new(:int, %i[pointer uint32 int32 int pointer uint32]) do |ud, attempt, code, reply, msg, delay|
-      client = Client.registry[ud.address]
-      call = client&.current_call
-      if client.nil? || call.nil?
+      # userdata is the handle's address; the call running on it is the one retrying
+      call = Call.running_on(ud.address)
+      client = call&.client
+      if call.nil?
         0
       else
         err = Ftpc.error_for(code, reply, Native.borrowed_string(msg))
@@ -743,6 +737,11 @@ module Ftpc
 
     def current_call
       @in_call
+    end
+
+    # The address of the library handle (nil once closed).
+    def handle_address
+      @raw&.address
     end
 
     private def connected!
@@ -888,7 +887,6 @@ module Ftpc
 
         @raw = nil
         @handle.autorelease = false
-        Client.registry.delete(raw.address) if Client.registry.respond_to?(:delete)
         raw
       end
     end
