@@ -560,6 +560,38 @@ module ServerTests
     assert_match(/with TLS/, output) if @srv.tls
   end
 
+  def test_active_mode
+    data = FtpcTest.data(120_000, 41)
+    open_client(passive: false) do |ftp|
+      ftp.stor(remote_name('act.bin'), data)
+      assert_equal data, ftp.retr(remote_name('act.bin'))
+      assert_equal 1, ftp.list.count { |e| e.name == remote_name('act.bin') }
+    end
+  end
+
+  def test_ascii_mode_converts_line_ends
+    open_client do |ftp|
+      ftp.binary = false
+      refute ftp.binary
+      ftp.stor(remote_name('a.txt'), "x\ny\n")
+      # sent as CRLF lines, which both servers store as this system's LF lines
+      assert_equal "x\ny\n", File.binread(@srv.local(remote_name('a.txt')))
+      File.binwrite(@srv.local(remote_name('a.txt')), "x\ny\n")
+      assert_equal "x\ny\n", ftp.retr(remote_name('a.txt'))
+    end
+  end
+
+  def test_set_mtime
+    skip 'vsftpd has no MFMT' if @srv.kind == 'vsftpd'
+    @srv.put_local(remote_name('m.txt'), 'm')
+    open_client do |ftp|
+      t = Time.utc(2020, 2, 29, 12, 34, 56)
+      ftp.set_mtime(remote_name('m.txt'), t)
+      assert_equal t, ftp.mtime(remote_name('m.txt'))
+      assert_equal '20200229123456', ftp.mdtm(remote_name('m.txt'))
+    end
+  end
+
   def test_explicit_free_and_quit
     ftp = Ftpc::Client.new('127.0.0.1', **@srv.options)
     ftp.free
@@ -590,6 +622,17 @@ module TLSTests
     # no store at all: refused before connecting
     err = assert_raises(Ftpc::InvalidArgumentError) { Ftpc::Client.new('127.0.0.1', **opts, system_roots: false) }
     assert_match(/CA/, err.message)
+  end
+
+  # A pinned public key is trusted whatever its issuer; any other key is refused.
+  def test_pinned_certificate
+    cert = OpenSSL::X509::Certificate.new(File.read(File.join(FtpcTest::CERTS, 'server.pem')))
+    pin = "sha256//#{[OpenSSL::Digest::SHA256.digest(cert.public_key.to_der)].pack('m0')}"
+    base = @srv.options.reject { |k, _| k == :ca_file }
+    Ftpc::Client.open('127.0.0.1', **base, pins: [pin]) { |ftp| assert ftp.tls? }
+    other = OpenSSL::X509::Certificate.new(File.read(File.join(FtpcTest::CERTS, 'selfsigned.pem')))
+    wrong = "sha256//#{[OpenSSL::Digest::SHA256.digest(other.public_key.to_der)].pack('m0')}"
+    assert_raises(Ftpc::TLSError) { Ftpc::Client.new('127.0.0.1', **base, ca_file: FtpcTest::CA, pins: [wrong]) }
   end
 
   def test_wrong_server_name_fails
