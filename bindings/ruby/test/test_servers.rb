@@ -171,6 +171,9 @@ module ServerTests
         assert_equal %w[a.txt b.bin sub], mlsd.map(&:pathname)
         assert mlsd[0].readable?
         assert_equal '3', mlsd[0].facts['size']
+        assert_equal 'file', mlsd[0].facts['type']
+        assert(mlsd[0].facts.key?('modify') && mlsd[0].facts.key?('perm'), mlsd[0].facts.inspect)
+        assert(mlsd[0].facts.keys.all? { |k| k == k.downcase })
         e = ftp.mlst("#{dir}/a.txt")
         assert_equal 3, e.size
       else
@@ -569,6 +572,42 @@ module ServerTests
     end
   end
 
+  def test_switching_passive_and_active_on_a_session
+    skip 'libftpc has no ftp_set_passive' unless Ftpc::Native::HAVE_SET_PASSIVE
+    data = FtpcTest.data(50_000, 43)
+    open_client do |ftp|
+      assert ftp.passive
+      ftp.passive = false
+      refute ftp.passive
+      ftp.stor(remote_name('sw.bin'), data)
+      ftp.passive = true
+      assert_equal data, ftp.retr(remote_name('sw.bin'))
+    end
+  end
+
+  # A listing enumerator left half-way holds the session until the collector frees it.
+  def test_abandoned_listing_is_freed_by_the_collector
+    skip 'libftpc has no ftp_listing_free' unless Ftpc::Native::HAVE_LISTING
+    dir = remote_name('many')
+    @srv.mkdir_local(dir)
+    30.times { |i| @srv.put_local("#{dir}/f#{i}", 'x') }
+    open_client do |ftp|
+      Thread.new do
+        e = ftp.enum_for(:each_entry, dir, via: :list)
+        e.next
+      end.join
+      entries = nil
+      20.times do
+        GC.start
+        entries = ftp.list(dir)
+        break
+      rescue Ftpc::InvalidStateError # the listing still holds the session
+        sleep 0.05
+      end
+      assert_equal 30, entries&.size
+    end
+  end
+
   def test_ascii_mode_converts_line_ends
     open_client do |ftp|
       ftp.binary = false
@@ -633,6 +672,16 @@ module TLSTests
     other = OpenSSL::X509::Certificate.new(File.read(File.join(FtpcTest::CERTS, 'selfsigned.pem')))
     wrong = "sha256//#{[OpenSSL::Digest::SHA256.digest(other.public_key.to_der)].pack('m0')}"
     assert_raises(Ftpc::TLSError) { Ftpc::Client.new('127.0.0.1', **base, ca_file: FtpcTest::CA, pins: [wrong]) }
+  end
+
+  def test_data_protection_setting
+    skip 'libftpc has no ftp_set_data_protection' unless Ftpc::Native::HAVE_SET_DATA_PROTECTION
+    @srv.put_local(remote_name('prot.bin'), 'protected')
+    open_client do |ftp|
+      ftp.data_protection = :private
+      assert_raises(Ftpc::InvalidArgumentError) { ftp.data_protection = :clear } # tls: :explicit
+      assert_equal 'protected', ftp.retr(remote_name('prot.bin'))
+    end
   end
 
   def test_wrong_server_name_fails

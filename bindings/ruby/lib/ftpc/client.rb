@@ -80,6 +80,7 @@ module Ftpc
       @connected = false
       @url_path = nil
       @binary = options.fetch(:binary, true) ? true : false
+      @passive = !(options[:passive] == false || options[:active])
       opts = Options.build(options)
       out = FFI::MemoryPointer.new(:pointer)
       begin
@@ -230,6 +231,31 @@ module Ftpc
 
     def binary
       @binary
+    end
+
+    # Net::FTP#passive: true for passive data connections (EPSV, then PASV), false for
+    # active ones (PORT/EPRT). Settable on a connected session (with a library that has
+    # ftp_set_passive); finer settings are Client.new's passive: and active:.
+    def passive
+      @passive
+    end
+
+    def passive=(value)
+      raise NotImplementedError, 'this libftpc cannot switch passive mode (no ftp_set_passive)' unless Native::HAVE_SET_PASSIVE
+
+      value = value ? true : false
+      invoke { |h| Native.ftp_set_passive(h, value) }
+      @passive = value
+    end
+
+    # PROT P (:private, the default) or PROT C (:clear) for the following data connections of
+    # a TLS session (ftplib's prot_p/prot_c). :clear is refused under tls: :explicit, which
+    # requires TLS on data connections; use tls: :control for it.
+    def data_protection=(value)
+      raise NotImplementedError, 'this libftpc has no ftp_set_data_protection' unless Native::HAVE_SET_DATA_PROTECTION
+
+      code = { private: 0, clear: 1 }.fetch(value.to_sym) { raise ArgumentError, "data_protection: #{value.inspect}" }
+      invoke { |h| Native.ftp_set_data_protection(h, code) }
     end
 
     # Chooses TYPE I (true) or TYPE A (false) for later transfers (sent only when it changes).
@@ -396,22 +422,34 @@ module Ftpc
     def each_entry(path = nil, via: :mlsd)
       return enum_for(:each_entry, path, via: via).to_a unless block_given?
 
-      fn = { mlsd: :ftp_mlsd_open, list: :ftp_list_open }.fetch(via) { raise ArgumentError, "via: #{via.inspect}" }
+      kind = { mlsd: 0, list: 1 }.fetch(via) { raise ArgumentError, "via: #{via.inspect}" }
       out = FFI::MemoryPointer.new(:pointer)
       # the listing holds the session until it is closed: other threads wait for it
       @monitor.synchronize do
-        invoke { |h| Native.public_send(fn, h, opt_cstr(path), out) }
-        it = out.read_pointer
+        if Native::HAVE_LISTING
+          invoke { |h| Native.ftp_listing_open(h, opt_cstr(path), kind, out) }
+          it = out.read_pointer
+          # an enumerator left half-way never reaches `ensure`: the collector frees it then
+          auto = FFI::AutoPointer.new(it, Native.method(:ftp_listing_free))
+          step = :ftp_listing_next
+          close = :ftp_listing_close
+        else
+          invoke { |h| Native.public_send(kind.zero? ? :ftp_mlsd_open : :ftp_list_open, h, opt_cstr(path), out) }
+          it = out.read_pointer
+          step = :ftp_mlsd_next
+          close = :ftp_mlsd_close
+        end
         begin
           ent = FFI::MemoryPointer.new(:pointer)
           loop do
-            rc = invoke(thread_errors: true) { Native.ftp_mlsd_next(it, ent) }
+            rc = invoke(thread_errors: true) { Native.public_send(step, it, ent) }
             break if rc == DONE
 
             yield Entry.from_native(ent.read_pointer)
           end
         ensure
-          Native.ftp_mlsd_close(it)
+          auto&.autorelease = false
+          Native.public_send(close, it)
         end
       end
       nil

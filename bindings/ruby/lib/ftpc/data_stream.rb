@@ -4,12 +4,14 @@ module Ftpc
   # An open data connection from Client#transfercmd: read the data of a RETR or LIST, or write
   # that of a STOR. End it with #close (reads the final reply; raises unless it was 2xx and a
   # download was complete) or #abort (ABOR). Until then the session refuses other calls. A
-  # stream nobody ended is aborted by the garbage collector.
+  # stream nobody ended is freed by the garbage collector (the session reconnects on its next
+  # call).
   class DataStream
     def initialize(client, ptr)
       @client = client
       @ptr = ptr
-      @auto = FFI::AutoPointer.new(ptr, Native.method(:ftp_data_abort))
+      # a stream nobody ended: freed without network traffic where the library can
+      @auto = FFI::AutoPointer.new(ptr, Native.method(Native::HAVE_DATA_FREE ? :ftp_data_free : :ftp_data_abort))
     end
 
     # The size the server announced in its 150 reply, or nil.

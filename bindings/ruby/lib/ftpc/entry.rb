@@ -11,7 +11,8 @@ module Ftpc
   class Entry
     TYPES = { 0 => :file, 1 => :dir, 2 => :cdir, 3 => :pdir, 4 => :link, 5 => :other }.freeze
 
-    # The facts copied for every entry (the C API answers by name only; see `facts`).
+    # The facts copied for every entry when the library cannot list them all (before
+    # ftp_entry_fact_count).
     FACT_NAMES = %w[type size modify create perm unique lang media-type charset unix.mode
                     unix.owner unix.group unix.uid unix.gid unix.nlink unix.ownername
                     unix.groupname].freeze
@@ -46,13 +47,29 @@ module Ftpc
       size = Native.ftp_entry_size(ptr, u64).zero? ? u64.read(:uint64) : nil
       i64 = FFI::MemoryPointer.new(:int64)
       mtime = Native.ftp_entry_modified(ptr, i64).zero? ? Time.at(i64.read(:int64)).utc : nil
-      facts = {}
-      FACT_NAMES.each do |fact|
-        v = Native.ftp_entry_fact(ptr, fact)
-        facts[fact] = Native.borrowed_string(v).freeze unless v.null?
-      end
       new(name: name.freeze, type: TYPES.fetch(Native.ftp_entry_type(ptr), :other), size: size,
-          mtime: mtime, facts: facts)
+          mtime: mtime, facts: facts_of(ptr))
+    end
+
+    # The facts as a Hash with lower-case names, as Net::FTP::MLSxEntry has them.
+    def self.facts_of(ptr)
+      facts = {}
+      if Native::HAVE_FACT_LIST
+        name = FFI::MemoryPointer.new(:pointer)
+        value = FFI::MemoryPointer.new(:pointer)
+        Native.ftp_entry_fact_count(ptr).times do |i|
+          next unless Native.ftp_entry_fact_at(ptr, i, name, value).zero?
+
+          facts[Native.borrowed_string(name.read_pointer).downcase.freeze] =
+            Native.borrowed_string(value.read_pointer).freeze
+        end
+      else
+        FACT_NAMES.each do |fact|
+          v = Native.ftp_entry_fact(ptr, fact)
+          facts[fact] = Native.borrowed_string(v).freeze unless v.null?
+        end
+      end
+      facts
     end
 
     def file?

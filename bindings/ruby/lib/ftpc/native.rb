@@ -178,6 +178,27 @@ module Ftpc
       HAVE_CANCEL = false
     end
 
+    # Attaches a function that newer libraries have; returns whether it is there.
+    def self.optional(name, args, ret, **opts)
+      attach_function(name, args, ret, **opts)
+      true
+    rescue FFI::NotFoundError
+      false
+    end
+
+    # Every fact of an entry, also those without a known name (else: a fixed list of names).
+    HAVE_FACT_LIST = optional(:ftp_entry_fact_count, %i[pointer], :size_t) &
+                     optional(:ftp_entry_fact_at, %i[pointer size_t pointer pointer], :ftp_result)
+    # Freeing a data stream or a listing without network traffic (for finalizers).
+    HAVE_DATA_FREE = optional(:ftp_data_free, %i[pointer], :void)
+    HAVE_LISTING = optional(:ftp_listing_open, %i[ftp_client string int32 pointer], :ftp_result, **B) &
+                   optional(:ftp_listing_next, %i[pointer pointer], :ftp_result, **B) &
+                   optional(:ftp_listing_close, %i[pointer], :void, **B) &
+                   optional(:ftp_listing_free, %i[pointer], :void)
+    # Switching passive/active mode and PROT P/C on a connected session.
+    HAVE_SET_PASSIVE = optional(:ftp_set_passive, %i[ftp_client bool], :ftp_result, **B)
+    HAVE_SET_DATA_PROTECTION = optional(:ftp_set_data_protection, %i[ftp_client int32], :ftp_result, **B)
+
     # Reads a NUL-terminated string the library owns (borrowed), as bytes tagged UTF-8.
     def self.borrowed_string(ptr)
       return +'' if ptr.nil? || ptr.null?
