@@ -631,6 +631,25 @@ module ServerTests
     end
   end
 
+  # close (or free) from another thread while a transfer runs: the transfer is cancelled
+  # first, never freed under it.
+  def test_close_from_another_thread_during_a_transfer
+    @srv.put_local(remote_name('cl.bin'), FtpcTest.data(3_000_000))
+    %i[close free].each do |how|
+      ftp = Ftpc::Client.new('127.0.0.1', **@srv.options, block_size: 8192)
+      inside = Queue.new
+      t = Thread.new do
+        ftp.retr(remote_name('cl.bin')) { |_c| inside << true; sleep 0.005 }
+      rescue Ftpc::Error => e
+        e
+      end
+      inside.pop
+      ftp.public_send(how)
+      assert ftp.closed?
+      assert_kind_of Ftpc::AbortedError, t.value
+    end
+  end
+
   def test_explicit_free_and_quit
     ftp = Ftpc::Client.new('127.0.0.1', **@srv.options)
     ftp.free

@@ -157,8 +157,7 @@ module Ftpc
     # Frees the session at once without any network traffic (no QUIT): what the garbage
     # collector does with a session nobody closed.
     def free
-      raw = detach
-      Native.ftp_free(raw) if raw
+      finish { |raw| Native.ftp_free(raw) }
       nil
     end
 
