@@ -725,6 +725,28 @@ module TLSTests
     assert_match(%r{\r77777/77777\z}, output)
   end
 
+  # The README's Net::FTP snippet, run as written but for the server (MLSD: pyftpdlib only).
+  def test_readme_net_ftp_snippet
+    skip 'the snippet uses MLSD, which vsftpd lacks' unless @srv.mlsd?
+    readme = File.read(File.expand_path('../README.md', __dir__))
+    snippet = readme[/## Net::FTP's way\n\n```ruby\n(.*?)```/m, 1]
+    @srv.mkdir_local('pub/in')
+    @srv.put_local('pub/file.bin', 'the file')
+    File.write(File.join(@tmp, 'report.pdf'), 'a report')
+    code = snippet.sub("'ftp.example.com', 'user', 'secret', ssl: { ca_file: 'ca.pem' }",
+                       "'127.0.0.1', '#{FtpcTest::USER}', '#{FtpcTest::PASSWORD}', port: #{@srv.port}, " \
+                       "ssl: { ca_file: '#{FtpcTest::CA}' }")
+    refute_equal snippet, code
+    lib = File.expand_path('../lib', __dir__)
+    output = IO.popen([RbConfig.ruby, "-I#{lib}", '-e', code], chdir: @tmp, err: %i[child out], &:read)
+    assert $?.success?, output
+    assert_equal 'the file', File.read(File.join(@tmp, 'file.bin'))
+    assert_equal 'a report', File.read(@srv.local('pub/in/report.pdf'))
+    assert_match(/file.bin 8/, output)
+  ensure
+    FileUtils.rm_rf(@srv.local('pub'))
+  end
+
   def test_net_ftp_ssl_hash_and_data_session_reuse
     @srv.put_local(remote_name('tls.bin'), 'secret data')
     opts = { port: @srv.port, username: FtpcTest::USER, password: FtpcTest::PASSWORD,
