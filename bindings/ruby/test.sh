@@ -59,7 +59,9 @@ rm -rf "$gemdir"
 
 say "minitest (test/test_*.rb)"
 set +e
-ruby -w -Ilib -Itest -e 'Dir["test/test_*.rb"].sort.each { |f| require File.expand_path(f) }' \
+# A hung test fails the run instead of blocking it (the whole suite takes well under a minute).
+timeout --kill-after=15 "${FTPC_RUBY_TEST_TIMEOUT:-600}" \
+  ruby -w -Ilib -Itest -e 'Dir["test/test_*.rb"].sort.each { |f| require File.expand_path(f) }' \
   -- --verbose >"$log" 2>&1
 status=$?
 set -e
