@@ -599,7 +599,7 @@ module ServerTests
       freed = false
       40.times do
         GC.start
-        ftp.noop # (not `list`: libftpc's ftp_dir_list_open hangs while a listing is open)
+        ftp.noop
         freed = true
         break
       rescue Ftpc::InvalidStateError # the listing still holds the session
@@ -607,6 +607,25 @@ module ServerTests
       end
       assert freed, 'the collector should have freed the listing'
       assert_equal 30, ftp.list(dir).size
+    end
+  end
+
+  # While a listing or a data stream is open, other calls fail at once (the production layer
+  # too: the gem guards it, libftpc 0.1 would wait forever).
+  def test_calls_while_a_listing_or_stream_is_open
+    dir = remote_name('open')
+    @srv.mkdir_local(dir)
+    5.times { |i| @srv.put_local("#{dir}/f#{i}", 'x') }
+    open_client do |ftp|
+      ftp.each_entry(dir, via: :list) do |_e|
+        assert_raises(Ftpc::InvalidStateError) { ftp.list(dir) }
+        assert_raises(Ftpc::InvalidStateError) { ftp.download_file("#{dir}/f1", File.join(@tmp, 'f')) }
+        assert_raises(Ftpc::InvalidStateError) { ftp.size("#{dir}/f1") }
+      end
+      stream = ftp.transfercmd("RETR #{dir}/f1")
+      assert_raises(Ftpc::InvalidStateError) { ftp.ensure_directory('x') }
+      stream.abort
+      assert_equal 5, ftp.list(dir).size
     end
   end
 

@@ -76,6 +76,8 @@ module Ftpc
       @in_call = nil
       @resume = false
       @retry_block = nil
+      @children = {}
+      @child_seq = 0
       @retry_policy = nil
       @connected = false
       @url_path = nil
@@ -397,6 +399,7 @@ module Ftpc
     # or ".."), collected whole within the listing bounds and retried like the production
     # layer. Returns an Array of Entry.
     def list(path = nil)
+      no_open_children!
       out = FFI::MemoryPointer.new(:pointer)
       invoke { |h| Native.ftp_dir_list_open(h, opt_cstr(path), out) }
       list = out.read_pointer
@@ -429,12 +432,14 @@ module Ftpc
           invoke { |h| Native.ftp_listing_open(h, opt_cstr(path), kind, out) }
           it = out.read_pointer
           # an enumerator left half-way never reaches `ensure`: the collector frees it then
-          auto = FFI::AutoPointer.new(it, Native.method(:ftp_listing_free))
+          token, releaser = child_opened(:ftp_listing_free)
+          auto = FFI::AutoPointer.new(it, releaser)
           step = :ftp_listing_next
           close = :ftp_listing_close
         else
           invoke { |h| Native.public_send(kind.zero? ? :ftp_mlsd_open : :ftp_list_open, h, opt_cstr(path), out) }
           it = out.read_pointer
+          token, = child_opened(:ftp_mlsd_close)
           step = :ftp_mlsd_next
           close = :ftp_mlsd_close
         end
@@ -447,6 +452,7 @@ module Ftpc
             yield Entry.from_native(ent.read_pointer)
           end
         ensure
+          child_closed(token)
           auto&.autorelease = false
           Native.public_send(close, it)
         end
@@ -680,6 +686,7 @@ module Ftpc
     # `resume`, continues a partial file an earlier call left. The block is told (bytes of the
     # file so far, total or nil). Returns `local`.
     def download_file(remote, local, resume: false, progress: nil, &block)
+      no_open_children!
       call = Call.new(self)
       call.on_progress = progress || block
       if local.respond_to?(:fileno)
@@ -698,6 +705,7 @@ module Ftpc
     # `temporary_name`, uploads to ".NAME.ftpc-part" and renames on success, so readers never
     # see a partial file. The block is told (bytes so far, total). Returns `remote`.
     def upload_file(local, remote, temporary_name: false, progress: nil, &block)
+      no_open_children!
       call = Call.new(self)
       call.on_progress = progress || block
       if local.respond_to?(:fileno)
@@ -713,6 +721,7 @@ module Ftpc
 
     # `mkdir -p`: creates each missing directory of `path`; existing ones are fine.
     def ensure_directory(path)
+      no_open_children!
       invoke { |h| Native.ftp_ensure_directory(h, cstr(path)) }
       nil
     end
@@ -802,6 +811,34 @@ module Ftpc
       end
     end
 
+    # Listings and data streams still open on this session. Returns a token for
+    # child_closed and a releaser for the child's FFI::AutoPointer, which calls `free_fn` and
+    # forgets the child (it holds neither the child nor this client).
+    def child_opened(free_fn)
+      token = (@child_seq += 1)
+      children = @children
+      children[token] = true
+      releaser = lambda do |ptr|
+        Native.public_send(free_fn, ptr)
+        children.delete(token)
+      end
+      [token, releaser]
+    end
+
+    def child_closed(token)
+      @children.delete(token)
+    end
+
+    # The production-layer calls wait forever in libftpc 0.1 while a listing or data stream
+    # is open on their session (every other call fails at once with InvalidStateError):
+    # refuse them here the same way.
+    private def no_open_children!
+      return if @children.empty?
+
+      raise Ftpc.error_for(ERR_INVALID_STATE, 0, 'a listing or data stream is still open on this session; ' \
+                                                 'close it first', klass: InvalidStateError)
+    end
+
     # Used by Call when its thread is interrupted: cancels `call` if it is still running.
     def native_cancel_for(call)
       @cancel_lock.synchronize do
@@ -885,6 +922,7 @@ module Ftpc
     end
 
     def tree_walk(fn, from, to, delete, dry_run, block)
+      no_open_children!
       events = []
       call = Call.new(self)
       call.on_sync = lambda do |event|

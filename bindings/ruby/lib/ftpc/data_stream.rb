@@ -11,7 +11,8 @@ module Ftpc
       @client = client
       @ptr = ptr
       # a stream nobody ended: freed without network traffic where the library can
-      @auto = FFI::AutoPointer.new(ptr, Native.method(Native::HAVE_DATA_FREE ? :ftp_data_free : :ftp_data_abort))
+      @token, releaser = client.child_opened(Native::HAVE_DATA_FREE ? :ftp_data_free : :ftp_data_abort)
+      @auto = FFI::AutoPointer.new(ptr, releaser)
     end
 
     # The size the server announced in its 150 reply, or nil.
@@ -75,6 +76,7 @@ module Ftpc
       return nil unless ptr
 
       @ptr = nil
+      @client.child_closed(@token)
       @auto.autorelease = false
       rc, reply, msg = Call.new(@client).run do
         r = Native.public_send(fn, ptr)
