@@ -293,6 +293,15 @@ impl Agent {
         &mut self,
         mut op: impl FnMut(&mut Client, u32) -> Result<T>,
     ) -> Result<T> {
+        if self.session.state.data_open {
+            // The session belongs to a listing or data stream: waiting or reconnecting would
+            // not free it, only its owner can. Not retried.
+            return Err(crate::Error::InvalidState(
+                "a listing or data stream is still open on this session: finish, abort or \
+                 free it first"
+                    .into(),
+            ));
+        }
         if self.session.is_usable() {
             // Learn where we are now, to come back here after a reconnect.
             self.session.learn_cwd()?;
