@@ -103,11 +103,9 @@ static inline int print_trace(void *userdata, int32_t kind, int64_t time_us, con
     return 0;
 }
 
-/* Connects to `url` and logs in. On success returns the session and sets *path (free with
- * ftp_string_free); on failure reports it and returns NULL. */
-static inline ftp_client *connect_url(const char *url, char **path) {
-    char password[256];
-    read_password(password, sizeof password);
+/* The options of the examples: FTPC_CA_FILE, 30 s timeouts, the trace with -v. NULL after reporting a failure;
+ * free with ftp_options_free. */
+static inline ftp_options *example_options(void) {
     ftp_options *opts = ftp_options_new();
     if (opts == NULL) {
         fprintf(stderr, "out of memory\n");
@@ -122,6 +120,38 @@ static inline ftp_client *connect_url(const char *url, char **path) {
     ftp_options_set_timeout_ms(opts, 30000);
     if (trace_wanted) {
         ftp_options_set_trace_callback(opts, print_trace, NULL);
+    }
+    return opts;
+}
+
+/* A pool of sessions for `url` (none is opened yet). On success returns it and sets *path
+ * (free with ftp_string_free); on failure reports it and returns NULL. */
+static inline ftp_pool *pool_for_url(const char *url, char **path) {
+    char password[256];
+    read_password(password, sizeof password);
+    ftp_options *opts = example_options();
+    if (opts == NULL) {
+        return NULL;
+    }
+    ftp_pool *pool = NULL;
+    ftp_result rc = ftp_pool_new_url(url, password, opts, &pool, path);
+    memset(password, 0, sizeof password);
+    ftp_options_free(opts);
+    if (rc != FTP_OK) {
+        report_failure("pool", rc);
+        return NULL;
+    }
+    return pool;
+}
+
+/* Connects to `url` and logs in. On success returns the session and sets *path (free with
+ * ftp_string_free); on failure reports it and returns NULL. */
+static inline ftp_client *connect_url(const char *url, char **path) {
+    char password[256];
+    read_password(password, sizeof password);
+    ftp_options *opts = example_options();
+    if (opts == NULL) {
+        return NULL;
     }
     ftp_client *ftp = NULL;
     ftp_result rc = ftp_connect_url(url, password, opts, &ftp, path);

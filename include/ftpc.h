@@ -44,6 +44,11 @@
 
 
 /**
+ * The sessions a pool opens at most when not told otherwise.
+ */
+#define DEFAULT_MAX_SESSIONS 4
+
+/**
  * Passive mode: EPSV, falling back to PASV (remembered for the session). The default.
  */
 #define FTP_PASSIVE_AUTO 0
@@ -144,45 +149,56 @@
 #define FTP_ENTRY_OTHER 5
 
 /**
- * Hash algorithm: SHA-256 (HASH `SHA-256`, or XSHA256).
+ * Trace event: the control connection is connected; the line names the server's address.
  */
-#define FTP_HASH_SHA256 0
+#define FTP_TRACE_CONNECTED 0
 
 /**
- * Hash algorithm: SHA-1 (HASH `SHA-1`, or XSHA1).
+ * Trace event: a command was sent (`> USER alice`, `> PASS ****`).
  */
-#define FTP_HASH_SHA1 1
+#define FTP_TRACE_COMMAND 1
 
 /**
- * Hash algorithm: MD5 (HASH `MD5`, or XMD5).
+ * Trace event: one reply line was read (`< 230 Logged in`). Server text: control characters
+ * escaped, the session's secrets masked, but otherwise whatever the server sent.
  */
-#define FTP_HASH_MD5 2
+#define FTP_TRACE_REPLY 2
 
 /**
- * Hash algorithm: CRC32 (HASH `CRC32`, or XCRC).
+ * Trace event: a passive data connection is connected (`* data connected to ADDR`).
  */
-#define FTP_HASH_CRC32 3
+#define FTP_TRACE_DATA_CONNECTED 3
 
 /**
- * `ftp_download_file_ex` flag: continue a partial file left by an earlier call (as
- * `resume` of `ftp_download_file`).
+ * Trace event: an active-mode data connection was accepted (`* data connection accepted
+ * from ADDR`).
  */
-#define FTP_FILE_RESUME 1
+#define FTP_TRACE_DATA_ACCEPTED 4
 
 /**
- * `ftp_download_file_ex`/`ftp_upload_file_ex` flag: after the transfer, compare the server's
- * hash of the file (the strongest it computes) with the local one's: `FTP_ERR_INTEGRITY`
- * when they differ (a download's partial file is then removed, never renamed into place),
- * `FTP_ERR_NOT_AVAILABLE` when the server computes none (a download's partial file is kept,
- * not renamed).
+ * Trace event: a TLS handshake finished (`* TLS handshake (data): TLS 1.3, resumed`).
  */
-#define FTP_FILE_VERIFY 2
+#define FTP_TRACE_TLS_HANDSHAKE 5
 
 /**
- * `ftp_upload_file_ex` flag: upload to `.NAME.ftpc-part` and rename on success (as
- * `temporary_name` of `ftp_upload_file`); with `FTP_FILE_VERIFY`, renamed only once verified.
+ * Trace event: a data connection's totals, at its close (`* data bytes: sent S, received R`).
  */
-#define FTP_FILE_TEMPORARY_NAME 4
+#define FTP_TRACE_DATA_BYTES 6
+
+/**
+ * Trace event: a data connection closed (`* data connection closed`, or `aborted`).
+ */
+#define FTP_TRACE_DATA_CLOSED 7
+
+/**
+ * Trace event: TLS close_notify sent (`* close_notify sent (data)`, or `(control)`).
+ */
+#define FTP_TRACE_CLOSE_NOTIFY_SENT 8
+
+/**
+ * Trace event: TLS close_notify received (`* close_notify received (data)`).
+ */
+#define FTP_TRACE_CLOSE_NOTIFY_RECEIVED 9
 
 /**
  * `ftp_listing_open` kind: MLSD, machine-readable facts (RFC 3659).
@@ -306,56 +322,55 @@
 #define FTP_SYNC_PROGRESS 6
 
 /**
- * Trace event: the control connection is connected; the line names the server's address.
+ * Hash algorithm: SHA-256 (HASH `SHA-256`, or XSHA256).
  */
-#define FTP_TRACE_CONNECTED 0
+#define FTP_HASH_SHA256 0
 
 /**
- * Trace event: a command was sent (`> USER alice`, `> PASS ****`).
+ * Hash algorithm: SHA-1 (HASH `SHA-1`, or XSHA1).
  */
-#define FTP_TRACE_COMMAND 1
+#define FTP_HASH_SHA1 1
 
 /**
- * Trace event: one reply line was read (`< 230 Logged in`). Server text: control characters
- * escaped, the session's secrets masked, but otherwise whatever the server sent.
+ * Hash algorithm: MD5 (HASH `MD5`, or XMD5).
  */
-#define FTP_TRACE_REPLY 2
+#define FTP_HASH_MD5 2
 
 /**
- * Trace event: a passive data connection is connected (`* data connected to ADDR`).
+ * Hash algorithm: CRC32 (HASH `CRC32`, or XCRC).
  */
-#define FTP_TRACE_DATA_CONNECTED 3
+#define FTP_HASH_CRC32 3
 
 /**
- * Trace event: an active-mode data connection was accepted (`* data connection accepted
- * from ADDR`).
+ * `ftp_download_file_ex` flag: continue a partial file left by an earlier call (as
+ * `resume` of `ftp_download_file`).
  */
-#define FTP_TRACE_DATA_ACCEPTED 4
+#define FTP_FILE_RESUME 1
 
 /**
- * Trace event: a TLS handshake finished (`* TLS handshake (data): TLS 1.3, resumed`).
+ * `ftp_download_file_ex`/`ftp_upload_file_ex` flag: after the transfer, compare the server's
+ * hash of the file (the strongest it computes) with the local one's: `FTP_ERR_INTEGRITY`
+ * when they differ (a download's partial file is then removed, never renamed into place),
+ * `FTP_ERR_NOT_AVAILABLE` when the server computes none (a download's partial file is kept,
+ * not renamed).
  */
-#define FTP_TRACE_TLS_HANDSHAKE 5
+#define FTP_FILE_VERIFY 2
 
 /**
- * Trace event: a data connection's totals, at its close (`* data bytes: sent S, received R`).
+ * `ftp_upload_file_ex` flag: upload to `.NAME.ftpc-part` and rename on success (as
+ * `temporary_name` of `ftp_upload_file`); with `FTP_FILE_VERIFY`, renamed only once verified.
  */
-#define FTP_TRACE_DATA_BYTES 6
+#define FTP_FILE_TEMPORARY_NAME 4
 
 /**
- * Trace event: a data connection closed (`* data connection closed`, or `aborted`).
+ * `ftp_pool_download_files` flag: continue partial files left by an earlier run.
  */
-#define FTP_TRACE_DATA_CLOSED 7
+#define FTP_POOL_RESUME 1
 
 /**
- * Trace event: TLS close_notify sent (`* close_notify sent (data)`, or `(control)`).
+ * `ftp_pool_upload_files` flag: upload to `.NAME.ftpc-part` and rename into place.
  */
-#define FTP_TRACE_CLOSE_NOTIFY_SENT 8
-
-/**
- * Trace event: TLS close_notify received (`* close_notify received (data)`).
- */
-#define FTP_TRACE_CLOSE_NOTIFY_RECEIVED 9
+#define FTP_POOL_TEMPORARY_NAME 2
 
 /**
  * A file hash a server may compute: by HASH (draft-bryan-ftp-hash) or by the older
@@ -402,6 +417,13 @@ typedef struct ftp_listing ftp_listing;
 typedef struct ftp_options ftp_options;
 
 /**
+ * Many sessions to one server (at most 4 unless set with `ftp_pool_set_max_sessions`),
+ * opened on demand and reused. Create with `ftp_pool_new` or `ftp_pool_new_url`; free with
+ * `ftp_pool_free`. Safe to use from several threads at once.
+ */
+typedef struct ftp_pool ftp_pool;
+
+/**
  * One path a sync or mirror handled, borrowed by its callback for the call only. Read it
  * with the `ftp_sync_event_*` getters.
  */
@@ -415,11 +437,46 @@ typedef struct ftp_sync_event ftp_sync_event;
 typedef int32_t ftp_result;
 
 /**
+ * Told of every trace event: its kind (`FTP_TRACE_*`), when it happened (microseconds since
+ * 1970-01-01 UTC), and the event as one line without a line ending (borrowed for the call):
+ * `> ` for what was sent, `< ` for what was received, `* ` for the rest. Passwords are
+ * masked (`PASS ****`, and wherever the server echoes one). Called on the thread running the
+ * call that caused the event; calling into the same handle from it returns `FTP_ERR_BUSY`.
+ * Return 0; other values are reserved.
+ */
+typedef int (*ftp_trace_cb)(void *userdata, int32_t kind, int64_t time_us, const char *line);
+
+/**
+ * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
+ * continue; anything else stops the transfer (ABOR is sent, the session stays usable) and
+ * the call returns `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
+
+/**
  * Told the bytes transferred so far and the total (-1 when unknown) after every block; for
  * a resumed transfer both count from the start of the file. Return 0 to continue; anything
  * else stops the transfer and the call returns `FTP_ERR_ABORTED`.
  */
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
+
+/**
+ * Supplies data to upload: write at most `capacity` bytes to `buffer` and their count to
+ * `*out_len`; a count of 0 (with 0 returned) is the end of the data. Return 0 to continue;
+ * anything else stops the transfer (ABOR; the data connection is reset, not closed, so the
+ * server cannot take it for the end of the file) and the call returns `FTP_ERR_ABORTED`.
+ * A source that fails (a read error, an exception in a binding) must return non-zero, never
+ * report an early end: when the upload's `total` is known, an end before it is an
+ * `FTP_ERR_IO` error, never success.
+ */
+typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len);
+
+/**
+ * Receives one line without its line ending: `len` bytes at `line`, followed by a NUL
+ * (borrowed for the call only). Return 0 to continue; anything else stops the listing or
+ * transfer and the call returns `FTP_ERR_ABORTED`.
+ */
+typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
 
 /**
  * The first name of `ftp_listing`, kept as an alias: the same type.
@@ -462,39 +519,17 @@ typedef int (*ftp_sync_cb)(void *userdata,
 typedef int (*ftp_sync_event_cb)(void *userdata, const ftp_sync_event *event);
 
 /**
- * Told of every trace event: its kind (`FTP_TRACE_*`), when it happened (microseconds since
- * 1970-01-01 UTC), and the event as one line without a line ending (borrowed for the call):
- * `> ` for what was sent, `< ` for what was received, `* ` for the rest. Passwords are
- * masked (`PASS ****`, and wherever the server echoes one). Called on the thread running the
- * call that caused the event; calling into the same handle from it returns `FTP_ERR_BUSY`.
- * Return 0; other values are reserved.
+ * Told the progress of a whole batch after every block of every file: files finished and in
+ * all, bytes so far over all files, and the sum of the sizes known so far (each file's size
+ * is known once its transfer started). Called on the calling thread a few times a second
+ * while the workers transfer. Return 0 to go on; anything else stops the batch (the call
+ * returns `FTP_ERR_ABORTED`).
  */
-typedef int (*ftp_trace_cb)(void *userdata, int32_t kind, int64_t time_us, const char *line);
-
-/**
- * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
- * continue; anything else stops the transfer (ABOR is sent, the session stays usable) and
- * the call returns `FTP_ERR_ABORTED`.
- */
-typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
-
-/**
- * Supplies data to upload: write at most `capacity` bytes to `buffer` and their count to
- * `*out_len`; a count of 0 (with 0 returned) is the end of the data. Return 0 to continue;
- * anything else stops the transfer (ABOR; the data connection is reset, not closed, so the
- * server cannot take it for the end of the file) and the call returns `FTP_ERR_ABORTED`.
- * A source that fails (a read error, an exception in a binding) must return non-zero, never
- * report an early end: when the upload's `total` is known, an end before it is an
- * `FTP_ERR_IO` error, never success.
- */
-typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len);
-
-/**
- * Receives one line without its line ending: `len` bytes at `line`, followed by a NUL
- * (borrowed for the call only). Return 0 to continue; anything else stops the listing or
- * transfer and the call returns `FTP_ERR_ABORTED`.
- */
-typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
+typedef int (*ftp_pool_progress_cb)(void *userdata,
+                                    uint64_t files_done,
+                                    uint64_t files_total,
+                                    uint64_t bytes_done,
+                                    uint64_t bytes_known);
 
 /**
  * Success.
@@ -585,75 +620,6 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Sends `command` (for example "RETR a.bin", "STOR b.bin", "LIST") over a new data
- * connection, after REST `offset` when not 0, and writes the open stream to `*out`. Caller
- * owns `*out`; end it with `ftp_data_close` or `ftp_data_abort`. Until then other calls on
- * `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `command`.
- *
- * # Safety
- * `ftp` must be live; `command` NUL-terminated; `out` writable.
- */
-ftp_result ftp_data_open(ftp_client *ftp, const char *command, uint64_t offset, ftp_data **out);
-
-/**
- * Writes the size the server announced for this transfer (its 150 reply) to `*out`;
- * `FTP_ERR_NOT_AVAILABLE` when it announced none.
- *
- * # Safety
- * `data` must be live; `out` writable.
- */
-ftp_result ftp_data_expected_size(ftp_data *data, uint64_t *out);
-
-/**
- * Reads up to `capacity` bytes into `buffer` and writes the count to `*out_len`; 0 means
- * the end of the data.
- *
- * # Safety
- * `data` must be live; `buffer` writable for `capacity` bytes; `out_len` writable.
- */
-ftp_result ftp_data_read(ftp_data *data, uint8_t *buffer, size_t capacity, size_t *out_len);
-
-/**
- * Writes all `len` bytes of `buffer` to the stream.
- *
- * # Safety
- * `data` must be live; `buffer` readable for `len` bytes.
- */
-ftp_result ftp_data_write(ftp_data *data, const uint8_t *buffer, size_t len);
-
-/**
- * Frees the stream without talking to the server (for finalizers and destructors, which must
- * not block): the data connection is closed, and since the server still thinks the transfer
- * runs, the session's next call connects and logs in again first. Consumes `data`; NULL is a
- * no-op. To end a transfer properly use `ftp_data_close` or `ftp_data_abort`.
- *
- * # Safety
- * `data` must be NULL or from `ftp_data_open`, not used afterwards.
- */
-void ftp_data_free(ftp_data *data);
-
-/**
- * Closes the stream (sending TLS close_notify after an upload), reads the server's final
- * reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
- * size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer
- * were: to stop reading early on purpose, use `ftp_data_abort`). Consumes `data` in every
- * case; NULL is a no-op.
- *
- * # Safety
- * `data` must be NULL or from `ftp_data_open`, not used afterwards.
- */
-ftp_result ftp_data_close(ftp_data *data);
-
-/**
- * Stops the transfer with ABOR, drains the replies so the session stays usable, and frees
- * the stream. Consumes `data` in every case; NULL is a no-op.
- *
- * # Safety
- * `data` must be NULL or from `ftp_data_open`, not used afterwards.
- */
-ftp_result ftp_data_abort(ftp_data *data);
-
-/**
  * The result code of the calling thread's last failed call (`FTP_OK` if its last fallible
  * call succeeded). Every fallible call clears it on entry.
  */
@@ -697,415 +663,6 @@ const char *ftp_version(void);
  * `FTPC_VERSION_NUMBER` of the header it was built with.
  */
 uint32_t ftp_version_number(void);
-
-/**
- * Writes the server's hash of `path` with `algorithm` (`FTP_HASH_*`) to `*out_hex`, in
- * lower-case hex: HASH where the server lists the algorithm in FEAT (selected with OPTS HASH
- * when another is current), else its older command (XSHA256, XSHA1, XMD5, XCRC).
- * `FTP_ERR_NOT_AVAILABLE` when the server has neither: it cannot say. Retried as the
- * production layer's calls are. Borrows `path`; caller owns `*out_hex`; free with
- * `ftp_string_free`. Written only on success.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out_hex` writable.
- */
-ftp_result ftp_hash(ftp_client *ftp, const char *path, int32_t algorithm, char **out_hex);
-
-/**
- * `ftp_download_file` with flags: `FTP_FILE_RESUME`, `FTP_FILE_VERIFY`. Borrows both paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_download_file_ex(ftp_client *ftp,
-                                const char *remote,
-                                const char *local_path,
-                                uint32_t flags,
-                                ftp_progress_cb progress_cb,
-                                void *userdata);
-
-/**
- * `ftp_upload_file` with flags: `FTP_FILE_TEMPORARY_NAME`, `FTP_FILE_VERIFY`. Borrows both
- * paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_upload_file_ex(ftp_client *ftp,
-                              const char *local_path,
-                              const char *remote,
-                              uint32_t flags,
-                              ftp_progress_cb progress_cb,
-                              void *userdata);
-
-/**
- * Starts a listing of `path` (NULL or "" for the current directory) with the command `kind`
- * names (`FTP_LISTING_MLSD` or `FTP_LISTING_LIST`); lines are parsed as they arrive, never
- * buffered whole. Caller owns `*out`; free with `ftp_listing_close`. Until then other calls
- * on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
- *
- * # Safety
- * `ftp` must be live; `path` NULL or NUL-terminated; `out` writable.
- */
-ftp_result ftp_listing_open(ftp_client *ftp, const char *path, int32_t kind, ftp_listing **out);
-
-/**
- * Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
- * the next `ftp_listing_next` or `ftp_listing_close` on `it`), or `FTP_DONE` at the end (the
- * server's final reply was 2xx), or an error. A line that does not parse is an
- * `FTP_ERR_PROTOCOL` for that line only: calling again goes on with the next line.
- *
- * # Safety
- * `it` must be live; `out` writable.
- */
-ftp_result ftp_listing_next(ftp_listing *it, const ftp_entry **out);
-
-/**
- * Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
- * is read and dropped and a longer one aborted (ABOR), leaving the session usable. Consumes
- * `it`; NULL is a no-op. Entries borrowed from it become invalid.
- *
- * # Safety
- * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
- */
-void ftp_listing_close(ftp_listing *it);
-
-/**
- * Frees the listing without talking to the server (for finalizers and destructors, which
- * must not block): the data connection is closed and the session's next call connects and
- * logs in again first, unless the listing had been read to its end (then nothing is left to
- * do). Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
- *
- * # Safety
- * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
- */
-void ftp_listing_free(ftp_listing *it);
-
-/**
- * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_MLSD, out)`, its first name.
- *
- * # Safety
- * As `ftp_listing_open`.
- */
-ftp_result ftp_mlsd_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
-
-/**
- * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_LIST, out)`, its first name.
- *
- * # Safety
- * As `ftp_listing_open`.
- */
-ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
-
-/**
- * Alias of `ftp_listing_next`, its first name.
- *
- * # Safety
- * As `ftp_listing_next`.
- */
-ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
-
-/**
- * Alias of `ftp_listing_close`, its first name.
- *
- * # Safety
- * As `ftp_listing_close`.
- */
-void ftp_mlsd_close(ftp_mlsd *it);
-
-/**
- * MLST: facts about one path (NULL or "" for the current directory). Caller owns `*out`; free with
- * `ftp_entry_free`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
- */
-ftp_result ftp_mlst(ftp_client *ftp, const char *path, ftp_entry **out);
-
-/**
- * Frees an entry from `ftp_mlst`. Consumes `entry`; NULL is a no-op. Never pass an entry
- * borrowed from `ftp_mlsd_next`.
- *
- * # Safety
- * `entry` must be NULL or from `ftp_mlst`, not used afterwards.
- */
-void ftp_entry_free(ftp_entry *entry);
-
-/**
- * The entry's name, exactly as the server sent it (a NUL in it is shown as U+FFFD).
- * Borrowed from `entry`. Never NULL ("" for a NULL entry).
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-const char *ftp_entry_name(const ftp_entry *entry);
-
-/**
- * The entry's name as bytes, exactly as the server sent them, whatever their encoding: for
- * loaders that decode `char *` as UTF-8 (koffi and others) and names that are not UTF-8.
- * Writes a pointer to the bytes (borrowed from `entry`, valid as long as it is; not
- * NUL-terminated) to `*out_data` and their count to `*out_len`.
- *
- * # Safety
- * `entry` must be live; `out_data` and `out_len` writable.
- */
-ftp_result ftp_entry_name_bytes(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
-
-/**
- * The entry's type: `FTP_ENTRY_FILE`, `_DIR`, `_CURRENT_DIR`, `_PARENT_DIR`, `_LINK` or
- * `_OTHER` (`FTP_ENTRY_OTHER` for a NULL entry).
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-int32_t ftp_entry_type(const ftp_entry *entry);
-
-/**
- * Writes the entry's size to `*out`; `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
- *
- * # Safety
- * `entry` must be live; `out` writable.
- */
-ftp_result ftp_entry_size(const ftp_entry *entry, uint64_t *out);
-
-/**
- * Writes the entry's modification time (seconds since 1970 UTC) to `*out`;
- * `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
- *
- * # Safety
- * `entry` must be live; `out` writable.
- */
-ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
-
-/**
- * Any fact by name, case-insensitively (`perm`, `unique`, `unix.mode`, ...; for LIST entries
- * `unix.mode`, `unix.owner`, `unix.group`, `unix.nlink`). Borrowed from `entry`; NULL when the
- * entry has no such fact.
- *
- * # Safety
- * `entry` must be NULL or live; `name` NULL or NUL-terminated.
- */
-const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
-
-/**
- * How many facts `entry` has (0 for NULL): with `ftp_entry_fact_at`, every fact the server
- * sent, also those this library has no name for.
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-size_t ftp_entry_fact_count(const ftp_entry *entry);
-
-/**
- * Writes the name and value of fact number `index` (from 0, in the server's order) to
- * `*out_name` and `*out_value`, both borrowed from `entry`; `FTP_ERR_INVALID_ARGUMENT` for an
- * index past the end. Server text: untrusted.
- *
- * # Safety
- * `entry` must be live; the out-parameters writable.
- */
-ftp_result ftp_entry_fact_at(const ftp_entry *entry,
-                             size_t index,
-                             const char **out_name,
-                             const char **out_value);
-
-/**
- * The listing line the entry was parsed from, lossily decoded as UTF-8 (a VMS entry written
- * over two lines: both, joined by a line feed). Writes a pointer to the bytes (borrowed from
- * `entry`, valid as long as it is; not NUL-terminated) to `*out_data` and their count to
- * `*out_len`.
- *
- * # Safety
- * `entry` must be live; `out_data` and `out_len` writable.
- */
-ftp_result ftp_entry_raw(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
-
-/**
- * The format that parsed the entry: one of `FTP_LIST_FORMAT_*` (`FTP_LIST_FORMAT_MLSD` for
- * MLSD and MLST entries, and for a NULL entry).
- *
- * # Safety
- * `entry` must be NULL or live.
- */
-int32_t ftp_entry_format(const ftp_entry *entry);
-
-/**
- * Sets the retry policy of the production-layer calls (`ftp_download_file`,
- * `ftp_upload_file`, `ftp_dir_list`, `ftp_ensure_directory`, `ftp_sync_directory`,
- * `ftp_mirror_directory`): at most `max_attempts` attempts (1 never retries), waiting
- * `initial_delay_ms`, then `multiplier_percent`/100 times longer each time (200 doubles), at
- * most `max_delay_ms`, varied by up to `jitter_percent` either way. Defaults: 4, 500, 200,
- * 30000, 20.
- *
- * # Safety
- * `ftp` must be live.
- */
-ftp_result ftp_set_retry_policy(ftp_client *ftp,
-                                uint32_t max_attempts,
-                                uint32_t initial_delay_ms,
-                                uint32_t multiplier_percent,
-                                uint32_t max_delay_ms,
-                                uint32_t jitter_percent);
-
-/**
- * Sets (or with NULL removes) the callback told before each retry, with `userdata`.
- *
- * # Safety
- * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
- */
-ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *userdata);
-
-/**
- * Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
- * renamed into place only when complete and the size matches. Transient failures are
- * retried, resuming with REST after checking the remote file did not change. With `resume`,
- * a partial file left by an earlier call is continued when it is a regular file of the
- * effective user with no other link; anything else at that name (a symbolic link included)
- * is removed, never followed or written through. A `local_path` whose name has the form
- * `.NAME.ftpc-part` is refused (`FTP_ERR_INVALID_ARGUMENT`): such names are reserved for
- * partial files. Progress is cumulative (bytes of the file so far, total or -1);
- * `progress_cb` may be NULL. Borrows both paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_download_file(ftp_client *ftp,
-                             const char *remote,
-                             const char *local_path,
-                             bool resume,
-                             ftp_progress_cb progress_cb,
-                             void *userdata);
-
-/**
- * Downloads `remote` into the open regular file `fd` (readable and writable; not closed),
- * continuing after the bytes it already holds, with the retries of `ftp_download_file`.
- * Truncate `fd` first for a fresh download.
- *
- * # Safety
- * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
- */
-ftp_result ftp_download_fd(ftp_client *ftp,
-                           const char *remote,
-                           int fd,
-                           ftp_progress_cb progress_cb,
-                           void *userdata);
-
-/**
- * Uploads `local_path` to `remote`, retrying transient failures by continuing from the size
- * the server kept (REST+STOR or APPE), and checking the remote size at the end. With
- * `temporary_name`, uploads to `.NAME.ftpc-part` and renames on success so readers never see
- * a partial file. Borrows both paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_upload_file(ftp_client *ftp,
-                           const char *local_path,
-                           const char *remote,
-                           bool temporary_name,
-                           ftp_progress_cb progress_cb,
-                           void *userdata);
-
-/**
- * Uploads the whole open regular file `fd` (from its start; not closed) to `remote`, with
- * the retries of `ftp_upload_file`.
- *
- * # Safety
- * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
- */
-ftp_result ftp_upload_fd(ftp_client *ftp,
-                         int fd,
-                         const char *remote,
-                         ftp_progress_cb progress_cb,
-                         void *userdata);
-
-/**
- * `mkdir -p`: creates each missing directory of `path`; a directory that exists (or that
- * another client creates at the same time) is success. Borrows `path`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated.
- */
-ftp_result ftp_ensure_directory(ftp_client *ftp, const char *path);
-
-/**
- * Lists `path` (NULL or "" for the current directory) into `*out`, with retries. A listing over
- * `ftp_options_set_max_listing_entries` or `ftp_options_set_max_listing_bytes`, or with a
- * line that fails (longer than 64 KiB, not parsable), fails whole with `FTP_ERR_PROTOCOL`
- * and `*out` is not written. Caller owns `*out`; free with `ftp_dir_list_free`. Borrows
- * `path`.
- *
- * # Safety
- * `ftp` must be live; `path` NUL-terminated; `out` writable.
- */
-ftp_result ftp_dir_list_open(ftp_client *ftp, const char *path, ftp_dir_list **out);
-
-/**
- * The number of entries in `list` (0 for NULL).
- *
- * # Safety
- * `list` must be NULL or live.
- */
-size_t ftp_dir_list_count(const ftp_dir_list *list);
-
-/**
- * Entry `index` of `list`, borrowed from it (valid until `ftp_dir_list_free`); NULL when
- * `index` is out of range.
- *
- * # Safety
- * `list` must be NULL or live.
- */
-const ftp_entry *ftp_dir_list_entry(const ftp_dir_list *list, size_t index);
-
-/**
- * Frees a listing. Consumes `list`; NULL is a no-op.
- *
- * # Safety
- * `list` must be NULL or from `ftp_dir_list_open`, not used afterwards.
- */
-void ftp_dir_list_free(ftp_dir_list *list);
-
-/**
- * Makes the remote directory `remote_dir` hold what `local_dir` holds, recursively: creates
- * directories, uploads files missing or different in size or time, and with `delete` removes
- * remote files and directories not present locally. `dry_run` reports the plan and changes
- * nothing. Every path goes to `sync_cb` (may be NULL). A failed path does not stop the
- * others; the call then returns the first failure's code, its message counting them. Local
- * symbolic links are never followed: each is `FTP_SYNC_SKIPPED` with a message saying so.
- * The walk is bounded by `ftp_options_set_max_tree_depth`, `_max_tree_entries` and the
- * listing bounds; a bound that is hit fails the call before anything is changed.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_sync_directory(ftp_client *ftp,
-                              const char *local_dir,
-                              const char *remote_dir,
-                              bool delete_,
-                              bool dry_run,
-                              ftp_sync_cb sync_cb,
-                              void *userdata);
-
-/**
- * The reverse of `ftp_sync_directory`: makes `local_dir` hold what the remote directory
- * holds. Names from the server that are not one plain path component (`..`, absolute, with
- * separators or NUL), and names reserved for partial files (`.NAME.ftpc-part`), are refused
- * as `FTP_SYNC_FAILED` and never written. Local symbolic links below `local_dir` are never
- * followed, written through or replaced: where the server has that name, the path is
- * `FTP_SYNC_FAILED`; with `delete`, a link the server lacks is removed (the link only). A
- * directory whose MLSD `unique` fact repeats an ancestor's is `FTP_SYNC_FAILED` (a loop),
- * not walked. Bounded like `ftp_sync_directory`.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_mirror_directory(ftp_client *ftp,
-                                const char *remote_dir,
-                                const char *local_dir,
-                                bool delete_,
-                                bool dry_run,
-                                ftp_sync_cb sync_cb,
-                                void *userdata);
 
 /**
  * The result code of the last setter called on `opts` (`FTP_OK` after a success;
@@ -1495,6 +1052,28 @@ ftp_result ftp_options_set_max_upload_rate(ftp_options *opts, uint64_t bytes_per
 ftp_result ftp_options_set_proxy(ftp_options *opts, const char *url);
 
 /**
+ * Sets (or with NULL removes) the protocol trace callback of every handle later made from
+ * `opts`, with `userdata`: every command sent, every reply line read, data connections
+ * (connected or accepted, TLS handshake and whether it resumed, bytes moved, close,
+ * close_notify). Several handles made from the same options may call it at once from their
+ * threads. Passwords never appear in it.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`; the callback and `userdata` must
+ * stay valid while any handle made from `opts` lives.
+ */
+ftp_result ftp_options_set_trace_callback(ftp_options *opts, ftp_trace_cb trace_cb, void *userdata);
+
+/**
+ * Sets (or with NULL removes) the protocol trace callback of `ftp` (connected or not yet,
+ * from `ftp_new`), with `userdata`, as `ftp_options_set_trace_callback` does for options.
+ *
+ * # Safety
+ * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
+ */
+ftp_result ftp_set_trace_callback(ftp_client *ftp, ftp_trace_cb trace_cb, void *userdata);
+
+/**
  * Connects to `host` (a name, an IPv4 address or an IPv6 address) on `port` and reads the
  * welcome message; with TLS options, also starts TLS. `opts` may be NULL for the defaults;
  * it is copied, not kept. On success writes a new handle to `*out`: caller owns it; free with
@@ -1851,161 +1430,6 @@ ftp_result ftp_is_tls(ftp_client *ftp, bool *out);
 ftp_result ftp_last_data_tls_resumed(ftp_client *ftp, bool *out);
 
 /**
- * The event's action, `FTP_SYNC_*` (-1 for NULL).
- *
- * # Safety
- * `event` must be NULL or the callback's event, during the callback.
- */
-int32_t ftp_sync_event_action(const ftp_sync_event *event);
-
-/**
- * The path, relative to the synced directories and `/`-separated; borrowed from the event
- * (valid during the callback). Server names: untrusted text. "" for NULL.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-const char *ftp_sync_event_path(const ftp_sync_event *event);
-
-/**
- * Bytes transferred for this path.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-uint64_t ftp_sync_event_bytes(const ftp_sync_event *event);
-
-/**
- * Files handled so far (uploaded, downloaded, skipped, deleted or failed), this one included.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
-
-/**
- * Files the run handles in all.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
-
-/**
- * Bytes of the run so far: the files handled (a path skipped or failed counts with its
- * planned size, so this reaches `ftp_sync_event_bytes_total` at the end), plus, in an
- * `FTP_SYNC_PROGRESS` event, the moving file's bytes so far.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-uint64_t ftp_sync_event_bytes_done(const ftp_sync_event *event);
-
-/**
- * Bytes the run may transfer in all: the sizes of the planned uploads and downloads.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-uint64_t ftp_sync_event_bytes_total(const ftp_sync_event *event);
-
-/**
- * In an `FTP_SYNC_PROGRESS` event, the moving file's size; -1 when unknown and in other
- * events.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-int64_t ftp_sync_event_file_size(const ftp_sync_event *event);
-
-/**
- * Whether this is a dry run (nothing was changed).
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-bool ftp_sync_event_dry_run(const ftp_sync_event *event);
-
-/**
- * For `FTP_SYNC_FAILED`, the failure's class (`FTP_ERR_*`); else `FTP_OK`.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-ftp_result ftp_sync_event_error(const ftp_sync_event *event);
-
-/**
- * For a failure that came from a server reply, its code; else 0.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-int ftp_sync_event_reply_code(const ftp_sync_event *event);
-
-/**
- * For `FTP_SYNC_FAILED`, the error message; for an `FTP_SYNC_SKIPPED` path that is not
- * simply up to date, why (a local symbolic link, a partial file); else "". Borrowed from the
- * event. May quote server text: untrusted.
- *
- * # Safety
- * As `ftp_sync_event_action`.
- */
-const char *ftp_sync_event_message(const ftp_sync_event *event);
-
-/**
- * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`,
- * `FTP_SYNC_PROGRESS_EVENTS`) and an event
- * handle per path instead of eight callback parameters: makes the remote directory
- * `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_sync(ftp_client *ftp,
-                    const char *local_dir,
-                    const char *remote_dir,
-                    uint32_t flags,
-                    ftp_sync_event_cb event_cb,
-                    void *userdata);
-
-/**
- * `ftp_mirror_directory` with flags and event handles, as `ftp_sync` is to
- * `ftp_sync_directory`: makes `local_dir` hold what the remote directory holds, with the
- * same refusals of unsafe names and local links. Borrows the paths.
- *
- * # Safety
- * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
- */
-ftp_result ftp_mirror(ftp_client *ftp,
-                      const char *remote_dir,
-                      const char *local_dir,
-                      uint32_t flags,
-                      ftp_sync_event_cb event_cb,
-                      void *userdata);
-
-/**
- * Sets (or with NULL removes) the protocol trace callback of every handle later made from
- * `opts`, with `userdata`: every command sent, every reply line read, data connections
- * (connected or accepted, TLS handshake and whether it resumed, bytes moved, close,
- * close_notify). Several handles made from the same options may call it at once from their
- * threads. Passwords never appear in it.
- *
- * # Safety
- * `opts` must be a live pointer from `ftp_options_new`; the callback and `userdata` must
- * stay valid while any handle made from `opts` lives.
- */
-ftp_result ftp_options_set_trace_callback(ftp_options *opts, ftp_trace_cb trace_cb, void *userdata);
-
-/**
- * Sets (or with NULL removes) the protocol trace callback of `ftp` (connected or not yet,
- * from `ftp_new`), with `userdata`, as `ftp_options_set_trace_callback` does for options.
- *
- * # Safety
- * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
- */
-ftp_result ftp_set_trace_callback(ftp_client *ftp, ftp_trace_cb trace_cb, void *userdata);
-
-/**
  * RETR `path` from byte `offset` (0 for the whole file), handing every block to `write_cb`
  * and progress to `progress_cb` (may be NULL), both with `userdata`. In ASCII mode line ends
  * arrive as LF. Borrows `path`.
@@ -2143,6 +1567,808 @@ ftp_result ftp_stor_fd(ftp_client *ftp,
                        int64_t total,
                        ftp_progress_cb progress_cb,
                        void *userdata);
+
+/**
+ * Sends `command` (for example "RETR a.bin", "STOR b.bin", "LIST") over a new data
+ * connection, after REST `offset` when not 0, and writes the open stream to `*out`. Caller
+ * owns `*out`; end it with `ftp_data_close` or `ftp_data_abort`. Until then other calls on
+ * `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `command`.
+ *
+ * # Safety
+ * `ftp` must be live; `command` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_data_open(ftp_client *ftp, const char *command, uint64_t offset, ftp_data **out);
+
+/**
+ * Writes the size the server announced for this transfer (its 150 reply) to `*out`;
+ * `FTP_ERR_NOT_AVAILABLE` when it announced none.
+ *
+ * # Safety
+ * `data` must be live; `out` writable.
+ */
+ftp_result ftp_data_expected_size(ftp_data *data, uint64_t *out);
+
+/**
+ * Reads up to `capacity` bytes into `buffer` and writes the count to `*out_len`; 0 means
+ * the end of the data.
+ *
+ * # Safety
+ * `data` must be live; `buffer` writable for `capacity` bytes; `out_len` writable.
+ */
+ftp_result ftp_data_read(ftp_data *data, uint8_t *buffer, size_t capacity, size_t *out_len);
+
+/**
+ * Writes all `len` bytes of `buffer` to the stream.
+ *
+ * # Safety
+ * `data` must be live; `buffer` readable for `len` bytes.
+ */
+ftp_result ftp_data_write(ftp_data *data, const uint8_t *buffer, size_t len);
+
+/**
+ * Frees the stream without talking to the server (for finalizers and destructors, which must
+ * not block): the data connection is closed, and since the server still thinks the transfer
+ * runs, the session's next call connects and logs in again first. Consumes `data`; NULL is a
+ * no-op. To end a transfer properly use `ftp_data_close` or `ftp_data_abort`.
+ *
+ * # Safety
+ * `data` must be NULL or from `ftp_data_open`, not used afterwards.
+ */
+void ftp_data_free(ftp_data *data);
+
+/**
+ * Closes the stream (sending TLS close_notify after an upload), reads the server's final
+ * reply, and frees the stream: `FTP_OK` when it is 2xx and, for a download in TYPE I whose
+ * size the server announced, every announced byte was read (`FTP_ERR_PROTOCOL` when fewer
+ * were: to stop reading early on purpose, use `ftp_data_abort`). Consumes `data` in every
+ * case; NULL is a no-op.
+ *
+ * # Safety
+ * `data` must be NULL or from `ftp_data_open`, not used afterwards.
+ */
+ftp_result ftp_data_close(ftp_data *data);
+
+/**
+ * Stops the transfer with ABOR, drains the replies so the session stays usable, and frees
+ * the stream. Consumes `data` in every case; NULL is a no-op.
+ *
+ * # Safety
+ * `data` must be NULL or from `ftp_data_open`, not used afterwards.
+ */
+ftp_result ftp_data_abort(ftp_data *data);
+
+/**
+ * Starts a listing of `path` (NULL or "" for the current directory) with the command `kind`
+ * names (`FTP_LISTING_MLSD` or `FTP_LISTING_LIST`); lines are parsed as they arrive, never
+ * buffered whole. Caller owns `*out`; free with `ftp_listing_close`. Until then other calls
+ * on `ftp` fail with `FTP_ERR_INVALID_STATE`. Borrows `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NULL or NUL-terminated; `out` writable.
+ */
+ftp_result ftp_listing_open(ftp_client *ftp, const char *path, int32_t kind, ftp_listing **out);
+
+/**
+ * Reads the next entry: returns `FTP_OK` and writes a borrowed entry to `*out` (valid until
+ * the next `ftp_listing_next` or `ftp_listing_close` on `it`), or `FTP_DONE` at the end (the
+ * server's final reply was 2xx), or an error. A line that does not parse is an
+ * `FTP_ERR_PROTOCOL` for that line only: calling again goes on with the next line.
+ *
+ * # Safety
+ * `it` must be live; `out` writable.
+ */
+ftp_result ftp_listing_next(ftp_listing *it, const ftp_entry **out);
+
+/**
+ * Ends a listing and frees it: of a listing not read to the end, a short rest (up to 256 KiB)
+ * is read and dropped and a longer one aborted (ABOR), leaving the session usable. Consumes
+ * `it`; NULL is a no-op. Entries borrowed from it become invalid.
+ *
+ * # Safety
+ * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
+ */
+void ftp_listing_close(ftp_listing *it);
+
+/**
+ * Frees the listing without talking to the server (for finalizers and destructors, which
+ * must not block): the data connection is closed and the session's next call connects and
+ * logs in again first, unless the listing had been read to its end (then nothing is left to
+ * do). Consumes `it`; NULL is a no-op. Entries borrowed from it become invalid.
+ *
+ * # Safety
+ * `it` must be NULL or from `ftp_listing_open`, not used afterwards.
+ */
+void ftp_listing_free(ftp_listing *it);
+
+/**
+ * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_MLSD, out)`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_open`.
+ */
+ftp_result ftp_mlsd_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
+
+/**
+ * Alias of `ftp_listing_open(ftp, path, FTP_LISTING_LIST, out)`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_open`.
+ */
+ftp_result ftp_list_open(ftp_client *ftp, const char *path, ftp_mlsd **out);
+
+/**
+ * Alias of `ftp_listing_next`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_next`.
+ */
+ftp_result ftp_mlsd_next(ftp_mlsd *it, const ftp_entry **out);
+
+/**
+ * Alias of `ftp_listing_close`, its first name.
+ *
+ * # Safety
+ * As `ftp_listing_close`.
+ */
+void ftp_mlsd_close(ftp_mlsd *it);
+
+/**
+ * MLST: facts about one path (NULL or "" for the current directory). Caller owns `*out`; free with
+ * `ftp_entry_free`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_mlst(ftp_client *ftp, const char *path, ftp_entry **out);
+
+/**
+ * Frees an entry from `ftp_mlst`. Consumes `entry`; NULL is a no-op. Never pass an entry
+ * borrowed from `ftp_mlsd_next`.
+ *
+ * # Safety
+ * `entry` must be NULL or from `ftp_mlst`, not used afterwards.
+ */
+void ftp_entry_free(ftp_entry *entry);
+
+/**
+ * The entry's name, exactly as the server sent it (a NUL in it is shown as U+FFFD).
+ * Borrowed from `entry`. Never NULL ("" for a NULL entry).
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+const char *ftp_entry_name(const ftp_entry *entry);
+
+/**
+ * The entry's name as bytes, exactly as the server sent them, whatever their encoding: for
+ * loaders that decode `char *` as UTF-8 (koffi and others) and names that are not UTF-8.
+ * Writes a pointer to the bytes (borrowed from `entry`, valid as long as it is; not
+ * NUL-terminated) to `*out_data` and their count to `*out_len`.
+ *
+ * # Safety
+ * `entry` must be live; `out_data` and `out_len` writable.
+ */
+ftp_result ftp_entry_name_bytes(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * The entry's type: `FTP_ENTRY_FILE`, `_DIR`, `_CURRENT_DIR`, `_PARENT_DIR`, `_LINK` or
+ * `_OTHER` (`FTP_ENTRY_OTHER` for a NULL entry).
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+int32_t ftp_entry_type(const ftp_entry *entry);
+
+/**
+ * Writes the entry's size to `*out`; `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
+ *
+ * # Safety
+ * `entry` must be live; `out` writable.
+ */
+ftp_result ftp_entry_size(const ftp_entry *entry, uint64_t *out);
+
+/**
+ * Writes the entry's modification time (seconds since 1970 UTC) to `*out`;
+ * `FTP_ERR_NOT_AVAILABLE` when the listing gave none.
+ *
+ * # Safety
+ * `entry` must be live; `out` writable.
+ */
+ftp_result ftp_entry_modified(const ftp_entry *entry, int64_t *out);
+
+/**
+ * Any fact by name, case-insensitively (`perm`, `unique`, `unix.mode`, ...; for LIST entries
+ * `unix.mode`, `unix.owner`, `unix.group`, `unix.nlink`). Borrowed from `entry`; NULL when the
+ * entry has no such fact.
+ *
+ * # Safety
+ * `entry` must be NULL or live; `name` NULL or NUL-terminated.
+ */
+const char *ftp_entry_fact(const ftp_entry *entry, const char *name);
+
+/**
+ * How many facts `entry` has (0 for NULL): with `ftp_entry_fact_at`, every fact the server
+ * sent, also those this library has no name for.
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+size_t ftp_entry_fact_count(const ftp_entry *entry);
+
+/**
+ * Writes the name and value of fact number `index` (from 0, in the server's order) to
+ * `*out_name` and `*out_value`, both borrowed from `entry`; `FTP_ERR_INVALID_ARGUMENT` for an
+ * index past the end. Server text: untrusted.
+ *
+ * # Safety
+ * `entry` must be live; the out-parameters writable.
+ */
+ftp_result ftp_entry_fact_at(const ftp_entry *entry,
+                             size_t index,
+                             const char **out_name,
+                             const char **out_value);
+
+/**
+ * The listing line the entry was parsed from, lossily decoded as UTF-8 (a VMS entry written
+ * over two lines: both, joined by a line feed). Writes a pointer to the bytes (borrowed from
+ * `entry`, valid as long as it is; not NUL-terminated) to `*out_data` and their count to
+ * `*out_len`.
+ *
+ * # Safety
+ * `entry` must be live; `out_data` and `out_len` writable.
+ */
+ftp_result ftp_entry_raw(const ftp_entry *entry, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * The format that parsed the entry: one of `FTP_LIST_FORMAT_*` (`FTP_LIST_FORMAT_MLSD` for
+ * MLSD and MLST entries, and for a NULL entry).
+ *
+ * # Safety
+ * `entry` must be NULL or live.
+ */
+int32_t ftp_entry_format(const ftp_entry *entry);
+
+/**
+ * Sets the retry policy of the production-layer calls (`ftp_download_file`,
+ * `ftp_upload_file`, `ftp_dir_list`, `ftp_ensure_directory`, `ftp_sync_directory`,
+ * `ftp_mirror_directory`): at most `max_attempts` attempts (1 never retries), waiting
+ * `initial_delay_ms`, then `multiplier_percent`/100 times longer each time (200 doubles), at
+ * most `max_delay_ms`, varied by up to `jitter_percent` either way. Defaults: 4, 500, 200,
+ * 30000, 20.
+ *
+ * # Safety
+ * `ftp` must be live.
+ */
+ftp_result ftp_set_retry_policy(ftp_client *ftp,
+                                uint32_t max_attempts,
+                                uint32_t initial_delay_ms,
+                                uint32_t multiplier_percent,
+                                uint32_t max_delay_ms,
+                                uint32_t jitter_percent);
+
+/**
+ * Sets (or with NULL removes) the callback told before each retry, with `userdata`.
+ *
+ * # Safety
+ * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
+ */
+ftp_result ftp_set_retry_callback(ftp_client *ftp, ftp_retry_cb retry_cb, void *userdata);
+
+/**
+ * Downloads `remote` to `local_path` through a partial file beside it (`.NAME.ftpc-part`),
+ * renamed into place only when complete and the size matches. Transient failures are
+ * retried, resuming with REST after checking the remote file did not change. With `resume`,
+ * a partial file left by an earlier call is continued when it is a regular file of the
+ * effective user with no other link; anything else at that name (a symbolic link included)
+ * is removed, never followed or written through. A `local_path` whose name has the form
+ * `.NAME.ftpc-part` is refused (`FTP_ERR_INVALID_ARGUMENT`): such names are reserved for
+ * partial files. Progress is cumulative (bytes of the file so far, total or -1);
+ * `progress_cb` may be NULL. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_download_file(ftp_client *ftp,
+                             const char *remote,
+                             const char *local_path,
+                             bool resume,
+                             ftp_progress_cb progress_cb,
+                             void *userdata);
+
+/**
+ * Downloads `remote` into the open regular file `fd` (readable and writable; not closed),
+ * continuing after the bytes it already holds, with the retries of `ftp_download_file`.
+ * Truncate `fd` first for a fresh download.
+ *
+ * # Safety
+ * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
+ */
+ftp_result ftp_download_fd(ftp_client *ftp,
+                           const char *remote,
+                           int fd,
+                           ftp_progress_cb progress_cb,
+                           void *userdata);
+
+/**
+ * Uploads `local_path` to `remote`, retrying transient failures by continuing from the size
+ * the server kept (REST+STOR or APPE), and checking the remote size at the end. With
+ * `temporary_name`, uploads to `.NAME.ftpc-part` and renames on success so readers never see
+ * a partial file. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_upload_file(ftp_client *ftp,
+                           const char *local_path,
+                           const char *remote,
+                           bool temporary_name,
+                           ftp_progress_cb progress_cb,
+                           void *userdata);
+
+/**
+ * Uploads the whole open regular file `fd` (from its start; not closed) to `remote`, with
+ * the retries of `ftp_upload_file`.
+ *
+ * # Safety
+ * `ftp` must be live; `remote` NUL-terminated; `fd` an open regular file.
+ */
+ftp_result ftp_upload_fd(ftp_client *ftp,
+                         int fd,
+                         const char *remote,
+                         ftp_progress_cb progress_cb,
+                         void *userdata);
+
+/**
+ * `mkdir -p`: creates each missing directory of `path`; a directory that exists (or that
+ * another client creates at the same time) is success. Borrows `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated.
+ */
+ftp_result ftp_ensure_directory(ftp_client *ftp, const char *path);
+
+/**
+ * Lists `path` (NULL or "" for the current directory) into `*out`, with retries. A listing over
+ * `ftp_options_set_max_listing_entries` or `ftp_options_set_max_listing_bytes`, or with a
+ * line that fails (longer than 64 KiB, not parsable), fails whole with `FTP_ERR_PROTOCOL`
+ * and `*out` is not written. Caller owns `*out`; free with `ftp_dir_list_free`. Borrows
+ * `path`.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out` writable.
+ */
+ftp_result ftp_dir_list_open(ftp_client *ftp, const char *path, ftp_dir_list **out);
+
+/**
+ * The number of entries in `list` (0 for NULL).
+ *
+ * # Safety
+ * `list` must be NULL or live.
+ */
+size_t ftp_dir_list_count(const ftp_dir_list *list);
+
+/**
+ * Entry `index` of `list`, borrowed from it (valid until `ftp_dir_list_free`); NULL when
+ * `index` is out of range.
+ *
+ * # Safety
+ * `list` must be NULL or live.
+ */
+const ftp_entry *ftp_dir_list_entry(const ftp_dir_list *list, size_t index);
+
+/**
+ * Frees a listing. Consumes `list`; NULL is a no-op.
+ *
+ * # Safety
+ * `list` must be NULL or from `ftp_dir_list_open`, not used afterwards.
+ */
+void ftp_dir_list_free(ftp_dir_list *list);
+
+/**
+ * Makes the remote directory `remote_dir` hold what `local_dir` holds, recursively: creates
+ * directories, uploads files missing or different in size or time, and with `delete` removes
+ * remote files and directories not present locally. `dry_run` reports the plan and changes
+ * nothing. Every path goes to `sync_cb` (may be NULL). A failed path does not stop the
+ * others; the call then returns the first failure's code, its message counting them. Local
+ * symbolic links are never followed: each is `FTP_SYNC_SKIPPED` with a message saying so.
+ * The walk is bounded by `ftp_options_set_max_tree_depth`, `_max_tree_entries` and the
+ * listing bounds; a bound that is hit fails the call before anything is changed.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_sync_directory(ftp_client *ftp,
+                              const char *local_dir,
+                              const char *remote_dir,
+                              bool delete_,
+                              bool dry_run,
+                              ftp_sync_cb sync_cb,
+                              void *userdata);
+
+/**
+ * The reverse of `ftp_sync_directory`: makes `local_dir` hold what the remote directory
+ * holds. Names from the server that are not one plain path component (`..`, absolute, with
+ * separators or NUL), and names reserved for partial files (`.NAME.ftpc-part`), are refused
+ * as `FTP_SYNC_FAILED` and never written. Local symbolic links below `local_dir` are never
+ * followed, written through or replaced: where the server has that name, the path is
+ * `FTP_SYNC_FAILED`; with `delete`, a link the server lacks is removed (the link only). A
+ * directory whose MLSD `unique` fact repeats an ancestor's is `FTP_SYNC_FAILED` (a loop),
+ * not walked. Bounded like `ftp_sync_directory`.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_mirror_directory(ftp_client *ftp,
+                                const char *remote_dir,
+                                const char *local_dir,
+                                bool delete_,
+                                bool dry_run,
+                                ftp_sync_cb sync_cb,
+                                void *userdata);
+
+/**
+ * The event's action, `FTP_SYNC_*` (-1 for NULL).
+ *
+ * # Safety
+ * `event` must be NULL or the callback's event, during the callback.
+ */
+int32_t ftp_sync_event_action(const ftp_sync_event *event);
+
+/**
+ * The path, relative to the synced directories and `/`-separated; borrowed from the event
+ * (valid during the callback). Server names: untrusted text. "" for NULL.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+const char *ftp_sync_event_path(const ftp_sync_event *event);
+
+/**
+ * Bytes transferred for this path.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_bytes(const ftp_sync_event *event);
+
+/**
+ * Files handled so far (uploaded, downloaded, skipped, deleted or failed), this one included.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
+
+/**
+ * Files the run handles in all.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
+
+/**
+ * Bytes of the run so far: the files handled (a path skipped or failed counts with its
+ * planned size, so this reaches `ftp_sync_event_bytes_total` at the end), plus, in an
+ * `FTP_SYNC_PROGRESS` event, the moving file's bytes so far.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_bytes_done(const ftp_sync_event *event);
+
+/**
+ * Bytes the run may transfer in all: the sizes of the planned uploads and downloads.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_bytes_total(const ftp_sync_event *event);
+
+/**
+ * In an `FTP_SYNC_PROGRESS` event, the moving file's size; -1 when unknown and in other
+ * events.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+int64_t ftp_sync_event_file_size(const ftp_sync_event *event);
+
+/**
+ * Whether this is a dry run (nothing was changed).
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+bool ftp_sync_event_dry_run(const ftp_sync_event *event);
+
+/**
+ * For `FTP_SYNC_FAILED`, the failure's class (`FTP_ERR_*`); else `FTP_OK`.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+ftp_result ftp_sync_event_error(const ftp_sync_event *event);
+
+/**
+ * For a failure that came from a server reply, its code; else 0.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+int ftp_sync_event_reply_code(const ftp_sync_event *event);
+
+/**
+ * For `FTP_SYNC_FAILED`, the error message; for an `FTP_SYNC_SKIPPED` path that is not
+ * simply up to date, why (a local symbolic link, a partial file); else "". Borrowed from the
+ * event. May quote server text: untrusted.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+const char *ftp_sync_event_message(const ftp_sync_event *event);
+
+/**
+ * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`,
+ * `FTP_SYNC_PROGRESS_EVENTS`) and an event
+ * handle per path instead of eight callback parameters: makes the remote directory
+ * `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_sync(ftp_client *ftp,
+                    const char *local_dir,
+                    const char *remote_dir,
+                    uint32_t flags,
+                    ftp_sync_event_cb event_cb,
+                    void *userdata);
+
+/**
+ * `ftp_mirror_directory` with flags and event handles, as `ftp_sync` is to
+ * `ftp_sync_directory`: makes `local_dir` hold what the remote directory holds, with the
+ * same refusals of unsafe names and local links. Borrows the paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_mirror(ftp_client *ftp,
+                      const char *remote_dir,
+                      const char *local_dir,
+                      uint32_t flags,
+                      ftp_sync_event_cb event_cb,
+                      void *userdata);
+
+/**
+ * Writes the server's hash of `path` with `algorithm` (`FTP_HASH_*`) to `*out_hex`, in
+ * lower-case hex: HASH where the server lists the algorithm in FEAT (selected with OPTS HASH
+ * when another is current), else its older command (XSHA256, XSHA1, XMD5, XCRC).
+ * `FTP_ERR_NOT_AVAILABLE` when the server has neither: it cannot say. Retried as the
+ * production layer's calls are. Borrows `path`; caller owns `*out_hex`; free with
+ * `ftp_string_free`. Written only on success.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out_hex` writable.
+ */
+ftp_result ftp_hash(ftp_client *ftp, const char *path, int32_t algorithm, char **out_hex);
+
+/**
+ * `ftp_download_file` with flags: `FTP_FILE_RESUME`, `FTP_FILE_VERIFY`. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_download_file_ex(ftp_client *ftp,
+                                const char *remote,
+                                const char *local_path,
+                                uint32_t flags,
+                                ftp_progress_cb progress_cb,
+                                void *userdata);
+
+/**
+ * `ftp_upload_file` with flags: `FTP_FILE_TEMPORARY_NAME`, `FTP_FILE_VERIFY`. Borrows both
+ * paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_upload_file_ex(ftp_client *ftp,
+                              const char *local_path,
+                              const char *remote,
+                              uint32_t flags,
+                              ftp_progress_cb progress_cb,
+                              void *userdata);
+
+/**
+ * Creates a pool for `host` and `port` whose sessions log in as `user` with `password`, with
+ * a copy of `opts` (NULL for the defaults; its retry policy, when set with
+ * `ftp_options_set_retry_policy`, is every session's). No connection is opened yet: the first
+ * transfer opens sessions. Borrows the strings for the call; the password is kept, never
+ * shown.
+ * Caller owns `*out`; free with `ftp_pool_free`. `*out` is written only on success.
+ *
+ * # Safety
+ * The strings must be NUL-terminated; `opts` NULL or live; `out` writable.
+ */
+ftp_result ftp_pool_new(const char *host,
+                        uint16_t port,
+                        const ftp_options *opts,
+                        const char *user,
+                        const char *password,
+                        ftp_pool **out);
+
+/**
+ * Creates a pool for an `ftp://`, `ftps://` or `ftpes://` URL: its sessions log in with the
+ * URL's user and password (anonymously without a user; `password` when the URL names a user
+ * but no password). The scheme's TLS level replaces the one in `opts` (NULL for the
+ * defaults). Caller owns `*out` (free with `ftp_pool_free`) and `*out_path`, the URL's
+ * decoded path (free with `ftp_string_free`). Out-parameters are written only on success.
+ *
+ * # Safety
+ * `url` and `password` NUL-terminated (`password` may be NULL); `opts` NULL or live; `out`
+ * and `out_path` writable.
+ */
+ftp_result ftp_pool_new_url(const char *url,
+                            const char *password,
+                            const ftp_options *opts,
+                            ftp_pool **out,
+                            char **out_path);
+
+/**
+ * Sets how many sessions the pool opens at most (at least 1; 4 by default), and forgets a
+ * lower limit learnt from a server that refused sessions for too many connections.
+ *
+ * # Safety
+ * `pool` must be live.
+ */
+ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max);
+
+/**
+ * Downloads `count` files at once over the pool's sessions: `remote[i]` to the local path
+ * `local[i]`, each as `ftp_download_file` does it (a partial file renamed into place only when
+ * complete, retries that resume), with up to `workers` sessions (0: the pool's limit).
+ * `flags`: `FTP_POOL_RESUME`. Writes every file's result to `results[i]` (`FTP_OK`, an error
+ * code, or `FTP_ERR_ABORTED` for a file not started because the batch stopped), on failure
+ * too: `results` is the exception to "out-parameters are written only on success". Returns
+ * `FTP_OK` when every file was transferred, else the first error (the message names how many
+ * failed). `progress_cb` may be NULL. Borrows the arrays and strings for the call.
+ *
+ * # Safety
+ * `pool` live; `remote` and `local` arrays of `count` NUL-terminated strings; `results`
+ * writable for `count` values; the callback valid for the call.
+ */
+ftp_result ftp_pool_download_files(ftp_pool *pool,
+                                   const char *const *remote,
+                                   const char *const *local,
+                                   size_t count,
+                                   uint32_t workers,
+                                   uint32_t flags,
+                                   ftp_pool_progress_cb progress_cb,
+                                   void *userdata,
+                                   ftp_result *results);
+
+/**
+ * Uploads `count` files at once: the local path `local[i]` to `remote[i]`, each as
+ * `ftp_upload_file` does it; `flags`: `FTP_POOL_TEMPORARY_NAME`. Results and return as
+ * `ftp_pool_download_files`.
+ *
+ * # Safety
+ * As `ftp_pool_download_files`.
+ */
+ftp_result ftp_pool_upload_files(ftp_pool *pool,
+                                 const char *const *remote,
+                                 const char *const *local,
+                                 size_t count,
+                                 uint32_t workers,
+                                 uint32_t flags,
+                                 ftp_pool_progress_cb progress_cb,
+                                 void *userdata,
+                                 ftp_result *results);
+
+/**
+ * Downloads one file over up to `max_segments` connections at once (0: the pool's limit):
+ * each reads a byte range (REST, RETR, ABOR at its end) into one partial file beside
+ * `local_path`, renamed into place once every byte is there and the size (and the server's
+ * SHA-256, where it offers HASH) checked. Starts with 2 connections and adds more while the
+ * throughput rises; one stream where the server has no REST or the file is small (under
+ * 2 MiB). A range whose connection fails resumes on its own. Writes the connections used at
+ * most to `*out_connections` on success (may be NULL). Progress counts bytes of the whole
+ * file; `progress_cb` may be NULL.
+ *
+ * # Safety
+ * `pool` live; the paths NUL-terminated; the callback valid for the call; `out_connections`
+ * NULL or writable.
+ */
+ftp_result ftp_pool_download_segmented(ftp_pool *pool,
+                                       const char *remote,
+                                       const char *local_path,
+                                       uint32_t max_segments,
+                                       ftp_progress_cb progress_cb,
+                                       void *userdata,
+                                       uint32_t *out_connections);
+
+/**
+ * `ftp_sync` with up to `workers` sessions of the pool at once (0: the pool's limit): makes
+ * the remote directory `remote_dir` hold what `local_dir` holds, with the same rules, flags
+ * (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and one event per path, on the calling thread.
+ * The tree is planned once on one session; its transfers are spread over the others (files
+ * of one directory as well as directories), while directories are made and paths deleted in
+ * the plan's order. A failed path does not stop the others; the call
+ * then returns the first failure's code. Borrows the paths.
+ *
+ * # Safety
+ * `pool` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_pool_sync(ftp_pool *pool,
+                         const char *local_dir,
+                         const char *remote_dir,
+                         uint32_t workers,
+                         uint32_t flags,
+                         ftp_sync_event_cb event_cb,
+                         void *userdata);
+
+/**
+ * `ftp_mirror` with up to `workers` sessions at once, as `ftp_pool_sync` is to `ftp_sync`:
+ * makes `local_dir` hold what the remote directory holds, with the same refusals of unsafe
+ * names and local links. Borrows the paths.
+ *
+ * # Safety
+ * `pool` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_pool_mirror(ftp_pool *pool,
+                           const char *remote_dir,
+                           const char *local_dir,
+                           uint32_t workers,
+                           uint32_t flags,
+                           ftp_sync_event_cb event_cb,
+                           void *userdata);
+
+/**
+ * Stops every call in progress on `pool` from any thread: their sessions are cut and they
+ * return `FTP_ERR_ABORTED` soon. Returns `FTP_OK` when calls were running and `FTP_DONE`
+ * when none was (nothing happens then). Once the last cancelled call has returned, the pool
+ * works again, opening new sessions.
+ *
+ * # Safety
+ * `pool` must be live (not freed while this runs).
+ */
+ftp_result ftp_pool_cancel(const ftp_pool *pool);
+
+/**
+ * The result code of the last call on `pool` that ended (`FTP_OK` after a success;
+ * `FTP_ERR_INVALID_ARGUMENT` for NULL). With several threads on one pool, the thread's own
+ * `ftp_last_error_code` is the one to read.
+ *
+ * # Safety
+ * `pool` must be NULL or live.
+ */
+ftp_result ftp_pool_errcode(const ftp_pool *pool);
+
+/**
+ * The server reply code behind the last failure on `pool` (0 when none, or for NULL).
+ *
+ * # Safety
+ * `pool` must be NULL or live.
+ */
+int ftp_pool_errreply(const ftp_pool *pool);
+
+/**
+ * The message of the last failed call on `pool` ("" after a success). Owned by `pool`,
+ * valid until the next call on `pool` from any thread. Never NULL.
+ *
+ * # Safety
+ * `pool` must be NULL or live.
+ */
+const char *ftp_pool_errmsg(const ftp_pool *pool);
+
+/**
+ * Closes every idle session (QUIT is not awaited) and frees the pool. NULL is a no-op.
+ * Every call on `pool` must have returned.
+ *
+ * # Safety
+ * `pool` must be NULL or from `ftp_pool_new`/`ftp_pool_new_url`, not used afterwards.
+ */
+void ftp_pool_free(ftp_pool *pool);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark against curl (see bench/bench.py and BENCHMARKS.md): builds the release library,
 # installs it into target/prefix, builds bench/ftpc_bench.c with pkg-config, runs the cases.
-# Arguments go to bench.py, e.g. --size-mib 256 --runs 3.
+# Arguments go to bench.py, e.g. --size-mib 256 --runs 3; then bench/pool_bench.py runs the
+# pool's cases (issue 16) with their defaults, or alone with --pool ARGS.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -14,4 +15,14 @@ mkdir -p target/bench
 export PKG_CONFIG_PATH="$top/target/prefix/lib/pkgconfig"
 cc -O2 -std=c99 -Wall -Wextra -Wpedantic -Werror $(pkg-config --cflags ftpc) bench/ftpc_bench.c \
   -o target/bench/ftpc_bench $(pkg-config --libs ftpc) -Wl,-rpath,"$(pkg-config --variable=libdir ftpc)"
-exec python3 bench/bench.py "$@"
+cc -O2 -std=c99 -Wall -Wextra -Wpedantic -Werror $(pkg-config --cflags ftpc) bench/pool_bench.c \
+  -o target/bench/pool_bench $(pkg-config --libs ftpc) -Wl,-rpath,"$(pkg-config --variable=libdir ftpc)"
+# The pool's cases compare with lftp (Debian's).
+command -v lftp >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq lftp >/dev/null; }
+# `scripts/bench.sh --pool [ARGS]`: only the pool's cases (bench/pool_bench.py ARGS).
+if [ "${1:-}" = "--pool" ]; then
+  shift
+  exec python3 bench/pool_bench.py "$@"
+fi
+python3 bench/bench.py "$@"
+exec python3 bench/pool_bench.py

@@ -38,9 +38,11 @@ mod transfer;
 mod url;
 
 pub use agent::{
-    is_partial_file_name, safe_local_name, Agent, Clock, DownloadOptions, RetryEvent,
-    RetryObserver, RetryPolicy, SyncAction, SyncEvent, SyncOptions, SyncProgress, SyncReport,
-    SystemClock, UploadOptions,
+    is_connection_limit, is_partial_file_name, safe_local_name, Agent, BatchOptions, BatchProgress,
+    BatchReport, Clock, DownloadOptions, FileOutcome, FilePair, ParallelSyncOptions, Pool,
+    PoolOptions, PoolStats, PooledAgent, RetryEvent, RetryObserver, RetryPolicy, SegmentedOptions,
+    SegmentedReport, SyncAction, SyncEvent, SyncOptions, SyncProgress, SyncReport, SystemClock,
+    UploadOptions, DEFAULT_MAX_SESSIONS,
 };
 pub use client::{Client, ServerQuirks};
 pub use connection::cancel::{Cancelled, Canceller};

@@ -124,3 +124,42 @@ fn retry_backoff_ends_when_cancelled() {
     assert!(started.elapsed() < Duration::from_secs(10));
     stopper.join().unwrap();
 }
+
+#[test]
+fn a_connect_that_hangs_ends_when_cancelled() {
+    // A listener whose accept queue is full: the kernel drops further SYNs, so a connect to
+    // it waits (on 127.0.0.1, nothing leaves the machine).
+    let listener =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    listener
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        s.set_nonblocking(true).unwrap();
+        let _ = s.connect(&addr.into());
+        fillers.push(s);
+    }
+    thread::sleep(Duration::from_millis(100));
+    let canceller = Canceller::new();
+    let stopper = cancel_after(canceller.clone(), Duration::from_millis(500));
+    let started = Instant::now();
+    let result = Agent::connect_cancellable("127.0.0.1", addr.port(), patient_options(), canceller);
+    let took = started.elapsed();
+    stopper.join().unwrap();
+    match result {
+        Err(Error::Aborted { .. }) => assert!(took < Duration::from_secs(10), "{took:?}"),
+        // The kernel took the connection after all (it may, with a small backlog): then the
+        // greeting never comes, and the cancel ended that wait instead.
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("connected to a server that never greets"),
+    }
+}

@@ -24,6 +24,9 @@ impl Clock for FakeClock {
 fn busy_list_server(busy: usize) -> Scripted {
     Scripted::start(move |s| {
         s.greet_and_login();
+        // Before its first parsed LIST, a session asks SYST for a hint of the format.
+        s.expect("SYST");
+        s.send("215 UNIX Type: L8\r\n");
         s.expect("TYPE I");
         s.send("200 ok\r\n");
         for attempt in 0..=busy {

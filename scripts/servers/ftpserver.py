@@ -3,7 +3,7 @@
 
     ftpserver.py pyftpdlib|vsftpd|proftpd|pureftpd --root DIR [--port N]
                  [--tls none|explicit|implicit] [--cert PEM --key PEM] [--tls-required]
-                 [--host 127.0.0.1]
+                 [--host 127.0.0.1] [--max-per-ip N] [--max-rate BYTES_PER_SECOND]
 
 Prints `READY <port>` on stdout once the server accepts connections, then runs until it is
 sent SIGTERM or SIGINT, or its standard input closes (so a test harness that dies takes its
@@ -186,6 +186,7 @@ def run_pyftpdlib(args):
     handler.permit_foreign_addresses = False
     server = FTPServer((args.host, args.port), handler)
     server.max_cons = 256
+    server.max_cons_per_ip = args.max_per_ip
     port = server.socket.getsockname()[1]
     print(f"READY {port}", flush=True)
 
@@ -395,7 +396,8 @@ def run_vsftpd(args):
         "ascii_download_enable=YES",
         "use_localtime=NO",
         "max_clients=0",
-        "max_per_ip=0",
+        f"max_per_ip={args.max_per_ip}",
+        f"local_max_rate={args.max_rate}",
         "ftpd_banner=ftpc test server (vsftpd) ready",
         f"vsftpd_log_file={state}/vsftpd.log",
         "xferlog_enable=YES",
@@ -493,6 +495,7 @@ def run_proftpd(args):
         # Every command and reply.
         f"  ExtendedLog {state}/extended.log ALL default",
         "  DigestEngine on",
+        *([f"  MaxClientsPerHost {args.max_per_ip}"] if args.max_per_ip else []),
         *tls,
         "</Global>",
     ]
@@ -553,7 +556,7 @@ def run_pureftpd(args):
         "-D",  # list dot files (ftpc's partial files)
         "-u", "1",  # any uid but root's
         "-c", "256",  # clients at once
-        "-C", "256",  # clients from one address
+        "-C", str(args.max_per_ip or 256),  # clients from one address
         "-O", f"clf:{state}/transfer.log",
     ]  # fmt: skip
     if args.tls != "none":
@@ -572,6 +575,10 @@ def main():
     parser.add_argument("--cert")
     parser.add_argument("--key")
     parser.add_argument("--client-ca", help="pyftpdlib: require client certificates from this CA")
+    parser.add_argument("--max-per-ip", type=int, default=0,
+                        help="connections per client address (0: no limit)")
+    parser.add_argument("--max-rate", type=int, default=0,
+                        help="vsftpd: bytes per second per data connection (0: no limit)")
     args = parser.parse_args()
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         sys.exit("test servers bind to loopback only")

@@ -86,7 +86,7 @@ fn name_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
 /// with `O_CREAT|O_EXCL|O_NOFOLLOW`. A resumed one reuses what is there only when it is a
 /// regular file of ours with no other name (owner is the effective user, one link);
 /// anything else is removed and a new file created.
-fn open_partial(part: &Path, resume: bool) -> std::io::Result<File> {
+pub(crate) fn open_partial(part: &Path, resume: bool) -> std::io::Result<File> {
     if resume {
         if let Some(file) = open_own_partial(part)? {
             return Ok(file);

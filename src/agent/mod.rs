@@ -8,6 +8,7 @@
 mod files;
 mod hash;
 mod names;
+mod pool;
 mod retry;
 mod tree;
 
@@ -20,6 +21,11 @@ use crate::transfer::Flow;
 
 pub use files::{is_partial_file_name, DownloadOptions, UploadOptions};
 pub use names::safe_local_name;
+pub use pool::{
+    is_connection_limit, BatchOptions, BatchProgress, BatchReport, FileOutcome, FilePair,
+    ParallelSyncOptions, Pool, PoolOptions, PoolStats, PooledAgent, SegmentedOptions,
+    SegmentedReport, DEFAULT_MAX_SESSIONS,
+};
 pub(crate) use retry::RetryState;
 pub use retry::{Clock, RetryEvent, RetryObserver, RetryPolicy, SystemClock};
 pub use tree::{SyncAction, SyncEvent, SyncOptions, SyncProgress, SyncReport};
@@ -294,6 +300,15 @@ impl Agent {
         &mut self,
         mut op: impl FnMut(&mut Client, u32) -> Result<T>,
     ) -> Result<T> {
+        if self.session.state.data_open {
+            // The session belongs to a listing or data stream: waiting or reconnecting would
+            // not free it, only its owner can. Not retried.
+            return Err(crate::Error::InvalidState(
+                "a listing or data stream is still open on this session: finish, abort or \
+                 free it first"
+                    .into(),
+            ));
+        }
         if self.session.is_usable() {
             // Learn where we are now, to come back here after a reconnect.
             self.session.learn_cwd()?;

@@ -55,13 +55,10 @@ impl ControlChannel {
         let deadline = Deadline::after(connect_timeout);
         let mut last_err = None;
         for addr in addrs {
-            let left = deadline.remaining(&context, TimeoutPhase::Connect)?;
-            let attempt = match left {
-                Some(left) => TcpStream::connect_timeout(&addr, left),
-                None => TcpStream::connect(addr),
-            };
-            match attempt {
+            deadline.remaining(&context, TimeoutPhase::Connect)?;
+            match super::connect_tcp(addr, &deadline, canceller) {
                 Ok(stream) => return ControlChannel::from_stream(stream, reply_timeout, canceller),
+                Err(e) if super::cancel::Cancelled::is(&e) => return Err(Error::io(context, e)),
                 Err(e) if is_timeout(&e) => {
                     last_err = Some(deadline.expired(&context, TimeoutPhase::Connect))
                 }

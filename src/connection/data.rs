@@ -22,13 +22,10 @@ pub(crate) fn connect(
     addr: SocketAddr,
     timeout: Option<Duration>,
     context: &str,
+    canceller: &Canceller,
 ) -> Result<TcpStream> {
     let deadline = Deadline::after(timeout);
-    let attempt = match timeout {
-        Some(t) => TcpStream::connect_timeout(&addr, t),
-        None => TcpStream::connect(addr),
-    };
-    attempt.map_err(|e| {
+    super::connect_tcp(addr, &deadline, canceller).map_err(|e| {
         if is_timeout(&e) {
             deadline.expired(context, TimeoutPhase::DataConnect)
         } else {

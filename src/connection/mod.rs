@@ -11,9 +11,61 @@ pub(crate) mod stream;
 pub(crate) mod tls;
 
 use std::io;
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use rustix::event::{PollFd, PollFlags, Timespec};
+use socket2::{Domain, Protocol, Socket, Type};
+
+use self::cancel::Canceller;
 use crate::error::{Error, TimeoutPhase};
+
+/// The longest a connect waits before it looks at its canceller again.
+const CONNECT_SLICE: Duration = Duration::from_millis(100);
+
+/// Connects a TCP socket to `addr` by `deadline` (an `io::ErrorKind::TimedOut` error after
+/// it), and gives up as soon as `canceller` is cancelled: a non-blocking connect, then waits
+/// of at most 100 ms for it to complete. (A blocking connect cannot be interrupted: a socket
+/// that is not connected yet cannot be shut down.)
+pub(crate) fn connect_tcp(
+    addr: SocketAddr,
+    deadline: &Deadline,
+    canceller: &Canceller,
+) -> io::Result<TcpStream> {
+    canceller.check()?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_nonblocking(true)?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => loop {
+            canceller.check()?;
+            let left = deadline
+                .at()
+                .map(|at| at.saturating_duration_since(Instant::now()));
+            if left == Some(Duration::ZERO) {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"));
+            }
+            let slice = left.map_or(CONNECT_SLICE, |left| left.min(CONNECT_SLICE));
+            let timeout = Timespec {
+                tv_sec: slice.as_secs() as i64,
+                tv_nsec: slice.subsec_nanos().into(),
+            };
+            let mut fds = [PollFd::new(&socket, PollFlags::OUT)];
+            match rustix::event::poll(&mut fds, Some(&timeout)) {
+                Ok(0) => {}
+                Ok(_) => break,
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        },
+        Err(e) => return Err(e),
+    }
+    if let Some(err) = socket.take_error()? {
+        return Err(err);
+    }
+    socket.set_nonblocking(false)?;
+    Ok(socket.into())
+}
 
 /// A point in time by which a phase must finish; `None` waits forever.
 #[derive(Debug, Clone, Copy)]

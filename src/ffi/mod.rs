@@ -5,17 +5,31 @@
 
 // In the order a reader meets the API, which is the order of the generated header: the
 // library and its errors, options, the session and its commands, transfers, raw data
-// streams, listings, the production layer.
-mod boundary;
+// streams, listings, the production layer, the session pool.
+// (Each group its own paragraph, so rustfmt keeps this order.)
 mod codes;
-mod data;
-mod handle;
 mod info;
-mod integrity;
-mod listing;
-mod managed;
+
 mod options;
-mod session;
-mod sync;
+
 mod trace;
+
+mod session;
+
 mod transfer;
+
+mod data;
+
+mod listing;
+
+mod managed;
+
+mod sync;
+
+mod integrity;
+
+mod pool;
+
+// No exports: the boundary helpers and the client handle's internals.
+mod boundary;
+mod handle;

@@ -158,7 +158,12 @@ impl Client {
                 if let Some(proxy) = self.options.proxy.clone() {
                     return self.connect_data_through(&proxy, addr, context);
                 }
-                let stream = data::connect(addr, self.options.data_connect_timeout, context)?;
+                let stream = data::connect(
+                    addr,
+                    self.options.data_connect_timeout,
+                    context,
+                    &self.canceller,
+                )?;
                 self.trace_note(TraceKind::DataConnected, true, &addr.to_string(), |e| {
                     e.addr = Some(addr)
                 });

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ftpc.h>
 
@@ -663,6 +664,15 @@ static void test_free_in_any_order(void) {
     ftp_client *f = connect_and_login();
     ftp_mlsd *open_listing = NULL;
     CHECK(ftp_mlsd_open(f, NULL, &open_listing) == FTP_OK || ftp_list_open(f, NULL, &open_listing) == FTP_OK);
+    /* While the listing owns the session, the production layer refuses at once (it once
+     * retried with backoff, as if the session might come back by itself). */
+    time_t refused_at = time(NULL);
+    ftp_dir_list *busy_list = NULL;
+    CHECK(ftp_dir_list_open(f, NULL, &busy_list) == FTP_ERR_INVALID_STATE && busy_list == NULL);
+    CHECK(ftp_download_file(f, "x", "/tmp/ftpc-never-written", false, NULL, NULL) ==
+          FTP_ERR_INVALID_STATE);
+    CHECK(ftp_ensure_directory(f, "never") == FTP_ERR_INVALID_STATE);
+    CHECK(time(NULL) - refused_at < 2);
     ftp_free(f);                 /* with a child handle still open */
     ftp_mlsd_close(open_listing);
     ftp_free(NULL);

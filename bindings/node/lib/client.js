@@ -908,24 +908,34 @@ function progressHandler(onProgress) {
 // Streams on the data connection API (ftp_data_*): each read or write is one async call, so
 // Node's backpressure applies end to end.
 
+/** What the read and the write stream share: their session and options. */
+function initStream(stream, client, command, options) {
+  stream._client = client;
+  stream._command = command;
+  stream._start = options.start ?? options.offset ?? 0;
+  stream._signal = options.signal;
+  stream._onProgress = options.onProgress;
+}
+
+/** Gives the stream's session back to its client's queue (once). */
+function releaseStreamSession(stream) {
+  const release = stream._release;
+  stream._release = null;
+  stream._client._streams.delete(stream);
+  if (release) {
+    stream._client._takeSnapshot();
+    release();
+  }
+}
+
 class FtpReadStream extends Readable {
   _releaseSession() {
-    const release = this._release;
-    this._release = null;
-    this._client._streams.delete(this);
-    if (release) {
-      this._client._takeSnapshot();
-      release();
-    }
+    releaseStreamSession(this);
   }
 
   constructor(client, command, options = {}) {
     super({ highWaterMark: options.highWaterMark ?? 64 * 1024, signal: options.signal });
-    this._client = client;
-    this._command = command;
-    this._start = options.start ?? options.offset ?? 0;
-    this._signal = options.signal;
-    this._onProgress = options.onProgress;
+    initStream(this, client, command, options);
     this._data = null;
     this._release = null;
     this._transferred = this._start;
@@ -985,22 +995,12 @@ class FtpReadStream extends Readable {
 
 class FtpWriteStream extends Writable {
   _releaseSession() {
-    const release = this._release;
-    this._release = null;
-    this._client._streams.delete(this);
-    if (release) {
-      this._client._takeSnapshot();
-      release();
-    }
+    releaseStreamSession(this);
   }
 
   constructor(client, command, options = {}) {
     super({ highWaterMark: options.highWaterMark ?? 64 * 1024, signal: options.signal });
-    this._client = client;
-    this._command = command;
-    this._start = options.start ?? options.offset ?? 0;
-    this._signal = options.signal;
-    this._onProgress = options.onProgress;
+    initStream(this, client, command, options);
     this._total = options.total;
     this._transferred = this._start;
     this._data = null;

@@ -11,7 +11,9 @@ mod walk;
 
 use std::path::Path;
 
-use self::plan::{Compare, Step};
+pub(crate) use self::execute::{Execution, Tally};
+use self::plan::Compare;
+pub(crate) use self::plan::Step;
 use self::remote::{has_mlst, is_directory};
 use super::Agent;
 use crate::error::{Error, Result};
@@ -125,8 +127,18 @@ impl Agent {
         remote_dir: impl AsRef<[u8]>,
         options: SyncOptions<'_>,
     ) -> Result<SyncReport> {
-        let local_dir = local_dir.as_ref();
-        let remote_dir = remote_dir.as_ref();
+        let (steps, mfmt) =
+            self.plan_sync_directory(local_dir.as_ref(), remote_dir.as_ref(), options.delete)?;
+        self.run_steps(steps, options, mfmt, None)
+    }
+
+    /// The plan of a sync (see [`Agent::sync_directory`]) and whether MFMT records times.
+    pub(crate) fn plan_sync_directory(
+        &mut self,
+        local_dir: &Path,
+        remote_dir: &[u8],
+        delete: bool,
+    ) -> Result<(Vec<Step>, bool)> {
         let mut steps = Vec::new();
         let exists = self.with_retry(|c, _| is_directory(c, remote_dir))?;
         if !exists {
@@ -140,15 +152,8 @@ impl Agent {
             from_mlsd: has_mlst(&mut self.session)?,
             hash: self.session.select_sha256_hash()?,
         };
-        self.plan_sync(
-            local_dir,
-            remote_dir,
-            exists,
-            options.delete,
-            compare,
-            &mut steps,
-        )?;
-        self.run_steps(steps, options, compare.mfmt, None)
+        self.plan_sync(local_dir, remote_dir, exists, delete, compare, &mut steps)?;
+        Ok((steps, compare.mfmt))
     }
 
     /// The reverse of [`Client::sync_directory`]: makes `local_dir` hold what the remote
@@ -172,7 +177,17 @@ impl Agent {
         options: SyncOptions<'_>,
     ) -> Result<SyncReport> {
         let local_dir = local_dir.as_ref();
-        let remote_dir = remote_dir.as_ref();
+        let steps = self.plan_mirror_directory(remote_dir.as_ref(), local_dir, options.delete)?;
+        self.run_steps(steps, options, false, Some(local_dir))
+    }
+
+    /// The plan of a mirror (see [`Agent::mirror_directory`]).
+    pub(crate) fn plan_mirror_directory(
+        &mut self,
+        remote_dir: &[u8],
+        local_dir: &Path,
+        delete: bool,
+    ) -> Result<Vec<Step>> {
         let mut steps = Vec::new();
         let exists = local_dir.is_dir();
         if !exists {
@@ -181,7 +196,7 @@ impl Agent {
                 rel: String::new(),
             });
         }
-        self.plan_mirror(remote_dir, local_dir, exists, options.delete, &mut steps)?;
-        self.run_steps(steps, options, false, Some(local_dir))
+        self.plan_mirror(remote_dir, local_dir, exists, delete, &mut steps)?;
+        Ok(steps)
     }
 }
