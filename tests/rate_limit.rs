@@ -117,3 +117,45 @@ fn a_cancelled_session_stops_waiting_for_its_limit() {
     drop(ftp);
     drop(server);
 }
+
+/// The pool's sessions are made from one `Options`, so one `RateLimit` in it holds for all of
+/// them together: four files over four workers take as long as the limit says for the total.
+#[test]
+#[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
+fn a_pool_shares_one_limit_across_its_sessions() {
+    use common::{Kind, Mode, Server};
+    use ftpc::{BatchOptions, FilePair, Pool, PoolOptions};
+    let server = Server::start(Kind::Pyftpdlib);
+    let dir = common::scratch_dir("rate-pool");
+    let mut files = Vec::new();
+    for i in 0..4 {
+        server.put_file(&format!("f{i}.bin"), &common::pattern(250_000, i));
+        files.push(FilePair::new(
+            format!("f{i}.bin"),
+            dir.join(format!("f{i}.bin")),
+        ));
+    }
+    let mut options = server.options(Mode::Epsv);
+    options.download_rate = Some(RateLimit::new(2_000_000).unwrap());
+    let pool = Pool::new(
+        "127.0.0.1",
+        server.port,
+        options,
+        common::USER,
+        common::PASSWORD,
+        PoolOptions::default(),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let report = pool.download_files(
+        &files,
+        BatchOptions {
+            workers: 4,
+            ..Default::default()
+        },
+    );
+    let took = started.elapsed();
+    assert_eq!(report.done(), 4, "{:?}", report.first_error());
+    // 1 MB in all at 2 MB/s: half a second at least, however the workers share it.
+    assert!(took >= Duration::from_millis(490), "{took:?}");
+}
