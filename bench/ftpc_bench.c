@@ -89,6 +89,11 @@ int main(int argc, char **argv) {
     if (block != NULL) {
         ftp_options_set_block_size(opts, (size_t)atol(block));
     }
+    const char *rate = getenv("FTPC_MAX_RATE"); /* bytes per second, both directions */
+    if (rate != NULL) {
+        ftp_options_set_max_download_rate(opts, strtoull(rate, NULL, 10));
+        ftp_options_set_max_upload_rate(opts, strtoull(rate, NULL, 10));
+    }
     ftp_client *ftp = NULL;
     char *path = NULL;
     double start = now();

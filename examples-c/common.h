@@ -1,6 +1,10 @@
 /*
  * Shared by the ftpc example programs: connecting from a URL, the password, progress display
- * and error reporting.
+ * (a bar with rate and time left on a terminal, plain lines otherwise),
+ * the protocol trace (-v) and error reporting.
+ *
+ * -v (first argument) prints the protocol trace on stderr: every command and reply, data
+ * connections, TLS handshakes, with the time (UTC); passwords are masked.
  *
  * Environment:
  *   FTP_PASSWORD   password for a URL that names a user but no password (otherwise the
@@ -67,7 +71,39 @@ static inline void read_password(char *buf, size_t size) {
     fprintf(stderr, "\n");
 }
 
-/* The options of the examples: FTPC_CA_FILE, 30 s timeouts. NULL after reporting a failure;
+/* -v given: the protocol trace goes to stderr. */
+static int trace_wanted = 0;
+
+/* Takes a leading -v out of the arguments (turning the trace on); returns the new argc. */
+static inline int take_verbose(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+        trace_wanted = 1;
+        memmove(&argv[1], &argv[2], (size_t)(argc - 1) * sizeof *argv); /* argv[argc] too */
+        return argc - 1;
+    }
+    return argc;
+}
+
+/* The trace callback: each event on stderr after its UTC time, as curl -v shows it. Passwords
+ * arrive masked; reply lines are server text, printed with control characters replaced. */
+static inline int print_trace(void *userdata, int32_t kind, int64_t time_us, const char *line) {
+    (void)userdata;
+    time_t seconds = (time_t)(time_us / 1000000);
+    struct tm utc;
+    if (gmtime_r(&seconds, &utc) != NULL) {
+        fprintf(stderr, "%02d:%02d:%02d.%06ld ", utc.tm_hour, utc.tm_min, utc.tm_sec,
+                (long)(time_us % 1000000));
+    }
+    if (kind == FTP_TRACE_REPLY) {
+        print_untrusted(stderr, line);
+    } else {
+        fputs(line, stderr);
+    }
+    fputc('\n', stderr);
+    return 0;
+}
+
+/* The options of the examples: FTPC_CA_FILE, 30 s timeouts, the trace with -v. NULL after reporting a failure;
  * free with ftp_options_free. */
 static inline ftp_options *example_options(void) {
     ftp_options *opts = ftp_options_new();
@@ -82,6 +118,9 @@ static inline ftp_options *example_options(void) {
         return NULL;
     }
     ftp_options_set_timeout_ms(opts, 30000);
+    if (trace_wanted) {
+        ftp_options_set_trace_callback(opts, print_trace, NULL);
+    }
     return opts;
 }
 
@@ -125,46 +164,110 @@ static inline ftp_client *connect_url(const char *url, char **path) {
     return ftp;
 }
 
-/* Progress: a live bar on a terminal, a plain line per 10% (or per 8 MiB of unknown total)
- * otherwise. Returns 0: never stops the transfer. */
+/* Progress, as curl and wget show it: on a terminal a bar redrawn in place with the rate and
+ * the time left; otherwise a plain line per 10% (or per 8 MiB of an unknown total), so logs
+ * stay readable. One state per transfer (or per sync run, for its bytes across all files). */
 struct progress_state {
     const char *label;
     int on_terminal;
-    uint64_t last_reported;
+    uint64_t last_reported; /* plain lines: the count of the last line */
+    double started;         /* seconds (monotonic) of the first report; 0 before it */
+    uint64_t first_done;    /* the count then: a resumed transfer's rate counts only new bytes */
+    double last_drawn;      /* terminal: when the bar was last drawn */
 };
 
-static inline int show_progress(void *userdata, uint64_t transferred, int64_t total) {
-    struct progress_state *state = userdata;
+static inline double monotonic_seconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* "12.3 MB/s", "850 kB/s", "17 B/s" (decimal units, as curl shows them). */
+static inline void format_rate(char *out, size_t size, double bytes_per_second) {
+    if (bytes_per_second >= 1e6) {
+        snprintf(out, size, "%.1f MB/s", bytes_per_second / 1e6);
+    } else if (bytes_per_second >= 1e3) {
+        snprintf(out, size, "%.0f kB/s", bytes_per_second / 1e3);
+    } else {
+        snprintf(out, size, "%.0f B/s", bytes_per_second);
+    }
+}
+
+/* "0:07", "1:02:03", or "--:--" when unknown. */
+static inline void format_eta(char *out, size_t size, double seconds) {
+    if (seconds < 0 || seconds > 360000) {
+        snprintf(out, size, "--:--");
+        return;
+    }
+    long s = (long)(seconds + 0.5);
+    if (s >= 3600) {
+        snprintf(out, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    } else {
+        snprintf(out, size, "%ld:%02ld", s / 60, s % 60);
+    }
+}
+
+/* Reports `done` of `total` bytes (-1: unknown), with `note` (such as "3/10 files", or NULL)
+ * after the label. */
+static inline void report_progress(struct progress_state *state, uint64_t done, int64_t total,
+                                   const char *note) {
+    double now = monotonic_seconds();
+    if (state->started == 0) {
+        state->started = now;
+        state->first_done = done;
+    }
+    double elapsed = now - state->started;
+    double rate = elapsed > 0.05 ? (double)(done - state->first_done) / elapsed : 0;
+    int finished = total >= 0 && done >= (uint64_t)total;
+    char rate_text[32], eta_text[32];
+    format_rate(rate_text, sizeof rate_text, rate);
+    double left = total >= 0 && rate > 0 ? (double)((uint64_t)total - done) / rate : -1;
+    format_eta(eta_text, sizeof eta_text, finished ? 0 : left);
+    int percent = total > 0 ? (int)((double)done * 100.0 / (double)total) : 100;
     if (state->on_terminal) {
-        if (total > 0) {
-            int width = 40;
-            int filled = (int)((double)transferred / (double)total * width);
-            fprintf(stderr, "\r%s [%.*s%*s] %3d%% %llu/%lld bytes", state->label, filled,
-                    "########################################", width - filled, "",
-                    (int)((double)transferred * 100.0 / (double)total),
-                    (unsigned long long)transferred, (long long)total);
+        if (!finished && now - state->last_drawn < 0.1) {
+            return; /* at most ten redraws a second */
+        }
+        state->last_drawn = now;
+        if (total >= 0) {
+            int width = 30;
+            int filled = total > 0 ? (int)((double)done / (double)total * width) : width;
+            fprintf(stderr, "\r%s%s%s [%.*s%*s] %3d%% %s %s left\033[K", state->label,
+                    note ? " " : "", note ? note : "", filled,
+                    "##############################", width - filled, "", percent, rate_text,
+                    eta_text);
         } else {
-            fprintf(stderr, "\r%s %llu bytes", state->label, (unsigned long long)transferred);
+            fprintf(stderr, "\r%s%s%s %llu bytes %s\033[K", state->label, note ? " " : "",
+                    note ? note : "", (unsigned long long)done, rate_text);
         }
         fflush(stderr);
-        return 0;
+        return;
     }
     uint64_t step = total > 0 ? (uint64_t)total / 10 : 8u << 20;
-    if (step == 0 || transferred - state->last_reported >= step ||
-        (total >= 0 && transferred == (uint64_t)total)) {
-        if (total >= 0) {
-            printf("%s: %llu of %lld bytes\n", state->label, (unsigned long long)transferred,
-                   (long long)total);
-        } else {
-            printf("%s: %llu bytes\n", state->label, (unsigned long long)transferred);
+    if (step == 0 || done - state->last_reported >= step || finished) {
+        if (finished && state->last_reported == done && done > 0) {
+            return; /* the end was reported already */
         }
-        state->last_reported = transferred;
+        printf("%s%s%s: ", state->label, note ? " " : "", note ? note : "");
+        if (total >= 0) {
+            printf("%llu of %lld bytes (%d%%), %s, %s left\n", (unsigned long long)done,
+                   (long long)total, percent, rate_text, eta_text);
+        } else {
+            printf("%llu bytes, %s\n", (unsigned long long)done, rate_text);
+        }
+        state->last_reported = done;
     }
+}
+
+/* A progress callback for ftp_retr_file, ftp_stor_file and the like. Returns 0: never stops
+ * the transfer. */
+static inline int show_progress(void *userdata, uint64_t transferred, int64_t total) {
+    report_progress(userdata, transferred, total, NULL);
     return 0;
 }
 
 static inline void end_progress(struct progress_state *state) {
-    if (state->on_terminal) {
+    if (state->on_terminal && state->started != 0) {
         fprintf(stderr, "\n");
     }
 }

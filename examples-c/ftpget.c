@@ -1,7 +1,7 @@
 /*
  * ftpget: downloads one file.
  *
- *   ftpget [--segments N] URL [LOCAL]   e.g. ftpget ftpes://alice@ftp.example.net/pub/f.tar.gz
+ *   ftpget [-v] [--segments N] URL [LOCAL]   e.g. ftpget ftpes://alice@example.net/pub/f.gz
  *
  * The file is written to LOCAL (default: the URL's last path component). With --segments N
  * it comes over up to N connections at once, each reading a byte range (ftp_pool_*): for a
@@ -22,7 +22,7 @@ static int segmented(const char *url, const char *local_arg, unsigned segments) 
         fprintf(stderr, "the URL names no file to download\n");
         status = 2;
     } else {
-        struct progress_state progress = {"download", isatty(STDERR_FILENO), 0};
+        struct progress_state progress = {"download", isatty(STDERR_FILENO), 0, 0, 0, 0};
         uint32_t connections = 0;
         ftp_result rc = ftp_pool_set_max_sessions(pool, segments);
         if (rc == FTP_OK) {
@@ -43,6 +43,7 @@ static int segmented(const char *url, const char *local_arg, unsigned segments) 
 }
 
 int main(int argc, char **argv) {
+    argc = take_verbose(argc, argv);
     unsigned segments = 0;
     int first = 1;
     if (argc > 2 && strcmp(argv[1], "--segments") == 0) {
@@ -54,7 +55,7 @@ int main(int argc, char **argv) {
         }
     }
     if (argc - first < 1 || argc - first > 2) {
-        fprintf(stderr, "usage: %s [--segments N] URL [LOCAL]\n", argv[0]);
+        fprintf(stderr, "usage: %s [-v] [--segments N] URL [LOCAL]\n", argv[0]);
         return 2;
     }
     const char *url = argv[first];
@@ -73,7 +74,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "the URL names no file to download\n");
         status = 2;
     } else {
-        struct progress_state progress = {"download", isatty(STDERR_FILENO), 0};
+        struct progress_state progress = {"download", isatty(STDERR_FILENO), 0, 0, 0, 0};
         ftp_result rc = ftp_retr_file(ftp, path, local, false, show_progress, &progress);
         end_progress(&progress);
         if (rc != FTP_OK) {

@@ -1,7 +1,7 @@
 /*
  * ftpls: lists a directory in columns: type, size, modification time (UTC), name.
  *
- *   ftpls URL               e.g. ftpls ftp://ftp.example.net/pub/
+ *   ftpls [-v] URL          e.g. ftpls ftp://ftp.example.net/pub/
  *
  * Uses MLSD where the server offers it and parsed LIST otherwise (as for vsftpd).
  * See common.h for the environment.
@@ -18,8 +18,9 @@ static const char *type_name(int32_t type) {
 }
 
 int main(int argc, char **argv) {
+    argc = take_verbose(argc, argv);
     if (argc != 2) {
-        fprintf(stderr, "usage: %s URL\n", argv[0]);
+        fprintf(stderr, "usage: %s [-v] URL\n", argv[0]);
         return 2;
     }
     char *path = NULL;

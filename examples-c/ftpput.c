@@ -1,7 +1,7 @@
 /*
  * ftpput: uploads one file.
  *
- *   ftpput LOCAL URL        e.g. ftpput report.pdf ftps://alice@ftp.example.net/incoming/
+ *   ftpput [-v] LOCAL URL   e.g. ftpput report.pdf ftps://alice@ftp.example.net/incoming/
  *
  * A URL path ending in '/' (or empty) names a directory: the file keeps its local name there.
  * See common.h for the environment.
@@ -9,8 +9,9 @@
 #include "common.h"
 
 int main(int argc, char **argv) {
+    argc = take_verbose(argc, argv);
     if (argc != 3) {
-        fprintf(stderr, "usage: %s LOCAL URL\n", argv[0]);
+        fprintf(stderr, "usage: %s [-v] LOCAL URL\n", argv[0]);
         return 2;
     }
     char *path = NULL;
@@ -30,7 +31,7 @@ int main(int argc, char **argv) {
         if (len == 0 || path[len - 1] == '/') {
             strcat(remote, name);
         }
-        struct progress_state progress = {"upload", isatty(STDERR_FILENO), 0};
+        struct progress_state progress = {"upload", isatty(STDERR_FILENO), 0, 0, 0, 0};
         ftp_result rc = ftp_stor_file(ftp, argv[1], remote, show_progress, &progress);
         end_progress(&progress);
         if (rc != FTP_OK) {

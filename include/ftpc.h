@@ -149,6 +149,58 @@
 #define FTP_ENTRY_OTHER 5
 
 /**
+ * Trace event: the control connection is connected; the line names the server's address.
+ */
+#define FTP_TRACE_CONNECTED 0
+
+/**
+ * Trace event: a command was sent (`> USER alice`, `> PASS ****`).
+ */
+#define FTP_TRACE_COMMAND 1
+
+/**
+ * Trace event: one reply line was read (`< 230 Logged in`). Server text: control characters
+ * escaped, the session's secrets masked, but otherwise whatever the server sent.
+ */
+#define FTP_TRACE_REPLY 2
+
+/**
+ * Trace event: a passive data connection is connected (`* data connected to ADDR`).
+ */
+#define FTP_TRACE_DATA_CONNECTED 3
+
+/**
+ * Trace event: an active-mode data connection was accepted (`* data connection accepted
+ * from ADDR`).
+ */
+#define FTP_TRACE_DATA_ACCEPTED 4
+
+/**
+ * Trace event: a TLS handshake finished (`* TLS handshake (data): TLS 1.3, resumed`).
+ */
+#define FTP_TRACE_TLS_HANDSHAKE 5
+
+/**
+ * Trace event: a data connection's totals, at its close (`* data bytes: sent S, received R`).
+ */
+#define FTP_TRACE_DATA_BYTES 6
+
+/**
+ * Trace event: a data connection closed (`* data connection closed`, or `aborted`).
+ */
+#define FTP_TRACE_DATA_CLOSED 7
+
+/**
+ * Trace event: TLS close_notify sent (`* close_notify sent (data)`, or `(control)`).
+ */
+#define FTP_TRACE_CLOSE_NOTIFY_SENT 8
+
+/**
+ * Trace event: TLS close_notify received (`* close_notify received (data)`).
+ */
+#define FTP_TRACE_CLOSE_NOTIFY_RECEIVED 9
+
+/**
  * `ftp_listing_open` kind: MLSD, machine-readable facts (RFC 3659).
  */
 #define FTP_LISTING_MLSD 0
@@ -250,6 +302,67 @@
 #define FTP_SYNC_DRY_RUN 2
 
 /**
+ * `ftp_sync`/`ftp_mirror` flag: verify every file transferred by its hash (the strongest the
+ * server computes: HASH, else XSHA256/XSHA1/XMD5/XCRC); a mismatch fails that path with
+ * `FTP_ERR_INTEGRITY`, a server that computes none with `FTP_ERR_NOT_AVAILABLE`.
+ */
+#define FTP_SYNC_VERIFY 4
+
+/**
+ * `ftp_sync`/`ftp_mirror` flag: also call the event callback while each file moves, with
+ * `FTP_SYNC_PROGRESS` events (after every block): the file's bytes so far
+ * (`ftp_sync_event_bytes`) and size (`ftp_sync_event_file_size`), and the run's files and
+ * bytes done and in all, for a progress bar across many files.
+ */
+#define FTP_SYNC_PROGRESS_EVENTS 8
+
+/**
+ * Sync event action, with `FTP_SYNC_PROGRESS_EVENTS` only: a file is moving (not done yet).
+ */
+#define FTP_SYNC_PROGRESS 6
+
+/**
+ * Hash algorithm: SHA-256 (HASH `SHA-256`, or XSHA256).
+ */
+#define FTP_HASH_SHA256 0
+
+/**
+ * Hash algorithm: SHA-1 (HASH `SHA-1`, or XSHA1).
+ */
+#define FTP_HASH_SHA1 1
+
+/**
+ * Hash algorithm: MD5 (HASH `MD5`, or XMD5).
+ */
+#define FTP_HASH_MD5 2
+
+/**
+ * Hash algorithm: CRC32 (HASH `CRC32`, or XCRC).
+ */
+#define FTP_HASH_CRC32 3
+
+/**
+ * `ftp_download_file_ex` flag: continue a partial file left by an earlier call (as
+ * `resume` of `ftp_download_file`).
+ */
+#define FTP_FILE_RESUME 1
+
+/**
+ * `ftp_download_file_ex`/`ftp_upload_file_ex` flag: after the transfer, compare the server's
+ * hash of the file (the strongest it computes) with the local one's: `FTP_ERR_INTEGRITY`
+ * when they differ (a download's partial file is then removed, never renamed into place),
+ * `FTP_ERR_NOT_AVAILABLE` when the server computes none (a download's partial file is kept,
+ * not renamed).
+ */
+#define FTP_FILE_VERIFY 2
+
+/**
+ * `ftp_upload_file_ex` flag: upload to `.NAME.ftpc-part` and rename on success (as
+ * `temporary_name` of `ftp_upload_file`); with `FTP_FILE_VERIFY`, renamed only once verified.
+ */
+#define FTP_FILE_TEMPORARY_NAME 4
+
+/**
  * `ftp_pool_download_files` flag: continue partial files left by an earlier run.
  */
 #define FTP_POOL_RESUME 1
@@ -258,6 +371,12 @@
  * `ftp_pool_upload_files` flag: upload to `.NAME.ftpc-part` and rename into place.
  */
 #define FTP_POOL_TEMPORARY_NAME 2
+
+/**
+ * A file hash a server may compute: by HASH (draft-bryan-ftp-hash) or by the older
+ * XSHA256/XSHA1/XMD5/XCRC commands. Strongest first in [`HashAlgorithm::ALL`].
+ */
+typedef struct HashAlgorithm HashAlgorithm;
 
 /**
  * An FTP session, through the agent that owns its settings, credentials and retry. Create
@@ -316,6 +435,16 @@ typedef struct ftp_sync_event ftp_sync_event;
  * `ftp_last_reply_code`.
  */
 typedef int32_t ftp_result;
+
+/**
+ * Told of every trace event: its kind (`FTP_TRACE_*`), when it happened (microseconds since
+ * 1970-01-01 UTC), and the event as one line without a line ending (borrowed for the call):
+ * `> ` for what was sent, `< ` for what was received, `* ` for the rest. Passwords are
+ * masked (`PASS ****`, and wherever the server echoes one). Called on the thread running the
+ * call that caused the event; calling into the same handle from it returns `FTP_ERR_BUSY`.
+ * Return 0; other values are reserved.
+ */
+typedef int (*ftp_trace_cb)(void *userdata, int32_t kind, int64_t time_us, const char *line);
 
 /**
  * Receives downloaded data: `len` bytes at `data`, borrowed for the call only. Return 0 to
@@ -477,6 +606,14 @@ typedef int (*ftp_pool_progress_cb)(void *userdata,
  * closed).
  */
 #define FTP_ERR_INVALID_STATE -13
+
+/**
+ * A file's hash after a transfer differs between the server and the local copy (the
+ * verification of `ftp_download_file_ex`, `ftp_upload_file_ex`, `FTP_SYNC_VERIFY`).
+ */
+#define FTP_ERR_INTEGRITY -14
+
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -878,6 +1015,63 @@ ftp_result ftp_options_set_max_tree_depth(ftp_options *opts, uint32_t max);
  * `opts` must be a live pointer from `ftp_options_new`.
  */
 ftp_result ftp_options_set_max_tree_entries(ftp_options *opts, uint64_t max);
+
+/**
+ * The most bytes per second every handle later made from `opts` reads from data connections
+ * (downloads and listings), counted from the first block; 0 removes the limit (the default).
+ * The handles made from these options share one bucket: together they stay under the limit
+ * (set the options again, or use other options, for a limit of its own per handle).
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_max_download_rate(ftp_options *opts, uint64_t bytes_per_sec);
+
+/**
+ * The most bytes per second written to data connections (uploads), as
+ * `ftp_options_set_max_download_rate`; 0 removes the limit (the default).
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_max_upload_rate(ftp_options *opts, uint64_t bytes_per_sec);
+
+/**
+ * A proxy for the control connection and every data connection of the handles made
+ * from `opts`: `socks5h://[user:password@]host[:port]` (SOCKS5, names resolved by the proxy;
+ * port 1080 by default), `socks5://...` (names resolved here), or
+ * `http://[user:password@]host[:port]` (HTTP CONNECT with basic authentication; port 8080 by
+ * default). TLS runs end to end through it; active mode uses SOCKS5 BIND (refused with an
+ * HTTP proxy). NULL or "" removes it.
+ * The environment (`ALL_PROXY`, `ftp_proxy`) is never read. The proxy's password is never
+ * shown in messages. Copies `url`.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`; `url` NULL or NUL-terminated.
+ */
+ftp_result ftp_options_set_proxy(ftp_options *opts, const char *url);
+
+/**
+ * Sets (or with NULL removes) the protocol trace callback of every handle later made from
+ * `opts`, with `userdata`: every command sent, every reply line read, data connections
+ * (connected or accepted, TLS handshake and whether it resumed, bytes moved, close,
+ * close_notify). Several handles made from the same options may call it at once from their
+ * threads. Passwords never appear in it.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`; the callback and `userdata` must
+ * stay valid while any handle made from `opts` lives.
+ */
+ftp_result ftp_options_set_trace_callback(ftp_options *opts, ftp_trace_cb trace_cb, void *userdata);
+
+/**
+ * Sets (or with NULL removes) the protocol trace callback of `ftp` (connected or not yet,
+ * from `ftp_new`), with `userdata`, as `ftp_options_set_trace_callback` does for options.
+ *
+ * # Safety
+ * `ftp` must be live; the callback and `userdata` valid until replaced or `ftp_close`.
+ */
+ftp_result ftp_set_trace_callback(ftp_client *ftp, ftp_trace_cb trace_cb, void *userdata);
 
 /**
  * Connects to `host` (a name, an IPv4 address or an IPv6 address) on `port` and reads the
@@ -1854,6 +2048,33 @@ uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
 uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
 
 /**
+ * Bytes of the run so far: the files handled (a path skipped or failed counts with its
+ * planned size, so this reaches `ftp_sync_event_bytes_total` at the end), plus, in an
+ * `FTP_SYNC_PROGRESS` event, the moving file's bytes so far.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_bytes_done(const ftp_sync_event *event);
+
+/**
+ * Bytes the run may transfer in all: the sizes of the planned uploads and downloads.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+uint64_t ftp_sync_event_bytes_total(const ftp_sync_event *event);
+
+/**
+ * In an `FTP_SYNC_PROGRESS` event, the moving file's size; -1 when unknown and in other
+ * events.
+ *
+ * # Safety
+ * As `ftp_sync_event_action`.
+ */
+int64_t ftp_sync_event_file_size(const ftp_sync_event *event);
+
+/**
  * Whether this is a dry run (nothing was changed).
  *
  * # Safety
@@ -1888,7 +2109,8 @@ int ftp_sync_event_reply_code(const ftp_sync_event *event);
 const char *ftp_sync_event_message(const ftp_sync_event *event);
 
 /**
- * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and an event
+ * `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`,
+ * `FTP_SYNC_PROGRESS_EVENTS`) and an event
  * handle per path instead of eight callback parameters: makes the remote directory
  * `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
  *
@@ -1916,6 +2138,46 @@ ftp_result ftp_mirror(ftp_client *ftp,
                       uint32_t flags,
                       ftp_sync_event_cb event_cb,
                       void *userdata);
+
+/**
+ * Writes the server's hash of `path` with `algorithm` (`FTP_HASH_*`) to `*out_hex`, in
+ * lower-case hex: HASH where the server lists the algorithm in FEAT (selected with OPTS HASH
+ * when another is current), else its older command (XSHA256, XSHA1, XMD5, XCRC).
+ * `FTP_ERR_NOT_AVAILABLE` when the server has neither: it cannot say. Retried as the
+ * production layer's calls are. Borrows `path`; caller owns `*out_hex`; free with
+ * `ftp_string_free`. Written only on success.
+ *
+ * # Safety
+ * `ftp` must be live; `path` NUL-terminated; `out_hex` writable.
+ */
+ftp_result ftp_hash(ftp_client *ftp, const char *path, int32_t algorithm, char **out_hex);
+
+/**
+ * `ftp_download_file` with flags: `FTP_FILE_RESUME`, `FTP_FILE_VERIFY`. Borrows both paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_download_file_ex(ftp_client *ftp,
+                                const char *remote,
+                                const char *local_path,
+                                uint32_t flags,
+                                ftp_progress_cb progress_cb,
+                                void *userdata);
+
+/**
+ * `ftp_upload_file` with flags: `FTP_FILE_TEMPORARY_NAME`, `FTP_FILE_VERIFY`. Borrows both
+ * paths.
+ *
+ * # Safety
+ * `ftp` must be live; the paths NUL-terminated; the callback valid for the call.
+ */
+ftp_result ftp_upload_file_ex(ftp_client *ftp,
+                              const char *local_path,
+                              const char *remote,
+                              uint32_t flags,
+                              ftp_progress_cb progress_cb,
+                              void *userdata);
 
 /**
  * Creates a pool for `host` and `port` whose sessions log in as `user` with `password`, with

@@ -19,6 +19,16 @@
 #define FTP_ENTRY_PARENT_DIR 3
 #define FTP_ENTRY_LINK 4
 #define FTP_ENTRY_OTHER 5
+#define FTP_TRACE_CONNECTED 0
+#define FTP_TRACE_COMMAND 1
+#define FTP_TRACE_REPLY 2
+#define FTP_TRACE_DATA_CONNECTED 3
+#define FTP_TRACE_DATA_ACCEPTED 4
+#define FTP_TRACE_TLS_HANDSHAKE 5
+#define FTP_TRACE_DATA_BYTES 6
+#define FTP_TRACE_DATA_CLOSED 7
+#define FTP_TRACE_CLOSE_NOTIFY_SENT 8
+#define FTP_TRACE_CLOSE_NOTIFY_RECEIVED 9
 #define FTP_LISTING_MLSD 0
 #define FTP_LISTING_LIST 1
 #define FTP_LIST_FORMAT_AUTO -1
@@ -39,8 +49,19 @@
 #define FTP_SYNC_FAILED 5
 #define FTP_SYNC_DELETE 1
 #define FTP_SYNC_DRY_RUN 2
+#define FTP_SYNC_VERIFY 4
+#define FTP_SYNC_PROGRESS_EVENTS 8
+#define FTP_SYNC_PROGRESS 6
+#define FTP_HASH_SHA256 0
+#define FTP_HASH_SHA1 1
+#define FTP_HASH_MD5 2
+#define FTP_HASH_CRC32 3
+#define FTP_FILE_RESUME 1
+#define FTP_FILE_VERIFY 2
+#define FTP_FILE_TEMPORARY_NAME 4
 #define FTP_POOL_RESUME 1
 #define FTP_POOL_TEMPORARY_NAME 2
+typedef struct HashAlgorithm HashAlgorithm;
 typedef struct ftp_client ftp_client;
 typedef struct ftp_data ftp_data;
 typedef struct ftp_dir_list ftp_dir_list;
@@ -50,6 +71,7 @@ typedef struct ftp_options ftp_options;
 typedef struct ftp_pool ftp_pool;
 typedef struct ftp_sync_event ftp_sync_event;
 typedef int32_t ftp_result;
+typedef int (*ftp_trace_cb)(void *userdata, int32_t kind, int64_t time_us, const char *line);
 typedef int (*ftp_write_cb)(void *userdata, const uint8_t *data, size_t len);
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t transferred, int64_t total);
 typedef int (*ftp_read_cb)(void *userdata, uint8_t *buffer, size_t capacity, size_t *out_len);
@@ -74,6 +96,7 @@ typedef int (*ftp_pool_progress_cb)(void *userdata, uint64_t files_done, uint64_
 #define FTP_ERR_NOT_AVAILABLE -11
 #define FTP_ERR_PANIC -12
 #define FTP_ERR_INVALID_STATE -13
+#define FTP_ERR_INTEGRITY -14
 ftp_result ftp_last_error_code(void);
 int ftp_last_reply_code(void);
 const char *ftp_last_error_message(void);
@@ -118,6 +141,11 @@ ftp_result ftp_options_set_max_listing_entries(ftp_options *opts, uint64_t max);
 ftp_result ftp_options_set_max_listing_bytes(ftp_options *opts, uint64_t max);
 ftp_result ftp_options_set_max_tree_depth(ftp_options *opts, uint32_t max);
 ftp_result ftp_options_set_max_tree_entries(ftp_options *opts, uint64_t max);
+ftp_result ftp_options_set_max_download_rate(ftp_options *opts, uint64_t bytes_per_sec);
+ftp_result ftp_options_set_max_upload_rate(ftp_options *opts, uint64_t bytes_per_sec);
+ftp_result ftp_options_set_proxy(ftp_options *opts, const char *url);
+ftp_result ftp_options_set_trace_callback(ftp_options *opts, ftp_trace_cb trace_cb, void *userdata);
+ftp_result ftp_set_trace_callback(ftp_client *ftp, ftp_trace_cb trace_cb, void *userdata);
 ftp_result ftp_connect(const char *host, uint16_t port, const ftp_options *opts, ftp_client **out);
 ftp_result ftp_new(const ftp_options *opts, ftp_client **out);
 ftp_result ftp_open(ftp_client *ftp, const char *host, uint16_t port);
@@ -210,12 +238,18 @@ const char *ftp_sync_event_path(const ftp_sync_event *event);
 uint64_t ftp_sync_event_bytes(const ftp_sync_event *event);
 uint64_t ftp_sync_event_files_done(const ftp_sync_event *event);
 uint64_t ftp_sync_event_files_total(const ftp_sync_event *event);
+uint64_t ftp_sync_event_bytes_done(const ftp_sync_event *event);
+uint64_t ftp_sync_event_bytes_total(const ftp_sync_event *event);
+int64_t ftp_sync_event_file_size(const ftp_sync_event *event);
 bool ftp_sync_event_dry_run(const ftp_sync_event *event);
 ftp_result ftp_sync_event_error(const ftp_sync_event *event);
 int ftp_sync_event_reply_code(const ftp_sync_event *event);
 const char *ftp_sync_event_message(const ftp_sync_event *event);
 ftp_result ftp_sync(ftp_client *ftp, const char *local_dir, const char *remote_dir, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
 ftp_result ftp_mirror(ftp_client *ftp, const char *remote_dir, const char *local_dir, uint32_t flags, ftp_sync_event_cb event_cb, void *userdata);
+ftp_result ftp_hash(ftp_client *ftp, const char *path, int32_t algorithm, char **out_hex);
+ftp_result ftp_download_file_ex(ftp_client *ftp, const char *remote, const char *local_path, uint32_t flags, ftp_progress_cb progress_cb, void *userdata);
+ftp_result ftp_upload_file_ex(ftp_client *ftp, const char *local_path, const char *remote, uint32_t flags, ftp_progress_cb progress_cb, void *userdata);
 ftp_result ftp_pool_new(const char *host, uint16_t port, const ftp_options *opts, const char *user, const char *password, ftp_pool **out);
 ftp_result ftp_pool_new_url(const char *url, const char *password, const ftp_options *opts, ftp_pool **out, char **out_path);
 ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max);

@@ -11,6 +11,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "installing test servers"
 bash scripts/servers/install.sh
+bash scripts/proxies/install.sh
 bash scripts/servers/make-certs.sh
 
 step "cargo fmt --check"

@@ -80,6 +80,13 @@ pub enum Error {
     /// A TLS failure: handshake, verification, or a stream cut short without close_notify.
     #[error("{context}: TLS error: {detail}")]
     Tls { context: String, detail: String },
+    /// The server cannot say what was asked: it has no command for it (a file hash where it
+    /// offers neither HASH with the algorithm nor the algorithm's X command).
+    #[error("{context}: the server cannot say: {detail}")]
+    NotAvailable { context: String, detail: String },
+    /// A file's hash after a transfer differs between the server and the local copy.
+    #[error("{context}: integrity check failed: {detail}")]
+    Integrity { context: String, detail: String },
     /// The caller's callback or observer asked to stop.
     #[error("{context}: aborted by the caller")]
     Aborted { context: String },

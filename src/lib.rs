@@ -32,6 +32,8 @@ mod ffi;
 pub mod listing;
 mod options;
 pub mod protocol;
+mod rate;
+mod trace;
 mod transfer;
 mod url;
 
@@ -39,11 +41,12 @@ pub use agent::{
     is_connection_limit, is_partial_file_name, safe_local_name, Agent, BatchOptions, BatchProgress,
     BatchReport, Clock, DownloadOptions, FileOutcome, FilePair, ParallelSyncOptions, Pool,
     PoolOptions, PoolStats, PooledAgent, RetryEvent, RetryObserver, RetryPolicy, SegmentedOptions,
-    SegmentedReport, SyncAction, SyncEvent, SyncOptions, SyncReport, SystemClock, UploadOptions,
-    DEFAULT_MAX_SESSIONS,
+    SegmentedReport, SyncAction, SyncEvent, SyncOptions, SyncProgress, SyncReport, SystemClock,
+    UploadOptions, DEFAULT_MAX_SESSIONS,
 };
 pub use client::{Client, ServerQuirks};
 pub use connection::cancel::{Cancelled, Canceller};
+pub use connection::proxy::{Proxy, ProxyKind};
 pub use connection::tls::parse_pin;
 pub use dirlist::{Listing, ListingCursor, ListingKind, MAX_LISTING_LINE};
 pub use error::{Error, Result, StopTransfer, TimeoutPhase};
@@ -52,6 +55,9 @@ pub use options::{
     ActiveOptions, DataMode, DataProtection, Options, PassiveMode, TlsLevel, TlsOptions,
     TlsVersion, TransferType, MAX_BLOCK_SIZE,
 };
+pub use protocol::hash::HashAlgorithm;
 pub use protocol::{Features, Reply, Timestamp};
+pub use rate::RateLimit;
+pub use trace::{Trace, TraceEvent, TraceKind};
 pub use transfer::{DataConnection, DataStream, Flow, ProgressFn, TransferOptions, MAX_TEXT_LINE};
 pub use url::FtpUrl;

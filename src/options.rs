@@ -241,6 +241,26 @@ pub struct Options {
     /// server's local time; MLSD's are UTC). Default 0; at most 24 hours either way. Measure
     /// it with [`Client::measure_list_utc_offset`](crate::Client::measure_list_utc_offset).
     pub server_utc_offset_minutes: i32,
+    /// The protocol trace: every command sent and reply line read, and what happens to data
+    /// connections, told to this observer (passwords masked). `None` (the default): no
+    /// trace. Every session made from these options reports to it. C:
+    /// `ftp_options_set_trace_callback`, `ftp_set_trace_callback`.
+    pub trace: Option<crate::trace::Trace>,
+    /// Most bytes per second read from data connections (downloads and listings), counted
+    /// from the first block. Clones of one [`crate::RateLimit`] share its bucket: give the
+    /// same one to several sessions or agents for a limit they share. `None` (the default):
+    /// no limit. C: `ftp_options_set_max_download_rate`.
+    pub download_rate: Option<crate::rate::RateLimit>,
+    /// Most bytes per second written to data connections (uploads), as `download_rate`. C:
+    /// `ftp_options_set_max_upload_rate`.
+    pub upload_rate: Option<crate::rate::RateLimit>,
+    /// A SOCKS5 or HTTP CONNECT proxy for the control connection and every data connection
+    /// (TLS runs end to end through it): passive ones through CONNECT, active ones through
+    /// SOCKS5 BIND (active mode is refused with an HTTP proxy).
+    /// `None` (the default): direct connections; the environment (`ALL_PROXY`, `ftp_proxy`)
+    /// is not read unless the caller passes [`crate::Proxy::from_env`]. C:
+    /// `ftp_options_set_proxy`.
+    pub proxy: Option<crate::connection::proxy::Proxy>,
 }
 
 /// Default of [`Options::max_listing_entries`].
@@ -274,9 +294,18 @@ impl Default for Options {
             max_tree_entries: DEFAULT_MAX_TREE_ENTRIES,
             list_format: None,
             server_utc_offset_minutes: 0,
+            trace: None,
+            download_rate: None,
+            upload_rate: None,
+            proxy: None,
         }
     }
 }
+
+/// Why active mode is refused with an HTTP proxy.
+pub(crate) const ACTIVE_THROUGH_PROXY: &str =
+    "active mode (PORT/EPRT) does not work through an HTTP proxy, which cannot accept \
+     connections; use passive mode, or a SOCKS5 proxy (BIND)";
 
 /// The largest [`Options::block_size`]: one transfer buffer is this big.
 pub const MAX_BLOCK_SIZE: usize = 64 * 1024 * 1024;
@@ -294,6 +323,13 @@ impl Options {
         }
         if let DataMode::Active(active) = &self.data_mode {
             active.validate()?;
+            if self
+                .proxy
+                .as_ref()
+                .is_some_and(|p| p.kind == crate::connection::proxy::ProxyKind::HttpConnect)
+            {
+                return Err(crate::Error::InvalidArgument(ACTIVE_THROUGH_PROXY.into()));
+            }
         }
         if self.server_utc_offset_minutes.abs() > 24 * 60 {
             return Err(crate::Error::InvalidArgument(

@@ -443,9 +443,25 @@ fn run_examples(bin: &Path, kind: Kind, tls: bool) {
     };
     let out = example("ftpput", &["sample.bin", &format!("{url}/")]);
     assert!(out.contains("stored sample.bin"), "{out}");
+    // Not a terminal: plain lines with the rate and the time left.
     assert!(
-        out.contains(&format!("{} of {} bytes", data.len(), data.len())),
+        out.contains(&format!("{} of {} bytes (100%), ", data.len(), data.len()))
+            && out.contains(" left\n"),
         "{out}"
+    );
+    // On a terminal (script(1) gives it one): a bar redrawn in place, rate and time left.
+    let shown = format!("{} {url}/sample.bin tty.bin", bin.join("ftpget").display());
+    let out = run_ok(
+        Command::new("script")
+            .args(["-qec", &shown, "/dev/null"])
+            .current_dir(&work)
+            .env("FTP_PASSWORD", PASSWORD)
+            .env("FTPC_CA_FILE", cert_dir().join("ca.pem")),
+    );
+    assert!(out.contains("saved tty.bin"), "{out}");
+    assert!(
+        out.contains("\rdownload [") && out.contains("100% ") && out.contains("B/s 0:00 left"),
+        "{out:?}"
     );
     // A name with terminal escape sequences: listed, but never printed raw.
     server.put_file("evil\x1b]0;owned\x07\x1b[2Jname.txt", b"x");
@@ -459,6 +475,18 @@ fn run_examples(bin: &Path, kind: Kind, tls: bool) {
         assert!(out.contains("owned"), "{out}");
     }
     assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+    // -v: the protocol trace on stderr, the password masked.
+    let out = example("ftpls", &["-v", &format!("{url}/")]);
+    assert!(out.contains(&format!("> USER {USER}\n")), "{out}");
+    assert!(
+        out.contains("> PASS ****\n") && out.contains("< 230"),
+        "{out}"
+    );
+    assert!(out.contains("* data bytes: sent 0, received "), "{out}");
+    if tls {
+        assert!(out.contains("* TLS handshake (control): TLS 1.3"), "{out}");
+    }
+    assert!(!out.contains(PASSWORD) && !out.contains('\x1b'), "{out}");
     let out = example("ftpget", &[&format!("{url}/sample.bin"), "copy.bin"]);
     assert!(out.contains("saved copy.bin"), "{out}");
     assert_eq!(
@@ -477,6 +505,19 @@ fn run_examples(bin: &Path, kind: Kind, tls: bool) {
     assert!(!out.contains("uploaded"), "{out}");
     let out = example("ftpsync", &["--download", &format!("{url}/synced"), "copy"]);
     assert_eq!(out.matches("downloaded").count(), 2, "{out}");
+    if kind == Kind::Proftpd {
+        // ProFTPD computes hashes: every file moved is checked by it.
+        let out = example(
+            "ftpsync",
+            &[
+                "--verify",
+                "--download",
+                &format!("{url}/synced"),
+                "verified",
+            ],
+        );
+        assert_eq!(out.matches("downloaded").count(), 2, "{out}");
+    }
     assert_eq!(
         fs::read(work.join("copy/inner dir/two.bin")).unwrap(),
         common::pattern(100_000, 3)

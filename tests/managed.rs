@@ -164,6 +164,7 @@ fn interrupted_upload(kind: Kind, tls: bool) {
         UploadOptions {
             temporary_name: true,
             progress: Some(&mut progress),
+            ..Default::default()
         },
     )
     .expect("upload survives the restart");
@@ -298,6 +299,7 @@ fn permanent_errors_are_not_retried() {
         DownloadOptions {
             resume: true,
             progress: Some(&mut progress),
+            ..Default::default()
         },
     )
     .unwrap();

@@ -23,6 +23,12 @@ pub struct DownloadOptions<'a> {
     pub resume: bool,
     /// Cumulative progress over all attempts: bytes of the file so far and its total size.
     pub progress: Option<&'a mut ProgressFn<'a>>,
+    /// After the download, compare the server's hash of the file with the partial file's
+    /// (the strongest the server computes: HASH, else XSHA256/XSHA1/XMD5/XCRC). A mismatch is
+    /// [`Error::Integrity`] and the partial file is removed, never renamed into place; a server
+    /// that can compute none is [`Error::NotAvailable`] and the partial file is kept, not
+    /// renamed.
+    pub verify: bool,
 }
 
 /// Options of [`Agent::upload_file`].
@@ -33,6 +39,10 @@ pub struct UploadOptions<'a> {
     pub temporary_name: bool,
     /// Cumulative progress over all attempts.
     pub progress: Option<&'a mut ProgressFn<'a>>,
+    /// After the upload, compare the server's hash of the file with the local file's (as
+    /// [`DownloadOptions::verify`]). A mismatch is [`Error::Integrity`]; with
+    /// `temporary_name` the temporary file is then not renamed into place.
+    pub verify: bool,
 }
 
 /// Size and modification time of a remote file; either may be unknown (no SIZE/MDTM).
@@ -202,6 +212,16 @@ impl Agent {
                 return Err(e);
             }
         };
+        if options.verify {
+            if let Err(e) = self.verify_file(remote, &part) {
+                if matches!(e, Error::Integrity { .. }) {
+                    // A corrupt copy must not be resumed from either.
+                    drop(file);
+                    let _ = fs::remove_file(&part);
+                }
+                return Err(e);
+            }
+        }
         if let Some(t) = mtime {
             file.set_modified(t.to_system_time())
                 .map_err(|e| local_error("download: setting the time", &part, e))?;
@@ -289,6 +309,9 @@ impl Agent {
             remote.to_vec()
         };
         let size = self.upload_from(&mut file, &target, options.progress)?;
+        if options.verify {
+            self.verify_file(&target, local)?;
+        }
         if options.temporary_name {
             self.with_retry(|client, _| client.rename(&target, remote).map(drop))?;
         }
@@ -352,6 +375,36 @@ impl Agent {
             }
         })?;
         Ok(size)
+    }
+}
+
+impl Agent {
+    /// The hash of a remote file, computed by the server (see [`Client::hash_file`]), with
+    /// the agent's retry.
+    pub fn hash_file(
+        &mut self,
+        remote: impl AsRef<[u8]>,
+        algorithm: crate::HashAlgorithm,
+    ) -> Result<String> {
+        let remote = remote.as_ref();
+        self.with_retry(|client, _| client.hash_file(remote, algorithm))
+    }
+
+    /// Compares the server's hash of `remote` (the strongest it computes) with `local`'s.
+    pub(crate) fn verify_file(&mut self, remote: &[u8], local: &Path) -> Result<()> {
+        let (algorithm, theirs) =
+            self.with_retry(|client, _| client.hash_file_strongest(remote))?;
+        let ours = super::hash::local_hash(local, algorithm)?;
+        if theirs == ours {
+            return Ok(());
+        }
+        Err(Error::Integrity {
+            context: format!("verify {}", String::from_utf8_lossy(remote)),
+            detail: format!(
+                "the server's {} of the file is {theirs}, the local copy's is {ours}",
+                algorithm.name()
+            ),
+        })
     }
 }
 

@@ -28,7 +28,7 @@ pub use pool::{
 };
 pub(crate) use retry::RetryState;
 pub use retry::{Clock, RetryEvent, RetryObserver, RetryPolicy, SystemClock};
-pub use tree::{SyncAction, SyncEvent, SyncOptions, SyncReport};
+pub use tree::{SyncAction, SyncEvent, SyncOptions, SyncProgress, SyncReport};
 
 /// The login of a session, kept to log in again after a reconnect. Never shown anywhere.
 struct Credentials {
@@ -279,6 +279,13 @@ impl Agent {
     /// The clock backoff waits on (for tests; the default sleeps).
     pub fn set_retry_clock(&mut self, clock: Box<dyn Clock>) {
         self.retry.clock = clock;
+    }
+
+    /// Sets (or with `None` removes) the protocol trace observer of this session and of
+    /// every session the agent opens from now on (see [`crate::Options::trace`]).
+    pub fn set_trace(&mut self, trace: Option<crate::Trace>) {
+        self.options.trace = trace.clone();
+        self.session.set_trace(trace);
     }
 
     /// Called before every retry with the attempt, the error and the delay; may veto it.

@@ -3,6 +3,7 @@
 //! when the connection fails.
 
 use super::*;
+use crate::trace::{TraceEvent, TraceKind};
 
 impl Client {
     pub(crate) fn ensure_ready(&self) -> Result<()> {
@@ -65,6 +66,7 @@ impl Client {
         let result = self.control.read_reply_by(context, deadline);
         let reply = self.poison_on(result)?;
         let reply = self.mask_secrets(reply);
+        self.trace_reply(&reply);
         if reply.code() == 421 {
             // 421: the server is closing the control connection.
             self.state.broken = Some(format!("the server closed the session: {reply}"));
@@ -80,6 +82,8 @@ impl Client {
             let unsolicited = self.control.take_unsolicited(command.shown());
             let (replies, closed) = self.poison_on(unsolicited)?;
             for reply in replies {
+                let reply = self.mask_secrets(reply);
+                self.trace_reply(&reply);
                 if reply.code() == 421 {
                     self.state.broken = Some(format!("the server closed the session: {reply}"));
                     self.last_reply = Some(reply.clone());
@@ -121,8 +125,61 @@ impl Client {
                 self.secrets.push(secret);
             }
         }
+        self.trace_command(command);
         let result = self.control.send(command);
         self.poison_on(result)
+    }
+
+    /// Whether a trace event of `kind` is wanted (an observer, or a logger at its level).
+    pub(crate) fn tracing(&self, kind: TraceKind) -> bool {
+        crate::trace::wanted(self.options.trace.as_ref(), kind)
+    }
+
+    /// Tells the trace observer (and the logger) of `event`.
+    pub(crate) fn trace(&self, event: &TraceEvent<'_>) {
+        crate::trace::emit(self.options.trace.as_ref(), event)
+    }
+
+    /// Traces a command as it may be shown: PASS and ACCT arguments masked, and any secret
+    /// this session sent masked wherever else it appears.
+    pub(crate) fn trace_command(&self, command: &Command) {
+        if !self.tracing(TraceKind::Command) {
+            return;
+        }
+        let mut shown = command.shown().to_string();
+        for secret in &self.secrets {
+            shown = crate::protocol::untrusted::mask_secret(&shown, secret).into_owned();
+        }
+        self.trace(&TraceEvent::new(TraceKind::Command, false, &shown));
+    }
+
+    /// Traces each line of a reply (secrets already masked), escaped: it is server text.
+    pub(crate) fn trace_reply(&self, reply: &Reply) {
+        if !self.tracing(TraceKind::Reply) {
+            return;
+        }
+        for line in reply.lines() {
+            let text = crate::protocol::untrusted::escape_controls(line);
+            let mut event = TraceEvent::new(TraceKind::Reply, false, &text);
+            event.untrusted = true;
+            self.trace(&event);
+        }
+    }
+
+    /// Traces a connection-level event of the control connection or a data connection.
+    pub(crate) fn trace_note(
+        &self,
+        kind: TraceKind,
+        data: bool,
+        text: &str,
+        fill: impl FnOnce(&mut TraceEvent<'_>),
+    ) {
+        if !self.tracing(kind) {
+            return;
+        }
+        let mut event = TraceEvent::new(kind, data, text);
+        fill(&mut event);
+        self.trace(&event);
     }
 
     /// Sends a command and returns its reply, whatever the code.
@@ -173,7 +230,7 @@ impl Client {
             "TYPE" => self.state.server_type = None,
             "PBSZ" | "PROT" | "CCC" => self.state.protection_set = false,
             "CWD" | "CDUP" | "XCWD" | "XCUP" => self.cwd = CwdState::Changed,
-            "OPTS" => self.state.hash_sha256 = None,
+            "OPTS" => self.state.hash_choice = HashChoice::Unknown,
             "REST" => self.state.raw_rest_pending = true,
             _ => {}
         }

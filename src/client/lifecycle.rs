@@ -2,6 +2,7 @@
 //! what the connection negotiated, and closing it.
 
 use super::*;
+use crate::trace::{TraceEvent, TraceKind};
 
 impl Client {
     /// Connects with default options and reads the welcome message.
@@ -31,6 +32,7 @@ impl Client {
         }
         let mut client = Client {
             control,
+            host: host.to_string(),
             transfer_type: options.transfer_type,
             options,
             welcome: Reply::new(0, Vec::new()),
@@ -79,16 +81,40 @@ impl Client {
                 "TLS level All requires protected data connections, not PROT C".into(),
             ));
         }
-        let mut control = ControlChannel::connect(
-            host,
-            port,
-            options.connect_timeout,
-            options.reply_timeout,
-            canceller,
-        )?;
+        let mut control = match &options.proxy {
+            Some(proxy) => {
+                let host_for_proxy = host.trim_start_matches('[').trim_end_matches(']');
+                let tcp = proxy.connect(
+                    host_for_proxy,
+                    port,
+                    options.connect_timeout,
+                    crate::error::TimeoutPhase::Connect,
+                )?;
+                ControlChannel::from_stream(tcp, options.reply_timeout, canceller)?
+            }
+            None => ControlChannel::connect(
+                host,
+                port,
+                options.connect_timeout,
+                options.reply_timeout,
+                canceller,
+            )?,
+        };
+        let trace = options.trace.as_ref();
+        if crate::trace::wanted(trace, TraceKind::Connected) {
+            let addr = control.peer_addr();
+            let text = match &options.proxy {
+                Some(proxy) => format!("{host}:{port} through {}", proxy.describe()),
+                None => addr.to_string(),
+            };
+            let mut event = TraceEvent::new(TraceKind::Connected, false, &text);
+            event.addr = Some(addr);
+            crate::trace::emit(trace, &event);
+        }
         if options.tls.level == TlsLevel::Implicit {
             let tls = tls.as_ref().expect("TLS context for implicit FTPS");
             control.start_tls(tls, options.connect_timeout)?;
+            trace_control_handshake(trace, &control);
         }
         Ok((control, tls))
     }
@@ -149,7 +175,9 @@ impl Client {
         }
         let tls = self.tls.clone().expect("TLS context for explicit FTPS");
         let result = self.control.start_tls(&tls, self.options.connect_timeout);
-        self.poison_on(result)
+        self.poison_on(result)?;
+        trace_control_handshake(self.options.trace.as_ref(), &self.control);
+        Ok(())
     }
 
     /// Before a data transfer: TYPE as wanted.
@@ -257,6 +285,12 @@ impl Client {
         self.control.peer_addr()
     }
 
+    /// Sets (or with `None` removes) the protocol trace observer of this session (see
+    /// [`Options::trace`]).
+    pub fn set_trace(&mut self, trace: Option<crate::Trace>) {
+        self.options.trace = trace;
+    }
+
     /// The options this client was created with.
     pub fn options(&self) -> &Options {
         &self.options
@@ -340,6 +374,8 @@ impl Client {
         let reply = self.expect(&Command::bare("CCC")?, |c| c / 100 == 2)?;
         let result = self.control.clear_tls(self.options.reply_timeout);
         self.poison_on(result)?;
+        self.trace_note(TraceKind::CloseNotifySent, false, "", |_| {});
+        self.trace_note(TraceKind::CloseNotifyReceived, false, "", |_| {});
         Ok(reply)
     }
 
@@ -366,6 +402,7 @@ impl Client {
     pub fn quit(mut self) -> Result<Reply> {
         let reply = self.expect_2xx(&Command::bare("QUIT")?);
         self.state.quit_sent = true;
+        self.trace_control_close();
         self.control.shutdown();
         reply
     }
@@ -394,12 +431,46 @@ impl Client {
     pub(crate) fn close_quietly(&mut self) {
         if self.state.broken.is_none() && !self.state.quit_sent && !self.state.data_open {
             if let Ok(quit) = Command::bare("QUIT") {
+                self.trace_command(&quit);
                 self.control.send_quietly(&quit);
             }
+        }
+        if !self.state.quit_sent {
+            self.trace_control_close();
         }
         self.state.quit_sent = true;
         self.control.shutdown();
     }
+}
+
+impl Client {
+    /// Traces the close_notify that shutting down a TLS control connection sends.
+    fn trace_control_close(&self) {
+        if self.control.is_tls() {
+            self.trace_note(TraceKind::CloseNotifySent, false, "", |_| {});
+        }
+    }
+}
+
+/// Traces the TLS handshake the control connection just finished.
+fn trace_control_handshake(trace: Option<&crate::trace::Trace>, control: &ControlChannel) {
+    if !crate::trace::wanted(trace, TraceKind::TlsHandshake) {
+        return;
+    }
+    let Some((version, resumed)) = control.tls_info() else {
+        return;
+    };
+    let text = handshake_text(version, resumed);
+    let mut event = TraceEvent::new(TraceKind::TlsHandshake, false, &text);
+    event.tls_version = version;
+    event.tls_resumed = Some(resumed);
+    crate::trace::emit(trace, &event);
+}
+
+/// `TLS 1.3, resumed` or `TLS 1.2, new session`.
+pub(crate) fn handshake_text(version: Option<crate::options::TlsVersion>, resumed: bool) -> String {
+    let how = if resumed { "resumed" } else { "new session" };
+    format!("{}, {how}", crate::trace::version_text(version))
 }
 
 impl Drop for Client {

@@ -6,6 +6,8 @@ mod commands;
 mod control;
 mod lifecycle;
 
+pub(crate) use lifecycle::handshake_text;
+
 use std::io;
 use std::net::SocketAddr;
 
@@ -22,6 +24,8 @@ use crate::protocol::{Command, Features, Reply, Timestamp};
 /// [`Client::quit`] to wait.
 pub struct Client {
     pub(crate) control: ControlChannel,
+    /// The host name or address connected to (through a proxy, data connections go there).
+    pub(crate) host: String,
     pub(crate) options: Options,
     pub(crate) welcome: Reply,
     pub(crate) last_reply: Option<Reply>,
@@ -57,9 +61,11 @@ pub(crate) struct Negotiated {
     pub(crate) last_data_resumed: Option<bool>,
     /// A data connection is open: the control connection belongs to it until it is finished.
     pub(crate) data_open: bool,
-    /// What HASH computes on this connection, once asked: `Some(true)` for SHA-256 (the
-    /// server's default, or chosen with OPTS HASH), `Some(false)` when it cannot.
-    pub(crate) hash_sha256: Option<bool>,
+    /// What HASH computes on this connection (see [`HashChoice`]).
+    pub(crate) hash_choice: HashChoice,
+    /// The X hash commands (XSHA256, XSHA1, XMD5, XCRC) the server refused as unknown, one
+    /// bit per [`crate::protocol::hash::HashAlgorithm::ALL`] entry: not asked again.
+    pub(crate) x_hash_refused: u8,
     /// The caller sent REST as a raw command: the server applies it to the next transfer,
     /// so a transfer of this library's from the start sends `REST 0` first.
     pub(crate) raw_rest_pending: bool,
@@ -73,6 +79,18 @@ pub(crate) struct Negotiated {
     /// Why the control connection can no longer be used, once it cannot.
     pub(crate) broken: Option<String>,
     pub(crate) quit_sent: bool,
+}
+
+/// The algorithm HASH uses on a connection.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HashChoice {
+    /// The server's default, marked `*` in FEAT (nothing was selected yet).
+    #[default]
+    ServerDefault,
+    /// Selected with OPTS HASH.
+    Selected(crate::protocol::hash::HashAlgorithm),
+    /// The caller sent OPTS by hand: unknown until selected again.
+    Unknown,
 }
 
 /// What a session learnt of its server, handed to the next session to the same server.

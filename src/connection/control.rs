@@ -104,6 +104,11 @@ impl ControlChannel {
         self.stream.is_tls13()
     }
 
+    /// The TLS version and whether the handshake resumed a session; `None` when plain.
+    pub(crate) fn tls_info(&self) -> Option<(Option<crate::options::TlsVersion>, bool)> {
+        Some((self.stream.tls_version(), self.stream.resumed()?))
+    }
+
     /// Starts TLS on the control connection (after `234` to AUTH TLS, or at once for
     /// implicit FTPS).
     pub(crate) fn start_tls(&mut self, tls: &TlsContext, timeout: Option<Duration>) -> Result<()> {

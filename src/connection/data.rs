@@ -140,6 +140,8 @@ pub(crate) struct DataSocket {
     idle_timeout: Option<Duration>,
     /// The last write took only part of its buffer: the deadline runs on for the rest.
     write_unfinished: bool,
+    /// Set by `close`: the server ended its side with close_notify (TLS only).
+    pub(crate) peer_close_notify: bool,
 }
 
 impl DataSocket {
@@ -154,6 +156,7 @@ impl DataSocket {
             stream: Some(stream),
             idle_timeout,
             write_unfinished: false,
+            peer_close_notify: false,
         })
     }
 
@@ -185,6 +188,7 @@ impl DataSocket {
             stream: None,
             idle_timeout: None,
             write_unfinished: false,
+            peer_close_notify: false,
         }
     }
 
@@ -206,11 +210,22 @@ impl DataSocket {
             stream: Some(stream),
             idle_timeout,
             write_unfinished: false,
+            peer_close_notify: false,
         })
     }
 
     pub(crate) fn is_tls(&self) -> bool {
         self.stream.as_ref().is_some_and(NetStream::is_tls)
+    }
+
+    /// Whether a connection is open (not `DataSocket::none`, not yet closed).
+    pub(crate) fn is_open(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// The TLS version of the data connection; `None` when plain.
+    pub(crate) fn tls_version(&self) -> Option<crate::options::TlsVersion> {
+        self.stream.as_ref().and_then(NetStream::tls_version)
     }
 
     /// Whether the data connection's TLS handshake resumed the session; `None` when plain.
@@ -231,7 +246,7 @@ impl DataSocket {
         stream.socket().set_limit(self.idle_timeout);
         let result = stream.shutdown_write();
         if let (Ok(()), Some(timeout)) = (&result, await_peer) {
-            stream.await_peer_close(timeout);
+            self.peer_close_notify = stream.await_peer_close(timeout) && stream.is_tls();
         }
         result
     }

@@ -61,6 +61,18 @@ impl NetStream {
         }
     }
 
+    /// The TLS version negotiated; `None` for plain streams.
+    pub(crate) fn tls_version(&self) -> Option<crate::options::TlsVersion> {
+        match self {
+            NetStream::Plain(_) => None,
+            NetStream::Tls(s) => match s.stream.conn.protocol_version() {
+                Some(ProtocolVersion::TLSv1_3) => Some(crate::options::TlsVersion::Tls13),
+                Some(ProtocolVersion::TLSv1_2) => Some(crate::options::TlsVersion::Tls12),
+                _ => None,
+            },
+        }
+    }
+
     /// Whether the TLS handshake resumed an earlier session; `None` for plain streams.
     pub(crate) fn resumed(&self) -> Option<bool> {
         match self {
@@ -159,13 +171,15 @@ impl NetStream {
     }
 
     /// After our side is shut down: waits up to `timeout` for the peer to finish (its
-    /// close_notify and end of stream), discarding anything else.
-    pub(crate) fn await_peer_close(&mut self, timeout: Duration) {
+    /// close_notify and end of stream), discarding anything else. Tells whether the peer
+    /// ended in order (under TLS: with close_notify).
+    pub(crate) fn await_peer_close(&mut self, timeout: Duration) -> bool {
         self.socket().set_limit(Some(timeout));
         let mut sink = [0u8; 4096];
         loop {
             match self.read(&mut sink) {
-                Ok(0) | Err(_) => return,
+                Ok(0) => return true,
+                Err(_) => return false,
                 Ok(_) => {}
             }
         }

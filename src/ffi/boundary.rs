@@ -53,6 +53,8 @@ pub(crate) fn code_of(err: &Error) -> ftp_result {
         Error::Aborted { .. } => FTP_ERR_ABORTED,
         Error::InvalidArgument(_) => FTP_ERR_INVALID_ARGUMENT,
         Error::InvalidState(_) => FTP_ERR_INVALID_STATE,
+        Error::NotAvailable { .. } => FTP_ERR_NOT_AVAILABLE,
+        Error::Integrity { .. } => FTP_ERR_INTEGRITY,
     }
 }
 

@@ -37,6 +37,9 @@ pub const FTP_ERR_PANIC: ftp_result = -12;
 /// The handle cannot do this now (a data stream is still open, the connection was lost or
 /// closed).
 pub const FTP_ERR_INVALID_STATE: ftp_result = -13;
+/// A file's hash after a transfer differs between the server and the local copy (the
+/// verification of `ftp_download_file_ex`, `ftp_upload_file_ex`, `FTP_SYNC_VERIFY`).
+pub const FTP_ERR_INTEGRITY: ftp_result = -14;
 
 /// Passive mode: EPSV, falling back to PASV (remembered for the session). The default.
 pub const FTP_PASSIVE_AUTO: i32 = 0;

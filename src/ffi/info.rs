@@ -51,6 +51,7 @@ fn strerror(code: ftp_result) -> &'static std::ffi::CStr {
         FTP_ERR_NOT_AVAILABLE => c"FTP_ERR_NOT_AVAILABLE: not available",
         FTP_ERR_PANIC => c"FTP_ERR_PANIC: internal error",
         FTP_ERR_INVALID_STATE => c"FTP_ERR_INVALID_STATE: invalid state",
+        FTP_ERR_INTEGRITY => c"FTP_ERR_INTEGRITY: integrity check failed",
         _ => c"unknown result code",
     }
 }

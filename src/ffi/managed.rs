@@ -201,6 +201,7 @@ pub unsafe extern "C" fn ftp_download_file(
             let options = DownloadOptions {
                 resume,
                 progress: progress.as_mut().map(|p| p as &mut crate::ProgressFn<'_>),
+                verify: false,
             };
             c.download_file(remote, local, options)?;
             Ok(FTP_OK)
@@ -263,6 +264,7 @@ pub unsafe extern "C" fn ftp_upload_file(
             let options = UploadOptions {
                 temporary_name,
                 progress: progress.as_mut().map(|p| p as &mut crate::ProgressFn<'_>),
+                verify: false,
             };
             c.upload_file(local, remote, options)?;
             Ok(FTP_OK)
@@ -485,6 +487,8 @@ pub unsafe extern "C" fn ftp_sync_directory(
             let options = SyncOptions {
                 delete,
                 dry_run,
+                verify: false,
+                on_progress: None,
                 on_event: observer
                     .as_mut()
                     .map(|o| o as &mut dyn FnMut(&crate::SyncEvent<'_>) -> Flow),
@@ -525,6 +529,8 @@ pub unsafe extern "C" fn ftp_mirror_directory(
             let options = SyncOptions {
                 delete,
                 dry_run,
+                verify: false,
+                on_progress: None,
                 on_event: observer
                     .as_mut()
                     .map(|o| o as &mut dyn FnMut(&crate::SyncEvent<'_>) -> Flow),

@@ -12,6 +12,8 @@ mod info;
 
 mod options;
 
+mod trace;
+
 mod session;
 
 mod transfer;
@@ -23,6 +25,8 @@ mod listing;
 mod managed;
 
 mod sync;
+
+mod integrity;
 
 mod pool;
 

@@ -748,3 +748,78 @@ fn at_least_one(function: &str, value: u64) -> FfiResult<u64> {
     }
     Ok(value)
 }
+
+/// The most bytes per second every handle later made from `opts` reads from data connections
+/// (downloads and listings), counted from the first block; 0 removes the limit (the default).
+/// The handles made from these options share one bucket: together they stay under the limit
+/// (set the options again, or use other options, for a limit of its own per handle).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_max_download_rate(
+    opts: *mut ftp_options,
+    bytes_per_sec: u64,
+) -> ftp_result {
+    set("ftp_options_set_max_download_rate", opts, |o| {
+        o.download_rate = rate_limit(bytes_per_sec)?;
+        Ok(())
+    })
+}
+
+/// The most bytes per second written to data connections (uploads), as
+/// `ftp_options_set_max_download_rate`; 0 removes the limit (the default).
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_max_upload_rate(
+    opts: *mut ftp_options,
+    bytes_per_sec: u64,
+) -> ftp_result {
+    set("ftp_options_set_max_upload_rate", opts, |o| {
+        o.upload_rate = rate_limit(bytes_per_sec)?;
+        Ok(())
+    })
+}
+
+/// A new bucket of `bytes_per_sec`; `None` for 0.
+fn rate_limit(bytes_per_sec: u64) -> FfiResult<Option<crate::RateLimit>> {
+    if bytes_per_sec == 0 {
+        return Ok(None);
+    }
+    Ok(Some(crate::RateLimit::new(bytes_per_sec)?))
+}
+
+/// A proxy for the control connection and every data connection of the handles made
+/// from `opts`: `socks5h://[user:password@]host[:port]` (SOCKS5, names resolved by the proxy;
+/// port 1080 by default), `socks5://...` (names resolved here), or
+/// `http://[user:password@]host[:port]` (HTTP CONNECT with basic authentication; port 8080 by
+/// default). TLS runs end to end through it; active mode uses SOCKS5 BIND (refused with an
+/// HTTP proxy). NULL or "" removes it.
+/// The environment (`ALL_PROXY`, `ftp_proxy`) is never read. The proxy's password is never
+/// shown in messages. Copies `url`.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`; `url` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_proxy(
+    opts: *mut ftp_options,
+    url: *const c_char,
+) -> ftp_result {
+    let function = "ftp_options_set_proxy";
+    let url = if url.is_null() {
+        Ok(String::new())
+    } else {
+        arg_str(function, "url", url).map(str::to_string)
+    };
+    set(function, opts, |o| {
+        let url = url?;
+        o.proxy = if url.is_empty() {
+            None
+        } else {
+            Some(crate::Proxy::parse(&url)?)
+        };
+        Ok(())
+    })
+}

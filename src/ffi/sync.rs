@@ -8,12 +8,24 @@ use super::boundary::*;
 use super::codes::*;
 use super::handle::{ftp_client, with_agent};
 use super::managed::{action_code, sync_result};
-use crate::{Flow, SyncEvent, SyncOptions};
+use crate::{Flow, SyncEvent, SyncOptions, SyncProgress};
 
 /// `ftp_sync`/`ftp_mirror` flag: delete what the destination has and the source does not.
 pub const FTP_SYNC_DELETE: u32 = 1;
 /// `ftp_sync`/`ftp_mirror` flag: plan and report every path, change nothing.
 pub const FTP_SYNC_DRY_RUN: u32 = 2;
+/// `ftp_sync`/`ftp_mirror` flag: verify every file transferred by its hash (the strongest the
+/// server computes: HASH, else XSHA256/XSHA1/XMD5/XCRC); a mismatch fails that path with
+/// `FTP_ERR_INTEGRITY`, a server that computes none with `FTP_ERR_NOT_AVAILABLE`.
+pub const FTP_SYNC_VERIFY: u32 = 4;
+
+/// `ftp_sync`/`ftp_mirror` flag: also call the event callback while each file moves, with
+/// `FTP_SYNC_PROGRESS` events (after every block): the file's bytes so far
+/// (`ftp_sync_event_bytes`) and size (`ftp_sync_event_file_size`), and the run's files and
+/// bytes done and in all, for a progress bar across many files.
+pub const FTP_SYNC_PROGRESS_EVENTS: u32 = 8;
+/// Sync event action, with `FTP_SYNC_PROGRESS_EVENTS` only: a file is moving (not done yet).
+pub const FTP_SYNC_PROGRESS: i32 = 6;
 
 /// One path a sync or mirror handled, borrowed by its callback for the call only. Read it
 /// with the `ftp_sync_event_*` getters.
@@ -23,6 +35,9 @@ pub struct ftp_sync_event {
     pub(crate) bytes: u64,
     pub(crate) files_done: u64,
     pub(crate) files_total: u64,
+    bytes_done: u64,
+    bytes_total: u64,
+    file_size: i64,
     dry_run: bool,
     pub(crate) error: ftp_result,
     reply_code: c_int,
@@ -47,10 +62,33 @@ impl ftp_sync_event {
             bytes: event.bytes,
             files_done: event.files_done,
             files_total: event.files_total,
+            bytes_done: event.bytes_done,
+            bytes_total: event.bytes_total,
+            file_size: -1,
             dry_run: event.dry_run,
             error,
             reply_code,
             message,
+        }
+    }
+
+    /// The C form of a progress report (`FTP_SYNC_PROGRESS`).
+    fn progress(progress: &SyncProgress<'_>) -> ftp_sync_event {
+        ftp_sync_event {
+            action: FTP_SYNC_PROGRESS,
+            path: c_string_lossy(progress.path),
+            bytes: progress.file_bytes,
+            files_done: progress.files_done,
+            files_total: progress.files_total,
+            bytes_done: progress.bytes_done,
+            bytes_total: progress.bytes_total,
+            file_size: progress
+                .file_total
+                .map_or(-1, |t| i64::try_from(t).unwrap_or(i64::MAX)),
+            dry_run: false,
+            error: FTP_OK,
+            reply_code: 0,
+            message: CString::default(),
         }
     }
 }
@@ -118,6 +156,36 @@ pub unsafe extern "C" fn ftp_sync_event_files_total(event: *const ftp_sync_event
     field(event, 0, |e| e.files_total)
 }
 
+/// Bytes of the run so far: the files handled (a path skipped or failed counts with its
+/// planned size, so this reaches `ftp_sync_event_bytes_total` at the end), plus, in an
+/// `FTP_SYNC_PROGRESS` event, the moving file's bytes so far.
+///
+/// # Safety
+/// As `ftp_sync_event_action`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_sync_event_bytes_done(event: *const ftp_sync_event) -> u64 {
+    field(event, 0, |e| e.bytes_done)
+}
+
+/// Bytes the run may transfer in all: the sizes of the planned uploads and downloads.
+///
+/// # Safety
+/// As `ftp_sync_event_action`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_sync_event_bytes_total(event: *const ftp_sync_event) -> u64 {
+    field(event, 0, |e| e.bytes_total)
+}
+
+/// In an `FTP_SYNC_PROGRESS` event, the moving file's size; -1 when unknown and in other
+/// events.
+///
+/// # Safety
+/// As `ftp_sync_event_action`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_sync_event_file_size(event: *const ftp_sync_event) -> i64 {
+    field(event, -1, |e| e.file_size)
+}
+
 /// Whether this is a dry run (nothing was changed).
 ///
 /// # Safety
@@ -165,7 +233,8 @@ unsafe fn run_sync(
     userdata: *mut c_void,
     run: impl FnOnce(&mut crate::Agent, SyncOptions<'_>) -> crate::Result<crate::SyncReport>,
 ) -> FfiResult<ftp_result> {
-    if flags & !(FTP_SYNC_DELETE | FTP_SYNC_DRY_RUN) != 0 {
+    let known = FTP_SYNC_DELETE | FTP_SYNC_DRY_RUN | FTP_SYNC_VERIFY | FTP_SYNC_PROGRESS_EVENTS;
+    if flags & !known != 0 {
         return Err(FfiError::new(
             FTP_ERR_INVALID_ARGUMENT,
             format!("{function}: unknown flags {flags:#x}"),
@@ -182,19 +251,35 @@ unsafe fn run_sync(
                 }
             }
         });
+        let wants_progress = flags & FTP_SYNC_PROGRESS_EVENTS != 0;
+        let mut progress = event_cb.filter(|_| wants_progress).map(|cb| {
+            move |progress: &SyncProgress<'_>| {
+                let event = ftp_sync_event::progress(progress);
+                // SAFETY: the caller vouches for `cb` and `userdata` for the call.
+                match unsafe { cb(userdata, &event) } {
+                    0 => Flow::Continue,
+                    _ => Flow::Stop,
+                }
+            }
+        });
         let options = SyncOptions {
             delete: flags & FTP_SYNC_DELETE != 0,
             dry_run: flags & FTP_SYNC_DRY_RUN != 0,
+            verify: flags & FTP_SYNC_VERIFY != 0,
             on_event: observer
                 .as_mut()
                 .map(|o| o as &mut dyn FnMut(&SyncEvent<'_>) -> Flow),
+            on_progress: progress
+                .as_mut()
+                .map(|o| o as &mut dyn FnMut(&SyncProgress<'_>) -> Flow),
         };
         Ok(run(agent, options)?)
     })?;
     sync_result(function, report)
 }
 
-/// `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and an event
+/// `ftp_sync_directory` with flags (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`,
+/// `FTP_SYNC_PROGRESS_EVENTS`) and an event
 /// handle per path instead of eight callback parameters: makes the remote directory
 /// `remote_dir` hold what `local_dir` holds. `event_cb` may be NULL. Borrows the paths.
 ///

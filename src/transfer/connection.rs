@@ -31,6 +31,58 @@ pub struct DataConnection {
     /// The REST offset this transfer started at.
     pub(crate) resumed_from: u64,
     pub(crate) tls_resumed: Option<bool>,
+    /// Bytes written so far (for the trace).
+    pub(crate) sent: u64,
+    /// The server ended a TLS data stream with close_notify (for the trace).
+    pub(crate) close_notify_received: bool,
+    /// The session's bandwidth limits, when it has any.
+    pub(crate) limits: Option<Box<Limits>>,
+}
+
+/// The bandwidth limits of a data connection, and the canceller that ends their waits.
+pub(crate) struct Limits {
+    pub(crate) download: Option<crate::rate::RateLimit>,
+    pub(crate) upload: Option<crate::rate::RateLimit>,
+    pub(crate) canceller: crate::connection::cancel::Canceller,
+}
+
+impl Limits {
+    /// The limits of `options`, or `None` when there are none.
+    pub(crate) fn of(
+        options: &crate::options::Options,
+        canceller: &crate::connection::cancel::Canceller,
+    ) -> Option<Box<Limits>> {
+        if options.download_rate.is_none() && options.upload_rate.is_none() {
+            return None;
+        }
+        Some(Box::new(Limits {
+            download: options.download_rate.clone(),
+            upload: options.upload_rate.clone(),
+            canceller: canceller.clone(),
+        }))
+    }
+
+    fn after_read(limits: &Option<Box<Limits>>, n: usize) -> io::Result<()> {
+        match limits.as_deref() {
+            Some(Limits {
+                download: Some(limit),
+                canceller,
+                ..
+            }) => limit.pace(n, canceller),
+            _ => Ok(()),
+        }
+    }
+
+    fn after_write(limits: &Option<Box<Limits>>, n: usize) -> io::Result<()> {
+        match limits.as_deref() {
+            Some(Limits {
+                upload: Some(limit),
+                canceller,
+                ..
+            }) => limit.pace(n, canceller),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl DataConnection {
@@ -91,8 +143,14 @@ impl std::error::Error for TlsTruncated {}
 impl Read for DataConnection {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.socket.read(buf) {
+            Ok(0) => {
+                // rustls reports the end of a TLS stream only after close_notify.
+                self.close_notify_received |= self.socket.is_tls() && !buf.is_empty();
+                Ok(0)
+            }
             Ok(n) => {
                 self.received += n as u64;
+                Limits::after_read(&self.limits, n)?;
                 Ok(n)
             }
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.socket.is_tls() => {
@@ -119,12 +177,17 @@ impl Read for DataConnection {
 impl Write for DataConnection {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.sending = true;
-        self.socket.write(buf)
+        let n = self.socket.write(buf)?;
+        self.sent += n as u64;
+        Limits::after_write(&self.limits, n)?;
+        Ok(n)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.sending = true;
-        self.socket.write_all(buf)
+        self.socket.write_all(buf)?;
+        self.sent += buf.len() as u64;
+        Limits::after_write(&self.limits, buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -151,14 +214,19 @@ impl DataConnection {
             binary: false,
             resumed_from: 0,
             tls_resumed: None,
+            sent: 0,
+            close_notify_received: false,
+            limits: None,
         }
     }
 }
 
-/// A data connection not yet opened: connected (passive) or listening (active).
+/// A data connection not yet opened: connected (passive) or listening (active, here or, through
+/// a SOCKS5 proxy, at the proxy).
 pub(crate) enum PendingData {
     Connected(std::net::TcpStream),
     Listening(ActiveListener),
+    ProxyBound(crate::connection::proxy::ProxyBind),
 }
 
 /// Turns an I/O error on the data connection into the crate's error.

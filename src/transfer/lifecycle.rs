@@ -12,6 +12,7 @@ use crate::protocol::text::parse_announced_size;
 use crate::protocol::{Command, Reply};
 
 use super::*;
+use crate::trace::TraceKind;
 
 impl Client {
     // ---- opening and closing data connections ---------------------------------------------
@@ -45,7 +46,7 @@ impl Client {
                     PendingData::Connected(stream) => stream,
                     PendingData::Listening(listener) => {
                         let expected_peer = self.control.peer_addr().ip();
-                        listener
+                        let stream = listener
                             .accept(
                                 expected_peer,
                                 self.options.accept_timeout,
@@ -54,7 +55,30 @@ impl Client {
                             )
                             .inspect_err(|_| {
                                 self.mark_broken(format!("{context}: no data connection"))
-                            })?
+                            })?;
+                        if let Ok(from) = stream.peer_addr() {
+                            self.trace_note(
+                                TraceKind::DataAccepted,
+                                true,
+                                &from.to_string(),
+                                |e| e.addr = Some(from),
+                            );
+                        }
+                        stream
+                    }
+                    PendingData::ProxyBound(bind) => {
+                        let (stream, from) =
+                            bind.accept(self.options.accept_timeout).inspect_err(|_| {
+                                self.mark_broken(format!("{context}: no data connection"))
+                            })?;
+                        if self.tracing(TraceKind::DataAccepted) {
+                            let proxy = self.options.proxy.as_ref().map(|p| p.describe());
+                            let text = format!("{from} through {}", proxy.unwrap_or_default());
+                            self.trace_note(TraceKind::DataAccepted, true, &text, |e| {
+                                e.addr = Some(from)
+                            });
+                        }
+                        stream
                     }
                 };
                 let socket =
@@ -67,7 +91,7 @@ impl Client {
                     PendingData::Connected(stream) => {
                         DataSocket::new(stream, self.options.data_idle_timeout, &self.canceller)?
                     }
-                    PendingData::Listening(_) => DataSocket::none(),
+                    PendingData::Listening(_) | PendingData::ProxyBound(_) => DataSocket::none(),
                 };
                 (socket, Some(first))
             }
@@ -99,9 +123,16 @@ impl Client {
         // The type the server is in for this transfer (text mode passes its own).
         conn.binary = self.state.server_type == Some(TransferType::Binary);
         conn.allow_missing_close_notify = self.options.tls.allow_missing_close_notify;
+        conn.limits = Limits::of(&self.options, &self.canceller);
         conn.tls_resumed = conn.socket.resumed();
-        if conn.tls_resumed.is_some() {
+        if let Some(resumed) = conn.tls_resumed {
             self.state.last_data_resumed = conn.tls_resumed;
+            let version = conn.socket.tls_version();
+            let text = crate::client::handshake_text(version, resumed);
+            self.trace_note(TraceKind::TlsHandshake, true, &text, |e| {
+                e.tls_version = version;
+                e.tls_resumed = Some(resumed);
+            });
         }
         Ok(conn)
     }
@@ -124,13 +155,35 @@ impl Client {
         match self.options.data_mode.clone() {
             DataMode::Passive(_) => {
                 let addr = self.passive_address()?;
+                if let Some(proxy) = self.options.proxy.clone() {
+                    return self.connect_data_through(&proxy, addr, context);
+                }
                 let stream = data::connect(
                     addr,
                     self.options.data_connect_timeout,
                     context,
                     &self.canceller,
                 )?;
+                self.trace_note(TraceKind::DataConnected, true, &addr.to_string(), |e| {
+                    e.addr = Some(addr)
+                });
                 Ok(PendingData::Connected(stream))
+            }
+            DataMode::Active(active) if self.options.proxy.is_some() => {
+                let proxy = self.options.proxy.clone().expect("a proxy");
+                let bind = proxy.bind(
+                    self.host.trim_start_matches('[').trim_end_matches(']'),
+                    self.options.data_connect_timeout,
+                    crate::error::TimeoutPhase::DataConnect,
+                )?;
+                // Where the proxy listens; a proxy that does not say is reached at its address.
+                let addr = if bind.addr.ip().is_unspecified() {
+                    SocketAddr::new(self.control.peer_addr().ip(), bind.addr.port())
+                } else {
+                    bind.addr
+                };
+                self.announce_active(addr, active.use_eprt)?;
+                Ok(PendingData::ProxyBound(bind))
             }
             DataMode::Active(active) => {
                 let control_local = self.control.local_addr().ip();
@@ -145,24 +198,70 @@ impl Client {
                         listen_ip
                     });
                 let addr = SocketAddr::new(shown_ip, listener.local_addr().port());
-                let port = port_argument(addr);
-                let try_eprt = active.use_eprt && !self.quirks.eprt_refused || port.is_none();
-                if try_eprt {
-                    let eprt = Command::with_arg("EPRT", eprt_argument(addr))?;
-                    let reply = self.exchange(&eprt)?;
-                    match (reply.code() / 100, port.as_ref()) {
-                        (2, _) => return Ok(PendingData::Listening(listener)),
-                        // Refused for good (500/502 not implemented): PORT, as EPSV falls
-                        // back to PASV, and remembered. An IPv6 address has no PORT form.
-                        (5, Some(_)) => self.quirks.eprt_refused = true,
-                        _ => return Err(Error::from_reply(eprt.shown(), reply)),
-                    }
-                }
-                let arg = port.expect("an IPv4 address when PORT is used");
-                self.expect(&Command::with_arg("PORT", arg)?, |c| c / 100 == 2)?;
+                self.announce_active(addr, active.use_eprt)?;
                 Ok(PendingData::Listening(listener))
             }
         }
+    }
+
+    /// Tells the server where to connect: EPRT (when asked for, or for IPv6), falling back to
+    /// PORT when the server refuses EPRT for good (remembered).
+    fn announce_active(&mut self, addr: SocketAddr, use_eprt: bool) -> Result<()> {
+        let port = port_argument(addr);
+        let try_eprt = use_eprt && !self.quirks.eprt_refused || port.is_none();
+        if try_eprt {
+            let eprt = Command::with_arg("EPRT", eprt_argument(addr))?;
+            let reply = self.exchange(&eprt)?;
+            match (reply.code() / 100, port.as_ref()) {
+                (2, _) => return Ok(()),
+                // Refused for good (500/502 not implemented): PORT, as EPSV falls
+                // back to PASV, and remembered. An IPv6 address has no PORT form.
+                (5, Some(_)) => self.quirks.eprt_refused = true,
+                _ => return Err(Error::from_reply(eprt.shown(), reply)),
+            }
+        }
+        let arg = port.expect("an IPv4 address when PORT is used");
+        self.expect(&Command::with_arg("PORT", arg)?, |c| c / 100 == 2)?;
+        Ok(())
+    }
+
+    /// A passive data connection through the session's proxy: to the host the control
+    /// connection went to (the address `addr` names only the proxy's side), or to the address
+    /// the server announced when the caller trusts it.
+    fn connect_data_through(
+        &mut self,
+        proxy: &crate::connection::proxy::Proxy,
+        addr: SocketAddr,
+        context: &str,
+    ) -> Result<PendingData> {
+        let target =
+            if self.options.trust_pasv_address && addr.ip() != self.control.peer_addr().ip() {
+                addr.ip().to_string()
+            } else {
+                self.host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string()
+            };
+        let stream = proxy
+            .connect(
+                &target,
+                addr.port(),
+                self.options.data_connect_timeout,
+                crate::error::TimeoutPhase::DataConnect,
+            )
+            .map_err(|e| match e {
+                Error::Io { context: c, source } => Error::Io {
+                    context: format!("{context}: data connection: {c}"),
+                    source,
+                },
+                other => other,
+            })?;
+        if self.tracing(TraceKind::DataConnected) {
+            let text = format!("{target}:{} through {}", addr.port(), proxy.describe());
+            self.trace_note(TraceKind::DataConnected, true, &text, |_| {});
+        }
+        Ok(PendingData::Connected(stream))
     }
 
     /// Asks for a passive port: EPSV first, PASV when EPSV is refused (in `Auto` mode, and the
@@ -210,7 +309,20 @@ impl Client {
         // without it), then a bounded wait for the server's own close.
         let await_peer =
             (conn.sending && conn.socket.is_tls()).then_some(self.options.tls.close_timeout);
+        let (was_open, was_tls) = (conn.socket.is_open(), conn.socket.is_tls());
         let closed = conn.socket.close(await_peer);
+        if was_open {
+            if conn.close_notify_received {
+                self.trace_note(TraceKind::CloseNotifyReceived, true, "", |_| {});
+            }
+            if was_tls && closed.is_ok() {
+                self.trace_note(TraceKind::CloseNotifySent, true, "", |_| {});
+            }
+            if conn.socket.peer_close_notify {
+                self.trace_note(TraceKind::CloseNotifyReceived, true, "", |_| {});
+            }
+            self.trace_data_closed(&conn, "closed");
+        }
         let reply = match conn.final_reply.take() {
             Some(reply) => {
                 self.drain_keepalive_replies()?;
@@ -247,7 +359,7 @@ impl Client {
     /// whatever pair of replies (426+226, 226+225, or one) the server sends.
     pub(crate) fn abort_transfer(&mut self, mut conn: DataConnection) -> Result<()> {
         self.state.data_open = false;
-        conn.socket.discard(conn.sending);
+        self.discard_data(&mut conn);
         if conn.final_reply.is_some() {
             return Ok(());
         }
@@ -342,6 +454,7 @@ impl Client {
                 break;
             };
             let reply = self.mask_secrets(reply);
+            self.trace_reply(&reply);
             if answers_noop(reply.code()) {
                 self.note_keepalive_reply(&reply);
             } else {
@@ -362,7 +475,7 @@ impl Client {
     /// usually explains the failure, as `451 disk full`) is read and preferred.
     pub(crate) fn fail_transfer(&mut self, mut conn: DataConnection, err: Error) -> Error {
         self.state.data_open = false;
-        conn.socket.discard(conn.sending);
+        self.discard_data(&mut conn);
         if matches!(err, Error::Timeout { .. }) {
             self.mark_broken(err.to_string());
             return err;
@@ -383,5 +496,23 @@ impl Client {
         } else {
             Self::transfer_reply_error(&conn, reply)
         }
+    }
+
+    /// Drops a data connection early (ABOR, a failure), and traces it.
+    fn discard_data(&mut self, conn: &mut DataConnection) {
+        let was_open = conn.socket.is_open();
+        conn.socket.discard(conn.sending);
+        if was_open {
+            self.trace_data_closed(conn, "aborted");
+        }
+    }
+
+    /// Traces a data connection's totals and its close.
+    fn trace_data_closed(&self, conn: &DataConnection, how: &str) {
+        self.trace_note(TraceKind::DataBytes, true, "", |e| {
+            e.bytes_sent = conn.sent;
+            e.bytes_received = conn.received;
+        });
+        self.trace_note(TraceKind::DataClosed, true, how, |_| {});
     }
 }

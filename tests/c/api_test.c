@@ -768,6 +768,28 @@ static int count_sync_event(void *userdata, const ftp_sync_event *event) {
                       ftp_sync_event_error(event), ftp_sync_event_message(event));
 }
 
+/* Progress across a sync: FTP_SYNC_PROGRESS events while files move, and the run's bytes. */
+struct progress_counts {
+    int progress_events, path_events, went_back;
+    uint64_t last_done, total;
+};
+
+static int count_progress_event(void *userdata, const ftp_sync_event *event) {
+    struct progress_counts *c = userdata;
+    uint64_t done = ftp_sync_event_bytes_done(event);
+    c->went_back += done < c->last_done;
+    c->last_done = done;
+    c->total = ftp_sync_event_bytes_total(event);
+    if (ftp_sync_event_action(event) == FTP_SYNC_PROGRESS) {
+        c->progress_events++;
+        CHECK(ftp_sync_event_file_size(event) >= (int64_t)ftp_sync_event_bytes(event));
+    } else {
+        c->path_events++;
+        CHECK(ftp_sync_event_file_size(event) == -1);
+    }
+    return 0;
+}
+
 static int veto_retry(void *userdata, uint32_t attempt, ftp_result error, int reply_code,
                       const char *message, uint32_t delay_ms) {
     int *calls = userdata;
@@ -788,6 +810,68 @@ static void write_file(const char *path, size_t len) {
     if (f != NULL) {
         fclose(f);
     }
+}
+
+/* Counts trace events; a line with the password in it is a leak. */
+struct trace_counts {
+    int commands, replies, noop_seen, leaks, bad_times;
+};
+
+static int count_trace(void *userdata, int32_t kind, int64_t time_us, const char *line) {
+    struct trace_counts *t = userdata;
+    t->commands += kind == FTP_TRACE_COMMAND;
+    t->replies += kind == FTP_TRACE_REPLY;
+    t->noop_seen += strcmp(line, "> NOOP") == 0;
+    t->leaks += strstr(line, password) != NULL;
+    t->bad_times += time_us < 1700000000LL * 1000000LL;
+    return 0;
+}
+
+static void test_trace_and_integrity(ftp_client *ftp, const char *back) {
+    struct trace_counts trace = {0};
+    CHECK(ftp_set_trace_callback(ftp, count_trace, &trace) == FTP_OK);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+    char *text = NULL;
+    int code = 0;
+    CHECK(ftp_quote(ftp, "NOOP", &code, &text) == FTP_OK && code == 200);
+    ftp_string_free(text);
+    CHECK(ftp_set_trace_callback(ftp, NULL, NULL) == FTP_OK);
+    CHECK(ftp_noop(ftp) == FTP_OK);
+    CHECK(trace.commands == 2 && trace.noop_seen == 2 && trace.replies >= 2);
+    CHECK(trace.leaks == 0 && trace.bad_times == 0);
+    ftp_options *opts = ftp_options_new();
+    CHECK(ftp_options_set_trace_callback(opts, count_trace, &trace) == FTP_OK);
+    /* Proxies: the URL forms; a bad one is refused without repeating its password. */
+    CHECK(ftp_options_set_proxy(opts, "socks5h://u:p@127.0.0.1:1080") == FTP_OK);
+    CHECK(ftp_options_set_proxy(opts, "http://127.0.0.1") == FTP_OK);
+    CHECK(ftp_options_set_proxy(opts, "gopher://u:proxy-pw@h") == FTP_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ftp_options_errmsg(opts), "proxy-pw") == NULL);
+    CHECK(ftp_options_set_proxy(opts, NULL) == FTP_OK && ftp_options_set_proxy(opts, "") == FTP_OK);
+    CHECK(ftp_options_set_trace_callback(NULL, count_trace, &trace) == FTP_ERR_INVALID_ARGUMENT);
+    ftp_options_free(opts);
+
+    /* Integrity: ProFTPD computes hashes (HASH, X commands); the others cannot say. */
+    int hashes = strcmp(server, "proftpd") == 0;
+    char *hex = NULL;
+    ftp_result rc = ftp_hash(ftp, "prod/a.bin", FTP_HASH_MD5, &hex);
+    if (hashes) {
+        CHECK(rc == FTP_OK && hex != NULL && strlen(hex) == 32);
+    } else {
+        CHECK(rc == FTP_ERR_NOT_AVAILABLE && hex == NULL);
+        CHECK(strstr(ftp_errmsg(ftp), "the server cannot say") != NULL);
+    }
+    ftp_string_free(hex);
+    hex = NULL;
+    CHECK(ftp_hash(ftp, "prod/a.bin", 99, &hex) == FTP_ERR_INVALID_ARGUMENT && hex == NULL);
+    rc = ftp_download_file_ex(ftp, "prod/a.bin", back, FTP_FILE_VERIFY, NULL, NULL);
+    CHECK(rc == (hashes ? FTP_OK : FTP_ERR_NOT_AVAILABLE));
+    CHECK(ftp_download_file_ex(ftp, "prod/a.bin", back, 64, NULL, NULL) ==
+          FTP_ERR_INVALID_ARGUMENT);
+    CHECK(ftp_upload_file_ex(ftp, back, "prod/c.bin", FTP_FILE_TEMPORARY_NAME | FTP_FILE_VERIFY,
+                             NULL, NULL) == (hashes ? FTP_OK : FTP_ERR_NOT_AVAILABLE));
+    CHECK(ftp_delete(ftp, hashes ? "prod/c.bin" : "prod/.c.bin.ftpc-part") == FTP_OK);
+    CHECK(strcmp(ftp_strerror(FTP_ERR_INTEGRITY), "FTP_ERR_INTEGRITY: integrity check failed") ==
+          0);
 }
 
 static void test_production_layer(ftp_client *ftp) {
@@ -814,6 +898,7 @@ static void test_production_layer(ftp_client *ftp) {
     struct buffer progress = {0};
     CHECK(ftp_download_file(ftp, "prod/a.bin", back, false, stop_progress, &progress) == FTP_OK);
     CHECK(progress.progress_calls > 0);
+    test_trace_and_integrity(ftp, back);
     FILE *f = fopen(back, "rb");
     CHECK(f != NULL);
     if (f != NULL) {
@@ -861,6 +946,12 @@ static void test_production_layer(ftp_client *ftp) {
     CHECK(ftp_mirror(ftp, "synced", mirror, FTP_SYNC_DELETE, count_sync_event, &again) == FTP_OK);
     CHECK(again.downloaded == 0 && again.skipped == 2 && again.failed == 0 && again.dry_events == 0);
     CHECK(ftp_sync(ftp, local, "synced", 0x80, NULL, NULL) == FTP_ERR_INVALID_ARGUMENT);
+    struct progress_counts progress_seen = {0};
+    CHECK(ftp_sync(ftp, local, "synced3", FTP_SYNC_PROGRESS_EVENTS, count_progress_event,
+                   &progress_seen) == FTP_OK);
+    CHECK(progress_seen.progress_events >= 2 && progress_seen.path_events >= 2);
+    CHECK(progress_seen.went_back == 0 && progress_seen.total >= 300000 + 1234);
+    CHECK(progress_seen.last_done == progress_seen.total);
     CHECK(ftp_sync_event_action(NULL) == -1 && ftp_sync_event_bytes(NULL) == 0);
     snprintf(path, sizeof path, "%s/sub dir/b.txt", mirror);
     f = fopen(path, "rb");

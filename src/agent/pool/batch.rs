@@ -282,6 +282,7 @@ impl Run<'_> {
                 DownloadOptions {
                     resume: options.resume,
                     progress: Some(&mut progress),
+                    ..Default::default()
                 },
             ),
             Direction::Upload => agent.upload_file(
@@ -290,6 +291,7 @@ impl Run<'_> {
                 UploadOptions {
                     temporary_name: options.temporary_name,
                     progress: Some(&mut progress),
+                    ..Default::default()
                 },
             ),
         }

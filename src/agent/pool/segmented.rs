@@ -498,6 +498,7 @@ fn single_stream(
         DownloadOptions {
             resume: false,
             progress: Some(&mut forward),
+            ..Default::default()
         },
     )?;
     Ok(SegmentedReport {

@@ -55,6 +55,8 @@ impl Pool {
             dry_run: options.dry_run,
             mfmt,
             local_root: None,
+            // Verification is the sequential sync's option for now (SyncOptions::verify).
+            verify: false,
         };
         self.execute_plan(planner, steps, run, options)
     }
@@ -75,6 +77,7 @@ impl Pool {
             dry_run: options.dry_run,
             mfmt: false,
             local_root: Some(local_dir),
+            verify: false,
         };
         self.execute_plan(planner, steps, run, options)
     }

@@ -7,12 +7,12 @@ use std::path::Path;
 
 use super::plan::{times_say_current, Step, Verify};
 use super::walk::{local_io, symlink_refused};
-use super::{SyncAction, SyncEvent, SyncOptions, SyncReport};
+use super::{SyncAction, SyncEvent, SyncOptions, SyncProgress, SyncReport};
 use crate::agent::files::{DownloadOptions, UploadOptions};
 use crate::agent::Agent;
 use crate::error::{Error, Result};
 use crate::protocol::Timestamp;
-use crate::transfer::Flow;
+use crate::transfer::{Flow, ProgressFn};
 
 /// Fails when a directory between `root` (not included) and `path` (not included) is a
 /// symbolic link or missing, so nothing is written through a link that appeared after the
@@ -72,6 +72,8 @@ pub(crate) struct Execution<'a> {
     /// A mirror's local directory: before each local write, the directories it goes through
     /// are checked again, none may have become a symbolic link since the plan was made.
     pub(crate) local_root: Option<&'a Path>,
+    /// Verify every file transferred by its hash ([`SyncOptions::verify`]).
+    pub(crate) verify: bool,
 }
 
 /// What came of one step.
@@ -80,6 +82,8 @@ pub(crate) struct Outcome {
     pub(crate) rel: String,
     pub(crate) result: Result<u64>,
     pub(crate) note: Option<&'static str>,
+    /// What the step was planned to move (for the run's bytes done).
+    pub(crate) planned: u64,
 }
 
 /// The report and the progress of a run, one outcome at a time, in the order the caller
@@ -88,6 +92,18 @@ pub(crate) struct Tally {
     pub(crate) report: SyncReport,
     files_done: u64,
     files_total: u64,
+    bytes_done: u64,
+    bytes_total: u64,
+}
+
+/// What a step may transfer: the local file's size for an upload, the listed size for a
+/// download, nothing for the rest.
+fn planned_bytes(step: &Step) -> u64 {
+    match step {
+        Step::Upload { local, .. } => fs::metadata(local).map_or(0, |m| m.len()),
+        Step::Download { size, .. } => size.unwrap_or(0),
+        _ => 0,
+    }
 }
 
 impl Tally {
@@ -96,6 +112,19 @@ impl Tally {
             report: SyncReport::default(),
             files_done: 0,
             files_total: steps.iter().filter(|s| s.counts_as_file()).count() as u64,
+            bytes_done: 0,
+            bytes_total: steps.iter().map(planned_bytes).sum(),
+        }
+    }
+
+    /// Where the run stands before `planned` bytes of a step move, for its progress.
+    fn overall(&self, planned: u64) -> Overall {
+        Overall {
+            files_done: self.files_done,
+            files_total: self.files_total,
+            bytes_done: self.bytes_done,
+            planned,
+            bytes_total: self.bytes_total,
         }
     }
 
@@ -111,10 +140,12 @@ impl Tally {
             rel,
             result,
             note,
+            planned,
         } = outcome;
         if !matches!(action, SyncAction::CreatedDirectory) {
             self.files_done += 1;
         }
+        self.bytes_done += planned;
         let (action, bytes, error) = match result {
             Ok(bytes) => (action, bytes, None),
             Err(e) => (SyncAction::Failed, 0, Some(e)),
@@ -141,6 +172,8 @@ impl Tally {
                 dry_run,
                 files_done: self.files_done,
                 files_total: self.files_total,
+                bytes_done: self.bytes_done,
+                bytes_total: self.bytes_total,
             };
             if on_event(&event) == Flow::Stop {
                 return Err(Error::Aborted {
@@ -167,10 +200,20 @@ impl Agent {
             dry_run: options.dry_run,
             mfmt,
             local_root,
+            verify: options.verify,
         };
         let mut tally = Tally::new(&steps);
         for step in steps {
-            let outcome = self.execute_step(step, run);
+            let outcome = match options.on_progress.as_mut() {
+                Some(on_progress) => {
+                    let rel = step_path(&step).to_string();
+                    let mut progress = tally
+                        .overall(planned_bytes(&step))
+                        .observer(&mut **on_progress, &rel);
+                    self.execute_step_with(step, run, Some(&mut *progress))
+                }
+                None => self.execute_step(step, run),
+            };
             tally.record(outcome, run.dry_run, &mut options.on_event)?;
         }
         Ok(tally.report)
@@ -178,6 +221,17 @@ impl Agent {
 
     /// Carries out one step of a plan on this agent's session.
     pub(crate) fn execute_step(&mut self, step: Step, run: Execution<'_>) -> Outcome {
+        self.execute_step_with(step, run, None)
+    }
+
+    /// [`Agent::execute_step`], telling `progress` of the file it moves.
+    pub(crate) fn execute_step_with(
+        &mut self,
+        step: Step,
+        run: Execution<'_>,
+        mut progress: Option<&mut ProgressFn<'_>>,
+    ) -> Outcome {
+        let planned = planned_bytes(&step);
         let dry_run = run.dry_run;
         let mfmt = run.mfmt;
         let parents_ok = |path: &Path| match run.local_root {
@@ -228,14 +282,17 @@ impl Agent {
                         (SyncAction::Uploaded, rel, size)
                     }
                     Ok(false) => {
-                        let r = self
-                            .upload_file(&local, &remote, UploadOptions::default())
-                            .inspect(|_| {
-                                if mfmt {
-                                    // Best effort: the size check already passed.
-                                    let _ = self.session.mfmt(&remote, mtime);
-                                }
-                            });
+                        let options = UploadOptions {
+                            verify: run.verify,
+                            progress: progress.as_mut().map(|p| &mut **p as &mut ProgressFn<'_>),
+                            ..UploadOptions::default()
+                        };
+                        let r = self.upload_file(&local, &remote, options).inspect(|_| {
+                            if mfmt {
+                                // Best effort: the size check already passed.
+                                let _ = self.session.mfmt(&remote, mtime);
+                            }
+                        });
                         (SyncAction::Uploaded, rel, r)
                     }
                 }
@@ -245,13 +302,18 @@ impl Agent {
                 local,
                 rel,
                 mtime,
+                size: _,
             } => {
                 let r = if dry_run {
                     Ok(0)
                 } else {
-                    parents_ok(&local).and_then(|()| {
-                        self.download_file_timed(&remote, &local, DownloadOptions::default(), mtime)
-                    })
+                    let options = DownloadOptions {
+                        verify: run.verify,
+                        progress: progress.as_mut().map(|p| &mut **p as &mut ProgressFn<'_>),
+                        ..DownloadOptions::default()
+                    };
+                    parents_ok(&local)
+                        .and_then(|()| self.download_file_timed(&remote, &local, options, mtime))
                 };
                 (SyncAction::Downloaded, rel, r)
             }
@@ -284,6 +346,7 @@ impl Agent {
             rel,
             result: outcome,
             note,
+            planned,
         }
     }
 
@@ -313,5 +376,52 @@ impl Agent {
             }
         };
         Ok(times_say_current(remote_mtime, local_mtime, mfmt))
+    }
+}
+
+/// The path a step concerns, relative to the synced directories.
+fn step_path(step: &Step) -> &str {
+    match step {
+        Step::RemoteDir { rel, .. }
+        | Step::Upload { rel, .. }
+        | Step::LocalDir { rel, .. }
+        | Step::Download { rel, .. }
+        | Step::Skip { rel, .. }
+        | Step::DeleteRemote { rel, .. }
+        | Step::DeleteLocal { rel, .. }
+        | Step::Refuse { rel, .. } => rel,
+    }
+}
+
+/// Where a run stands when a step starts, for the progress of the file it moves.
+#[derive(Clone, Copy)]
+struct Overall {
+    files_done: u64,
+    files_total: u64,
+    bytes_done: u64,
+    /// What this step's file was planned to move.
+    planned: u64,
+    bytes_total: u64,
+}
+
+impl Overall {
+    /// A transfer's progress observer that tells `on_progress` the run's progress.
+    fn observer<'p>(
+        self,
+        on_progress: &'p mut (dyn FnMut(&SyncProgress<'_>) -> Flow + '_),
+        rel: &'p str,
+    ) -> Box<ProgressFn<'p>> {
+        Box::new(move |done: u64, total: Option<u64>| {
+            on_progress(&SyncProgress {
+                path: rel,
+                file_bytes: done,
+                file_total: total,
+                files_done: self.files_done,
+                files_total: self.files_total,
+                // A file that grew since it was listed cannot push the run past its total.
+                bytes_done: self.bytes_done + done.min(self.planned),
+                bytes_total: self.bytes_total,
+            })
+        })
     }
 }

@@ -48,6 +48,30 @@ pub struct SyncEvent<'a> {
     /// Files handled so far (uploaded, downloaded, skipped, deleted or failed) and in all.
     pub files_done: u64,
     pub files_total: u64,
+    /// Bytes of the files handled so far and of all the files the run may transfer (the
+    /// sizes of the planned uploads and downloads, as listed). A path skipped or failed counts
+    /// as done with its planned size, so `bytes_done` reaches `bytes_total` at the end.
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+/// Progress inside a sync or mirror, told while a file moves (see
+/// [`SyncOptions::on_progress`]): what a progress bar across many files needs.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct SyncProgress<'a> {
+    /// The file moving now, relative to the synced directories, and its bytes so far and in
+    /// all (when known).
+    pub path: &'a str,
+    pub file_bytes: u64,
+    pub file_total: Option<u64>,
+    /// Files handled before this one, and in all.
+    pub files_done: u64,
+    pub files_total: u64,
+    /// Bytes of the run so far (the files handled, plus this one's so far) and in all, as in
+    /// [`SyncEvent`].
+    pub bytes_done: u64,
+    pub bytes_total: u64,
 }
 
 /// Options of [`Client::sync_directory`] and [`Client::mirror_directory`].
@@ -59,6 +83,12 @@ pub struct SyncOptions<'a> {
     pub dry_run: bool,
     /// Told of every path; [`Flow::Stop`] ends the sync with [`Error::Aborted`].
     pub on_event: Option<&'a mut dyn FnMut(&SyncEvent<'_>) -> Flow>,
+    /// Verify every file transferred by its hash, as [`crate::DownloadOptions::verify`]
+    /// does: a mismatch (or a server that cannot hash) fails that path.
+    pub verify: bool,
+    /// Told while each file moves, after every block, with the run's overall progress;
+    /// [`Flow::Stop`] ends the sync with [`Error::Aborted`].
+    pub on_progress: Option<&'a mut dyn FnMut(&SyncProgress<'_>) -> Flow>,
 }
 
 /// What a sync or mirror did.

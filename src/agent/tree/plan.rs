@@ -78,6 +78,8 @@ pub(crate) enum Step {
         local: PathBuf,
         rel: String,
         mtime: Option<Timestamp>,
+        /// The size the listing gave, for overall progress.
+        size: Option<u64>,
     },
     Skip {
         rel: String,
@@ -350,6 +352,7 @@ pub(crate) fn plan_mirror_dir(
                 local: local_path,
                 rel,
                 mtime: entry.modified(),
+                size: entry.size(),
             });
         } else {
             steps.push(Step::Skip {
