@@ -32,6 +32,7 @@ const (
 	ClassNotAvailable    Class = C.FTP_ERR_NOT_AVAILABLE    // the value asked for is not available
 	ClassPanic           Class = C.FTP_ERR_PANIC            // the library caught an internal panic
 	ClassInvalidState    Class = C.FTP_ERR_INVALID_STATE    // closed connection, or a data stream still open
+	ClassIntegrity       Class = C.FTP_ERR_INTEGRITY        // a verified transfer's hash differs from the server's
 )
 
 // Sentinels for errors.Is, one per class.
@@ -48,6 +49,7 @@ var (
 	ErrBusy            error = ClassBusy
 	ErrNotAvailable    error = ClassNotAvailable
 	ErrPanic           error = ClassPanic
+	ErrIntegrity       error = ClassIntegrity
 	ErrInvalidState    error = ClassInvalidState
 )
 

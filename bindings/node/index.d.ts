@@ -18,7 +18,8 @@ export type FtpErrorCode =
   | 'ERR_FTP_BUSY'
   | 'ERR_FTP_NOT_AVAILABLE'
   | 'ERR_FTP_PANIC'
-  | 'ERR_FTP_INVALID_STATE';
+  | 'ERR_FTP_INVALID_STATE'
+  | 'ERR_FTP_INTEGRITY';
 
 /**
  * A failure reported by ftpc. The message may quote the server's reply: untrusted text.

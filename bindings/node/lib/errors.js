@@ -15,6 +15,7 @@ const CODES = {
   [-11]: 'ERR_FTP_NOT_AVAILABLE',
   [-12]: 'ERR_FTP_PANIC',
   [-13]: 'ERR_FTP_INVALID_STATE',
+  [-14]: 'ERR_FTP_INTEGRITY',
 };
 
 /**

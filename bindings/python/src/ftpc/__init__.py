@@ -17,7 +17,7 @@ from . import _ffi
 from ._ffi import lib as _lib
 from .client import (B_CRLF, CRLF, FTP, FTP_PORT, FTP_TLS, FTPS_PORT, MAXLINE, DataConnection,
                      Entry, RetryPolicy, SyncEvent, connect, print_line)
-from .errors import (Aborted, Busy, Cancelled, Error, InternalError, InvalidArgument,
+from .errors import (Aborted, Busy, Cancelled, Error, IntegrityError, InternalError, InvalidArgument,
                      InvalidState, IOFailure, NotAvailable, PermanentError, ProtocolError,
                      TemporaryError, Timeout, TLSError, UnexpectedReplyError, all_errors)
 
@@ -51,7 +51,7 @@ __all__ = [
     "FTP", "FTP_TLS", "connect", "DataConnection", "Entry", "RetryPolicy", "SyncEvent",
     "Error", "TemporaryError", "PermanentError", "UnexpectedReplyError", "ProtocolError",
     "IOFailure", "Timeout", "TLSError", "Aborted", "Cancelled", "Busy", "InvalidArgument",
-    "InvalidState", "NotAvailable", "InternalError", "all_errors", "error_temp", "error_perm",
+    "InvalidState", "NotAvailable", "IntegrityError", "InternalError", "all_errors", "error_temp", "error_perm",
     "error_reply", "error_proto", "print_line", "FTP_PORT", "FTPS_PORT", "MAXLINE", "CRLF",
     "B_CRLF", "library_version", "library_path",
 ]

@@ -111,6 +111,12 @@ class NotAvailable(Error):
     code = lib.FTP_ERR_NOT_AVAILABLE
 
 
+class IntegrityError(Error):
+    """A transferred file's hash differs from the server's (a verified transfer): the file is
+    not put in place."""
+    code = lib.FTP_ERR_INTEGRITY
+
+
 class InternalError(Error):
     """The library caught an internal panic; the message has its text."""
     code = lib.FTP_ERR_PANIC
@@ -120,7 +126,7 @@ _BY_CODE = {
     cls.code: cls
     for cls in (TemporaryError, PermanentError, UnexpectedReplyError, ProtocolError, IOFailure,
                 Timeout, TLSError, Aborted, Busy, InvalidArgument, InvalidState, NotAvailable,
-                InternalError)
+                IntegrityError, InternalError)
 }
 
 #: What ftplib's ``all_errors`` is, for ftpc: every exception a session can raise.

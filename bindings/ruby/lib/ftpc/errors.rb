@@ -78,13 +78,14 @@ module Ftpc
   ERR_NOT_AVAILABLE = -11
   ERR_PANIC = -12
   ERR_INVALID_STATE = -13
+  ERR_INTEGRITY = -14
 
   CODE_NAMES = {
     ERR_INVALID_ARGUMENT => :invalid_argument, ERR_TEMPORARY => :temporary,
     ERR_PERMANENT => :permanent, ERR_UNEXPECTED_REPLY => :unexpected_reply,
     ERR_PROTOCOL => :protocol, ERR_IO => :io, ERR_TIMEOUT => :timeout, ERR_TLS => :tls,
     ERR_ABORTED => :aborted, ERR_BUSY => :busy, ERR_NOT_AVAILABLE => :not_available,
-    ERR_PANIC => :panic, ERR_INVALID_STATE => :invalid_state
+    ERR_PANIC => :panic, ERR_INVALID_STATE => :invalid_state, ERR_INTEGRITY => :integrity
   }.freeze
 
   # The server answered 4xx: try again later.
@@ -118,6 +119,8 @@ module Ftpc
   class NotAvailableError < Net::FTPError; include Error; end
   # The session cannot do this now (closed, a data stream still open, connection lost).
   class InvalidStateError < Net::FTPError; include Error; end
+  # A verified transfer's hash differs from the server's: the file is not put in place.
+  class IntegrityError < Net::FTPError; include Error; end
   # An internal panic in the library was caught; the message has its text.
   class PanicError < Net::FTPError; include Error; end
   # A result code this version of the gem does not know.
@@ -129,7 +132,7 @@ module Ftpc
     ERR_PROTOCOL => ProtocolError, ERR_IO => IOError, ERR_TIMEOUT => TimeoutError,
     ERR_TLS => TLSError, ERR_ABORTED => AbortedError, ERR_BUSY => BusyError,
     ERR_NOT_AVAILABLE => NotAvailableError, ERR_PANIC => PanicError,
-    ERR_INVALID_STATE => InvalidStateError
+    ERR_INVALID_STATE => InvalidStateError, ERR_INTEGRITY => IntegrityError
   }.freeze
 
   # Builds the exception for a result code, reply code and message.
