@@ -140,10 +140,7 @@ int main(int argc, char **argv) {
     struct run run = {dry_run, {download ? "mirror" : "sync", isatty(STDERR_FILENO), 0, 0, 0, 0}};
     uint32_t flags = (remove ? FTP_SYNC_DELETE : 0) | (dry_run ? FTP_SYNC_DRY_RUN : 0);
     if (parallel > 0) {
-        if (verify) {
-            fprintf(stderr, "--verify works with one session (not with --parallel) for now\n");
-            return 2;
-        }
+        flags |= verify ? FTP_SYNC_VERIFY : 0;
         return run_parallel(url, local, download, flags, parallel, &run);
     }
     char *path = NULL;

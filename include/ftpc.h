@@ -2290,7 +2290,8 @@ ftp_result ftp_pool_download_segmented(ftp_pool *pool,
 /**
  * `ftp_sync` with up to `workers` sessions of the pool at once (0: the pool's limit): makes
  * the remote directory `remote_dir` hold what `local_dir` holds, with the same rules, flags
- * (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and one event per path, on the calling thread.
+ * (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`) and one event per path, on the
+ * calling thread.
  * The tree is planned once on one session; its transfers are spread over the others (files
  * of one directory as well as directories), while directories are made and paths deleted in
  * the plan's order. A failed path does not stop the others; the call

@@ -885,3 +885,39 @@ fn a_flat_directory_is_spread_over_the_workers() {
         assert_eq!(sha256(&fs::read(back.join(name)).unwrap()), sha256(data));
     }
 }
+
+#[test]
+fn parallel_sync_verifies_each_file_where_the_server_can_hash() {
+    use ftpc::ParallelSyncOptions;
+    for (kind, can_hash) in [(Kind::Proftpd, true), (Kind::Vsftpd, false)] {
+        let server = Server::start(kind);
+        let local = scratch_dir("pool-verify");
+        for i in 0..6 {
+            fs::write(
+                local.join(format!("v{i}.bin")),
+                pattern(50_000 + i, i as u64),
+            )
+            .unwrap();
+        }
+        let pool = pool_for(&server, server.options(Mode::Epsv), 3);
+        let options = ParallelSyncOptions {
+            verify: true,
+            ..ParallelSyncOptions::default()
+        };
+        let report = server.check(pool.sync_directory(&local, "verified", options), "sync");
+        if can_hash {
+            assert_eq!(
+                (report.uploaded, report.failed),
+                (6, 0),
+                "{kind:?} {report:?}"
+            );
+        } else {
+            // A server that cannot say: every transferred file is a failed path, none passes.
+            assert_eq!(
+                (report.uploaded, report.failed),
+                (0, 6),
+                "{kind:?} {report:?}"
+            );
+        }
+    }
+}

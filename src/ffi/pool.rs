@@ -11,7 +11,9 @@ use super::boundary::*;
 use super::codes::*;
 use super::managed::sync_result;
 use super::options::ftp_options;
-use super::sync::{ftp_sync_event, ftp_sync_event_cb, FTP_SYNC_DELETE, FTP_SYNC_DRY_RUN};
+use super::sync::{
+    ftp_sync_event, ftp_sync_event_cb, FTP_SYNC_DELETE, FTP_SYNC_DRY_RUN, FTP_SYNC_VERIFY,
+};
 use super::transfer::ftp_progress_cb;
 use crate::{
     BatchOptions, BatchProgress, BatchReport, FileOutcome, FilePair, Flow, Options,
@@ -452,7 +454,7 @@ unsafe fn run_tree(
     run: impl FnOnce(&Pool, ParallelSyncOptions<'_>) -> crate::Result<SyncReport>,
 ) -> FfiResult<ftp_result> {
     let pool = handle(function, pool)?;
-    if flags & !(FTP_SYNC_DELETE | FTP_SYNC_DRY_RUN) != 0 {
+    if flags & !(FTP_SYNC_DELETE | FTP_SYNC_DRY_RUN | FTP_SYNC_VERIFY) != 0 {
         return Err(FfiError::new(
             FTP_ERR_INVALID_ARGUMENT,
             format!("{function}: unknown flags {flags:#x}"),
@@ -471,6 +473,7 @@ unsafe fn run_tree(
             workers: workers as usize,
             delete: flags & FTP_SYNC_DELETE != 0,
             dry_run: flags & FTP_SYNC_DRY_RUN != 0,
+            verify: flags & FTP_SYNC_VERIFY != 0,
             on_event: Some(&mut observer),
         };
         let report = run(p, options)?;
@@ -480,7 +483,8 @@ unsafe fn run_tree(
 
 /// `ftp_sync` with up to `workers` sessions of the pool at once (0: the pool's limit): makes
 /// the remote directory `remote_dir` hold what `local_dir` holds, with the same rules, flags
-/// (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`) and one event per path, on the calling thread.
+/// (`FTP_SYNC_DELETE`, `FTP_SYNC_DRY_RUN`, `FTP_SYNC_VERIFY`) and one event per path, on the
+/// calling thread.
 /// The tree is planned once on one session; its transfers are spread over the others (files
 /// of one directory as well as directories), while directories are made and paths deleted in
 /// the plan's order. A failed path does not stop the others; the call

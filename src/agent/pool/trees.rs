@@ -30,6 +30,8 @@ pub struct ParallelSyncOptions<'a> {
     pub delete: bool,
     /// As [`crate::SyncOptions::dry_run`].
     pub dry_run: bool,
+    /// As [`crate::SyncOptions::verify`]: every file transferred is checked by its hash.
+    pub verify: bool,
     /// Told of every path, on the calling thread, one event per path, in the order the
     /// outcomes arrive. [`Flow::Stop`] ends the run with [`Error::Aborted`].
     pub on_event: Option<&'a mut dyn FnMut(&SyncEvent<'_>) -> Flow>,
@@ -55,8 +57,7 @@ impl Pool {
             dry_run: options.dry_run,
             mfmt,
             local_root: None,
-            // Verification is the sequential sync's option for now (SyncOptions::verify).
-            verify: false,
+            verify: options.verify,
         };
         self.execute_plan(planner, steps, run, options)
     }
@@ -77,7 +78,7 @@ impl Pool {
             dry_run: options.dry_run,
             mfmt: false,
             local_root: Some(local_dir),
-            verify: false,
+            verify: options.verify,
         };
         self.execute_plan(planner, steps, run, options)
     }
