@@ -62,9 +62,43 @@ impl FtpUrl {
         if authority.contains(['?', '#']) || path.contains('#') {
             return Err(bad("queries and fragments are not part of FTP URLs"));
         }
+        let Authority {
+            user,
+            password,
+            host,
+            port,
+        } = Authority::parse(authority, default_port, "FTP URL")?;
+        Ok(FtpUrl {
+            tls,
+            host,
+            port,
+            user,
+            password,
+            path: percent_decode(path, "FTP URL")?,
+        })
+    }
+}
+
+/// The authority of a URL (`[user[:password]@]host[:port]`, the host possibly a bracketed
+/// IPv6 address), user and password percent-decoded: FTP URLs and proxy URLs alike. `what`
+/// names the URL in errors.
+pub(crate) struct Authority {
+    pub(crate) user: Option<String>,
+    pub(crate) password: Option<String>,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+}
+
+impl Authority {
+    pub(crate) fn parse(authority: &str, default_port: u16, what: &str) -> Result<Authority> {
+        let bad = |why: &str| Error::InvalidArgument(format!("{what}: {why}"));
         let (userinfo, hostport) = match authority.rfind('@') {
             Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
             None => (None, authority),
+        };
+        let text = |raw: &str, name: &str| {
+            String::from_utf8(percent_decode(raw, what)?)
+                .map_err(|_| bad(&format!("the {name} is not UTF-8")))
         };
         let (user, password) = match userinfo {
             Some(info) => {
@@ -72,15 +106,8 @@ impl FtpUrl {
                     Some((u, p)) => (u, Some(p)),
                     None => (info, None),
                 };
-                let user = String::from_utf8(percent_decode(u)?)
-                    .map_err(|_| bad("the user name is not UTF-8"))?;
-                let password = p
-                    .map(|p| {
-                        String::from_utf8(percent_decode(p)?)
-                            .map_err(|_| bad("the password is not UTF-8"))
-                    })
-                    .transpose()?;
-                (Some(user), password)
+                let password = p.map(|p| text(p, "password")).transpose()?;
+                (Some(text(u, "user name")?), password)
             }
             None => (None, None),
         };
@@ -119,18 +146,16 @@ impl FtpUrl {
                 .filter(|p| *p != 0)
                 .ok_or_else(|| bad("the port is not 1-65535"))?,
         };
-        Ok(FtpUrl {
-            tls,
-            host,
-            port,
+        Ok(Authority {
             user,
             password,
-            path: percent_decode(path)?,
+            host,
+            port,
         })
     }
 }
 
-fn percent_decode(text: &str) -> Result<Vec<u8>> {
+fn percent_decode(text: &str, what: &str) -> Result<Vec<u8>> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -141,9 +166,9 @@ fn percent_decode(text: &str) -> Result<Vec<u8>> {
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
                 .ok_or_else(|| {
-                    Error::InvalidArgument(
-                        "FTP URL: a '%' is not followed by two hex digits".into(),
-                    )
+                    Error::InvalidArgument(format!(
+                        "{what}: a '%' is not followed by two hex digits"
+                    ))
                 })?;
             out.push(hex);
             i += 3;

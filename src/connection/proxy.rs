@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::{is_timeout, Deadline};
 use crate::error::{Error, Result, TimeoutPhase};
+use crate::url::Authority;
 
 /// The kind of proxy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,21 +72,11 @@ impl Proxy {
         if rest.contains('/') {
             return Err(bad("a proxy URL has no path"));
         }
-        let (userinfo, hostport) = match rest.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, rest),
-        };
-        let credentials = userinfo
-            .map(|u| {
-                let (user, pass) = u.split_once(':').unwrap_or((u, ""));
-                Ok::<_, Error>((decode(user)?, decode(pass)?))
-            })
-            .transpose()?;
-        let (host, port) =
-            split_host_port(hostport, default_port).ok_or_else(|| bad("expected host[:port]"))?;
-        if host.is_empty() {
-            return Err(bad("no host"));
-        }
+        let authority = Authority::parse(rest, default_port, "proxy URL")?;
+        let credentials = authority
+            .user
+            .map(|user| (user, authority.password.unwrap_or_default()));
+        let (host, port) = (authority.host, authority.port);
         Ok(Proxy {
             kind,
             host,
@@ -508,45 +499,6 @@ fn socks_reply_text(code: u8) -> &'static str {
         8 => "address type not supported",
         _ => "unknown SOCKS5 reply code",
     }
-}
-
-fn split_host_port(text: &str, default_port: u16) -> Option<(String, u16)> {
-    if let Some(rest) = text.strip_prefix('[') {
-        let (host, after) = rest.split_once(']')?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => p.parse().ok()?,
-            None if after.is_empty() => default_port,
-            None => return None,
-        };
-        return Some((host.to_string(), port));
-    }
-    match text.rsplit_once(':') {
-        Some((host, port)) => Some((host.to_string(), port.parse().ok()?)),
-        None => Some((text.to_string(), default_port)),
-    }
-}
-
-fn decode(text: &str) -> Result<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| {
-                    Error::InvalidArgument("proxy URL: a bad %-escape in the user info".into())
-                })?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out)
-        .map_err(|_| Error::InvalidArgument("proxy URL: the user info is not UTF-8".into()))
 }
 
 fn base64_encode(data: &[u8]) -> String {
