@@ -9,6 +9,11 @@ cd "$top"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# The real-server tests keep their servers' roots (files up to 64 MiB) under
+# $TMPDIR/ftpc-tests-UID for inspection after a failure; a new run starts without the last
+# run's, so repeated runs do not fill the disk.
+rm -rf "${TMPDIR:-/tmp}/ftpc-tests-$(id -u)"
+
 step "installing test servers"
 bash scripts/servers/install.sh
 bash scripts/proxies/install.sh
