@@ -127,28 +127,8 @@ fn retry_backoff_ends_when_cancelled() {
 
 #[test]
 fn a_connect_that_hangs_ends_when_cancelled() {
-    // A listener whose accept queue is full: the kernel drops further SYNs, so a connect to
-    // it waits (on 127.0.0.1, nothing leaves the machine).
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    listener
-        .bind(
-            &"127.0.0.1:0"
-                .parse::<std::net::SocketAddr>()
-                .unwrap()
-                .into(),
-        )
-        .unwrap();
-    listener.listen(0).unwrap();
-    let addr = listener.local_addr().unwrap().as_socket().unwrap();
-    let mut fillers = Vec::new();
-    for _ in 0..8 {
-        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-        s.set_nonblocking(true).unwrap();
-        let _ = s.connect(&addr.into());
-        fillers.push(s);
-    }
-    thread::sleep(Duration::from_millis(100));
+    let stalled = common::scripted::stalled_listener();
+    let addr = stalled.addr;
     let canceller = Canceller::new();
     let stopper = cancel_after(canceller.clone(), Duration::from_millis(500));
     let started = Instant::now();

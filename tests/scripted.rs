@@ -376,27 +376,9 @@ fn garbage_reply_is_a_protocol_error() {
 
 #[test]
 fn connect_timeout_names_its_phase() {
-    // A listener whose accept queue is full: the kernel drops further SYNs, so connecting
-    // stalls until the connect timeout (on loopback, without leaving this machine).
-    use socket2::{Domain, Socket, Type};
-    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    listener
-        .bind(
-            &"127.0.0.1:0"
-                .parse::<std::net::SocketAddr>()
-                .unwrap()
-                .into(),
-        )
-        .unwrap();
-    listener.listen(0).unwrap();
-    let addr = listener.local_addr().unwrap().as_socket().unwrap();
-    // Fill the queue; nobody accepts.
-    let mut fillers = Vec::new();
-    for _ in 0..4 {
-        if let Ok(s) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-            fillers.push(s);
-        }
-    }
+    // Connecting stalls until the connect timeout.
+    let stalled = common::scripted::stalled_listener();
+    let addr = stalled.addr;
     let mut opts = options();
     opts.connect_timeout = Some(Duration::from_millis(500));
     let start = Instant::now();
@@ -411,7 +393,7 @@ fn connect_timeout_names_its_phase() {
         other => panic!("expected a connect timeout, got {other}"),
     }
     assert!(err.to_string().contains("waiting for connect"), "{err}");
-    drop(fillers);
+    drop(stalled);
 }
 
 /// Serves one RETR of `body` on a fresh EPSV data connection (after the client's TYPE and

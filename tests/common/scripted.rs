@@ -355,3 +355,32 @@ pub fn tree_server(tree: Tree) -> Scripted {
         }
     })
 }
+
+/// A listener on 127.0.0.1 whose accept queue is full (nobody accepts): the kernel drops
+/// further SYNs, so a connect to `.addr` stalls (nothing leaves the machine). Keep it alive
+/// for as long as connects should stall.
+pub struct StalledListener {
+    pub addr: SocketAddr,
+    _listener: socket2::Socket,
+    _fillers: Vec<TcpStream>,
+}
+
+pub fn stalled_listener() -> StalledListener {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    listener.bind(&any.into()).unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        if let Ok(s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            fillers.push(s);
+        }
+    }
+    StalledListener {
+        addr,
+        _listener: listener,
+        _fillers: fillers,
+    }
+}
