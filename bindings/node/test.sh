@@ -43,7 +43,7 @@ runner=""
 cleanup() {
   if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then kill "$runner" 2>/dev/null || true; fi
   rm -f "$tap"
-  rm -rf "$top/target/node-tests"
+  rm -rf "${TMPDIR:-/tmp}/ftpc-node-tests-$(id -u)"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -23,11 +23,16 @@ const CONFIGS = [
   { name: 'vsftpd+tls', server: 'vsftpd', tls: true },
 ];
 
+/**
+ * Where the tests' files go: under the system's temporary directory, not the checkout, which
+ * may sit below a directory the servers' local user cannot enter (a `mktemp -d` clone is 0700).
+ */
+const BASE = path.join(require('os').tmpdir(), `ftpc-node-tests-${process.getuid()}`);
+
 /** A fresh server root: mode 0777, its parents 0755 (vsftpd logs in a local user). */
 function makeRoot(name) {
-  const base = path.join(TOP, 'target', 'node-tests');
+  const base = BASE;
   fs.mkdirSync(base, { recursive: true });
-  fs.chmodSync(path.join(TOP, 'target'), 0o755);
   fs.chmodSync(base, 0o755);
   const root = fs.mkdtempSync(path.join(base, `${name.replace(/\W/g, '-')}-`));
   fs.chmodSync(root, 0o777);
@@ -77,4 +82,4 @@ function options(srv, extra = {}) {
   return { port: srv.port, user: USER, password: PASSWORD, timeout: 20000, ...tls, ...extra };
 }
 
-module.exports = { CONFIGS, start, options, USER, PASSWORD, CA, CERTS, TOP };
+module.exports = { CONFIGS, start, options, USER, PASSWORD, CA, CERTS, TOP, BASE };

@@ -28,7 +28,7 @@ function sha(buf) {
 }
 
 function tmpdir(prefix) {
-  const base = path.join(servers.TOP, 'target', 'node-tests', 'local');
+  const base = path.join(servers.BASE, 'local');
   fs.mkdirSync(base, { recursive: true });
   return fs.mkdtempSync(path.join(base, `${prefix}-`));
 }

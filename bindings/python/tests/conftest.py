@@ -4,6 +4,7 @@ scripts/servers/ftpserver.py and stopped by PID at the end of the session. No mo
 
 import itertools
 import os
+import tempfile
 import shutil
 import signal
 import subprocess
@@ -17,7 +18,9 @@ SERVER_PY = os.environ.get("FTPC_SERVER_PYTHON",
                            os.path.join(TOP, "target", "ftp-venv", "bin", "python"))
 CERTS = os.path.join(TOP, "target", "test-certs")
 CA = os.path.join(CERTS, "ca.pem")
-WORK = os.path.join(TOP, "target", "py-bindings")
+# The servers' roots go under the system's temporary directory, not the checkout, which may
+# sit below a directory vsftpd's local user cannot enter (a `mktemp -d` clone is 0700).
+WORK = os.path.join(tempfile.gettempdir(), "ftpc-py-tests-%d" % os.getuid())
 USER = "ftpctest"
 PASSWORD = "ftpc-test-pw"
 
