@@ -105,6 +105,13 @@ pub struct ServerQuirks {
 }
 
 impl ServerQuirks {
+    /// Whether an upload's data connection was seen to deliver no TLS 1.3 session ticket
+    /// within a second of its end (ProFTPD issues none there): later uploads to the server
+    /// then close without waiting for one.
+    pub fn upload_tickets_missing(&self) -> bool {
+        self.no_upload_tickets
+    }
+
     /// Nothing learnt yet: the passive mode the options ask for.
     pub(crate) fn for_options(options: &Options) -> ServerQuirks {
         ServerQuirks {

@@ -205,7 +205,8 @@ impl DataSocket {
         };
         let context = format!("{context}: TLS handshake on the data connection");
         let canceller = socket.canceller().clone();
-        let stream = NetStream::handshake(socket.into_tcp(), tls, timeout, &context, &canceller)?;
+        let stream =
+            NetStream::handshake_data(socket.into_tcp(), tls, timeout, &context, &canceller)?;
         Ok(DataSocket {
             stream: Some(stream),
             idle_timeout,
@@ -261,6 +262,37 @@ impl DataSocket {
                 let _ = socket2::SockRef::from(stream.tcp()).set_linger(Some(Duration::ZERO));
             }
         }
+    }
+}
+
+impl DataSocket {
+    /// The next bytes received, borrowed (see [`NetStream::next_chunk`]); empty at the end.
+    pub(crate) fn next_chunk<'a>(&'a mut self, scratch: &'a mut [u8]) -> io::Result<&'a [u8]> {
+        match self.for_call() {
+            Some(s) => s.next_chunk(scratch),
+            None => Ok(&[]),
+        }
+    }
+}
+
+impl DataSocket {
+    /// See [`NetStream::send_buffers`]; with no connection, `scratch` (and sending fails).
+    pub(crate) fn send_buffers<'a>(
+        &'a mut self,
+        scratch: &'a mut [u8],
+    ) -> [std::io::IoSliceMut<'a>; super::records::RECORDS_PER_WRITE] {
+        match self.stream.as_mut() {
+            Some(stream) => stream.send_buffers(scratch),
+            None => NetStream::scratch_only(scratch),
+        }
+    }
+
+    /// Sends what was put in [`Self::send_buffers`], whole, within the idle limit.
+    pub(crate) fn send_filled(&mut self, scratch: &[u8], filled: usize) -> io::Result<()> {
+        let stream = self.for_write().ok_or_else(no_connection)?;
+        stream.send_filled(scratch, filled)?;
+        self.write_unfinished = false;
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@ pub(crate) mod cancel;
 pub(crate) mod control;
 pub(crate) mod data;
 pub(crate) mod proxy;
+pub(crate) mod records;
 pub(crate) mod socket;
 pub(crate) mod stream;
 pub(crate) mod tls;

@@ -1,6 +1,6 @@
 //! A TCP stream, plain or under TLS, for the control and data connections.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSliceMut, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use rustls::{ClientConnection, HandshakeKind, ProtocolVersion, StreamOwned};
 
 use super::cancel::Canceller;
+use super::records::{RecordStream, RECORDS_PER_WRITE};
 use super::socket::Socket;
 use super::tls::{describe, rustls_error, TicketCounter, TlsContext};
 use super::{is_timeout, Deadline};
@@ -15,7 +16,10 @@ use crate::error::{Error, Result, TimeoutPhase};
 
 pub(crate) enum NetStream {
     Plain(Socket),
+    /// The control connection under TLS: rustls' buffered stream.
     Tls(Box<TlsStream>),
+    /// A data connection under TLS: our records, opened in place (see `records.rs`).
+    Records(Box<RecordStream>),
 }
 
 pub(crate) struct TlsStream {
@@ -34,6 +38,7 @@ impl NetStream {
         match self {
             NetStream::Plain(s) => s,
             NetStream::Tls(s) => &mut s.stream.sock,
+            NetStream::Records(s) => s.socket(),
         }
     }
 
@@ -41,6 +46,7 @@ impl NetStream {
         match self {
             NetStream::Plain(s) => s.tcp(),
             NetStream::Tls(s) => s.stream.sock.tcp(),
+            NetStream::Records(s) => s.tcp(),
         }
     }
 
@@ -50,26 +56,28 @@ impl NetStream {
     }
 
     pub(crate) fn is_tls(&self) -> bool {
-        matches!(self, NetStream::Tls(_))
+        !matches!(self, NetStream::Plain(_))
+    }
+
+    fn protocol_version(&self) -> Option<ProtocolVersion> {
+        match self {
+            NetStream::Plain(_) => None,
+            NetStream::Tls(s) => s.stream.conn.protocol_version(),
+            NetStream::Records(s) => Some(s.version()),
+        }
     }
 
     /// Whether this is a TLS 1.3 stream.
     pub(crate) fn is_tls13(&self) -> bool {
-        match self {
-            NetStream::Plain(_) => false,
-            NetStream::Tls(s) => s.stream.conn.protocol_version() == Some(ProtocolVersion::TLSv1_3),
-        }
+        self.protocol_version() == Some(ProtocolVersion::TLSv1_3)
     }
 
     /// The TLS version negotiated; `None` for plain streams.
     pub(crate) fn tls_version(&self) -> Option<crate::options::TlsVersion> {
-        match self {
-            NetStream::Plain(_) => None,
-            NetStream::Tls(s) => match s.stream.conn.protocol_version() {
-                Some(ProtocolVersion::TLSv1_3) => Some(crate::options::TlsVersion::Tls13),
-                Some(ProtocolVersion::TLSv1_2) => Some(crate::options::TlsVersion::Tls12),
-                _ => None,
-            },
+        match self.protocol_version()? {
+            ProtocolVersion::TLSv1_3 => Some(crate::options::TlsVersion::Tls13),
+            ProtocolVersion::TLSv1_2 => Some(crate::options::TlsVersion::Tls12),
+            _ => None,
         }
     }
 
@@ -79,6 +87,59 @@ impl NetStream {
             NetStream::Plain(_) => None,
             NetStream::Tls(s) => {
                 Some(s.stream.conn.handshake_kind() == Some(HandshakeKind::Resumed))
+            }
+            NetStream::Records(s) => Some(s.resumed()),
+        }
+    }
+
+    /// Where the next bytes to send go: on a data connection's TLS stream, the plaintext
+    /// slots of the records about to be sealed (sealed where they are filled); otherwise
+    /// `scratch`. Fill them in order, then call [`Self::send_filled`] with the same `scratch`.
+    pub(crate) fn send_buffers<'a>(
+        &'a mut self,
+        scratch: &'a mut [u8],
+    ) -> [IoSliceMut<'a>; RECORDS_PER_WRITE] {
+        match self {
+            NetStream::Records(s) => s.send_buffers(),
+            _ => NetStream::scratch_only(scratch),
+        }
+    }
+
+    /// `scratch` as the only send buffer.
+    pub(crate) fn scratch_only(scratch: &mut [u8]) -> [IoSliceMut<'_>; RECORDS_PER_WRITE] {
+        let mut first = Some(IoSliceMut::new(scratch));
+        std::array::from_fn(|_| first.take().unwrap_or_else(|| IoSliceMut::new(&mut [])))
+    }
+
+    /// Sends the first `filled` bytes of the buffers [`Self::send_buffers`] gave.
+    pub(crate) fn send_filled(&mut self, scratch: &[u8], filled: usize) -> io::Result<()> {
+        match self {
+            NetStream::Records(s) => s.send_filled(filled),
+            other => other.write_all(&scratch[..filled]),
+        }
+    }
+
+    /// Runs a TLS client handshake for a data connection on `tcp` within `timeout`.
+    pub(crate) fn handshake_data(
+        tcp: TcpStream,
+        tls: &TlsContext,
+        timeout: Option<Duration>,
+        context: &str,
+        canceller: &Canceller,
+    ) -> Result<NetStream> {
+        let records = RecordStream::handshake(tcp, tls, timeout, context, canceller)?;
+        Ok(NetStream::Records(Box::new(records)))
+    }
+
+    /// The next bytes received: read into `scratch` on a plain stream; on a data connection's
+    /// TLS stream, the plaintext of the next record, decrypted in place and borrowed from the
+    /// receive buffer (no copy). Empty at the end of the stream.
+    pub(crate) fn next_chunk<'a>(&'a mut self, scratch: &'a mut [u8]) -> io::Result<&'a [u8]> {
+        match self {
+            NetStream::Records(s) => s.next_plaintext(),
+            other => {
+                let n = other.read(scratch)?;
+                Ok(&scratch[..n])
             }
         }
     }
@@ -127,8 +188,10 @@ impl NetStream {
     /// 426. Only done when the server issues tickets at all, and given up for the session after
     /// one connection delivered none in time.
     pub(crate) fn await_session_ticket(&mut self, limit: Duration) {
-        let NetStream::Tls(tls) = self else {
-            return;
+        let tls = match self {
+            NetStream::Plain(_) => return,
+            NetStream::Records(records) => return records.await_session_ticket(limit),
+            NetStream::Tls(tls) => tls,
         };
         let tls13 = tls.stream.conn.protocol_version() == Some(ProtocolVersion::TLSv1_3);
         if !tls13 || !tls.tickets.worth_waiting() {
@@ -154,11 +217,14 @@ impl NetStream {
 
     /// Sends TLS close_notify, if under TLS.
     pub(crate) fn send_close_notify(&mut self) -> io::Result<()> {
-        if let NetStream::Tls(s) = self {
-            s.stream.conn.send_close_notify();
-            s.stream.flush()?;
+        match self {
+            NetStream::Plain(_) => Ok(()),
+            NetStream::Tls(s) => {
+                s.stream.conn.send_close_notify();
+                s.stream.flush()
+            }
+            NetStream::Records(s) => s.send_close_notify(),
         }
-        Ok(())
     }
 
     /// Sends TLS close_notify (if under TLS) and ends our sending side.
@@ -191,6 +257,7 @@ impl Read for NetStream {
         match self {
             NetStream::Plain(s) => s.read(buf),
             NetStream::Tls(s) => s.stream.read(buf),
+            NetStream::Records(s) => s.read(buf),
         }
     }
 }
@@ -221,6 +288,7 @@ impl Write for NetStream {
         match self {
             NetStream::Plain(s) => s.write(buf),
             NetStream::Tls(s) => s.write(buf),
+            NetStream::Records(s) => s.write(buf),
         }
     }
 
@@ -228,6 +296,7 @@ impl Write for NetStream {
         match self {
             NetStream::Plain(s) => s.flush(),
             NetStream::Tls(s) => s.send_pending(),
+            NetStream::Records(s) => s.flush(),
         }
     }
 }

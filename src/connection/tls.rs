@@ -188,6 +188,9 @@ impl TlsContext {
         // One store per control connection: tickets issued on the control connection and on
         // every data connection land here, so the 10th data connection still resumes.
         let tickets = Arc::new(TicketCounter::default());
+        // Data connections hand their records' keys over from rustls to `records.rs`, which
+        // opens them in place (rustls keeps tickets and key updates).
+        config.enable_secret_extraction = true;
         config.resumption = if options.session_reuse {
             Resumption::store(Arc::new(CountingStore {
                 inner: ClientSessionMemoryCache::new(16),

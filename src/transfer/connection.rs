@@ -142,10 +142,11 @@ impl std::error::Error for TlsTruncated {}
 
 impl Read for DataConnection {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let tls = self.socket.is_tls();
         match self.socket.read(buf) {
             Ok(0) => {
                 // rustls reports the end of a TLS stream only after close_notify.
-                self.close_notify_received |= self.socket.is_tls() && !buf.is_empty();
+                self.close_notify_received |= tls && !buf.is_empty();
                 Ok(0)
             }
             Ok(n) => {
@@ -153,24 +154,101 @@ impl Read for DataConnection {
                 Limits::after_read(&self.limits, n)?;
                 Ok(n)
             }
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.socket.is_tls() => {
-                let whole = self.resumed_from + self.received;
-                let complete = self
-                    .complete_at
-                    .is_some_and(|n| n == self.received || n == whole);
-                if self.allow_missing_close_notify || complete {
-                    Ok(0)
-                } else {
-                    Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        TlsTruncated {
-                            received: self.received,
-                        },
-                    ))
-                }
+            Err(e) => {
+                self.end_without_close_notify(e, tls)?;
+                Ok(0)
             }
-            Err(e) => Err(e),
         }
+    }
+}
+
+impl DataConnection {
+    /// The next block of the transfer: read into `scratch` on a plain connection, borrowed
+    /// from the TLS receive buffer (decrypted in place, not copied) under TLS. Empty at the
+    /// end of the data. Counted and paced like [`Read::read`].
+    pub(crate) fn next_block<'a>(&'a mut self, scratch: &'a mut [u8]) -> io::Result<&'a [u8]> {
+        let tls = self.socket.is_tls();
+        match self.socket.next_chunk(scratch) {
+            Ok([]) => {
+                self.close_notify_received |= tls;
+                Ok(&[])
+            }
+            Ok(block) => {
+                self.received += block.len() as u64;
+                Limits::after_read(&self.limits, block.len())?;
+                Ok(block)
+            }
+            Err(e) => {
+                ended_without_close_notify(
+                    e,
+                    tls,
+                    self.received,
+                    self.resumed_from,
+                    self.complete_at,
+                    self.allow_missing_close_notify,
+                )?;
+                Ok(&[])
+            }
+        }
+    }
+
+    /// A read failed: `Ok` when it is a TLS stream cut without close_notify that is
+    /// nonetheless complete (or allowed to end so), the error otherwise.
+    fn end_without_close_notify(&self, err: io::Error, tls: bool) -> io::Result<()> {
+        ended_without_close_notify(
+            err,
+            tls,
+            self.received,
+            self.resumed_from,
+            self.complete_at,
+            self.allow_missing_close_notify,
+        )
+    }
+}
+
+/// See [`DataConnection::end_without_close_notify`]; apart from the connection so that a
+/// borrowed block may be returned beside it.
+fn ended_without_close_notify(
+    err: io::Error,
+    tls: bool,
+    received: u64,
+    resumed_from: u64,
+    complete_at: Option<u64>,
+    allow_missing_close_notify: bool,
+) -> io::Result<()> {
+    if err.kind() != io::ErrorKind::UnexpectedEof || !tls {
+        return Err(err);
+    }
+    let whole = resumed_from + received;
+    let complete = complete_at.is_some_and(|n| n == received || n == whole);
+    if allow_missing_close_notify || complete {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            TlsTruncated { received },
+        ))
+    }
+}
+
+impl DataConnection {
+    /// Where the next bytes to send go (see [`crate::connection::stream::NetStream::send_buffers`]):
+    /// under TLS the records' own plaintext slots, so the bytes are sealed where they were
+    /// put; otherwise `scratch`.
+    pub(crate) fn send_buffers<'a>(
+        &'a mut self,
+        scratch: &'a mut [u8],
+    ) -> [io::IoSliceMut<'a>; crate::connection::records::RECORDS_PER_WRITE] {
+        self.socket.send_buffers(scratch)
+    }
+
+    /// Sends the first `filled` bytes put in [`Self::send_buffers`]; counted and paced like
+    /// [`Write::write_all`].
+    pub(crate) fn send_filled(&mut self, scratch: &[u8], filled: usize) -> io::Result<()> {
+        self.sending = true;
+        self.socket.send_filled(scratch, filled)?;
+        self.sent += filled as u64;
+        Limits::after_write(&self.limits, filled)
     }
 }
 

@@ -66,9 +66,11 @@ impl Client {
             if let Err(e) = self.keepalive_tick(&mut last_keepalive, &mut conn) {
                 return Err(self.fail_transfer(conn, e));
             }
-            let n = match conn.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
+            // Under TLS the block is the plaintext of a record, decrypted where it was
+            // received: the sink reads it there.
+            let block = match conn.next_block(&mut buf) {
+                Ok([]) => break,
+                Ok(block) => block,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     return Err(self.fail_transfer(
@@ -77,14 +79,14 @@ impl Client {
                     ))
                 }
             };
-            received += n as u64;
+            received += block.len() as u64;
             let block = match decoder.as_mut() {
                 Some(decoder) => {
                     converted.clear();
-                    decoder.decode(&buf[..n], &mut converted);
+                    decoder.decode(block, &mut converted);
                     &converted[..]
                 }
-                None => &buf[..n],
+                None => block,
             };
             let mut stop = match sink(block) {
                 Ok(()) => false,
@@ -183,7 +185,13 @@ impl Client {
             if let Err(e) = self.keepalive_tick(&mut last_keepalive, &mut conn) {
                 return Err(self.fail_transfer(conn, e));
             }
-            let n = match src.read(&mut buf) {
+            // In binary mode the source is read straight into the records that carry its
+            // bytes (under TLS: sealed there; see `send_buffers`).
+            let read = match encoder {
+                Some(_) => src.read(&mut buf),
+                None => src.read_vectored(&mut conn.send_buffers(&mut buf)),
+            };
+            let n = match read {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -197,15 +205,15 @@ impl Client {
                     return Err(err);
                 }
             };
-            let block = match encoder.as_mut() {
+            let written = match encoder.as_mut() {
                 Some(encoder) => {
                     converted.clear();
                     encoder.encode(&buf[..n], &mut converted);
-                    &converted[..]
+                    conn.write_all(&converted)
                 }
-                None => &buf[..n],
+                None => conn.send_filled(&buf, n),
             };
-            if let Err(e) = conn.write_all(block) {
+            if let Err(e) = written {
                 return Err(self.fail_transfer(
                     conn,
                     data_error(&context, e, self.options.data_idle_timeout),
@@ -251,5 +259,9 @@ struct ReadAdapter<'a, R: Read + ?Sized>(&'a mut R);
 impl<R: Read + ?Sized> Read for ReadAdapter<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.read(buf)
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        self.0.read_vectored(bufs)
     }
 }
