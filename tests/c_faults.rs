@@ -201,6 +201,66 @@ fn tls_upload_reset_by_the_server_raises_no_sigpipe() {
     server.finish();
 }
 
+/// The server resets the data connection in the middle of a plain `ftp_stor_fd` upload from
+/// a regular file: the C host gets an error, not death by SIGPIPE, whether it keeps
+/// SIGPIPE's default action or ignores it (sendfile(2), which cannot suppress the signal, is
+/// only ever used when the process ignores it, and only with `Options::zero_copy_upload`).
+#[test]
+fn stor_fd_reset_by_the_server_raises_no_sigpipe() {
+    let dir = std::env::temp_dir().join(format!("ftpc-stor-fd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let local = dir.join("big.bin");
+    std::fs::write(&local, vec![7u8; 32 * 1024 * 1024]).unwrap();
+    for op in ["stor_fd", "stor_fd_sigign"] {
+        let server = Scripted::start(|s| {
+            s.greet_and_login();
+            s.expect("TYPE I");
+            s.send("200 ok\r\n");
+            let listener = s.answer_epsv();
+            s.expect("STOR");
+            let (mut data, _) = listener.accept().unwrap();
+            s.send("150 go ahead\r\n");
+            let mut buf = vec![0u8; 64 * 1024];
+            let _ = std::io::Read::read(&mut data, &mut buf);
+            reset(data);
+            s.send("426 connection reset\r\n");
+            s.serve_until_quit();
+        });
+        let (rc, reply, msg, _) = run_with(server.port, op, &local);
+        assert!(rc < 0, "{op}: an upload cut by a reset must fail: {msg}");
+        assert_eq!(reply, 426, "{op}: {msg}");
+        server.finish();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `ftp_retr_fd` into a regular file (spliced) when the server stalls mid-transfer: a data
+/// idle timeout, within the C host's 600 ms limit.
+#[test]
+fn retr_fd_stalled_by_the_server_times_out() {
+    let dir = std::env::temp_dir().join(format!("ftpc-retr-fd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let local = dir.join("got.bin");
+    let server = Scripted::start(|s| {
+        s.greet_and_login();
+        s.expect("TYPE I");
+        s.send("200 ok\r\n");
+        let listener = s.answer_epsv();
+        s.expect("RETR");
+        let (mut data, _) = listener.accept().unwrap();
+        s.send("150 here\r\n");
+        std::io::Write::write_all(&mut data, &[1u8; 5000]).unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(data);
+    });
+    let (rc, _, msg, took) = run_with(server.port, "download_fd", &local);
+    assert_eq!(rc, FTP_ERR_TIMEOUT, "{msg}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert_eq!(std::fs::read(&local).unwrap().len(), 5000);
+    server.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// QUIT sent by hand, the server resets the connection after its 221, then `ftp_close` sends
 /// close_notify into the reset socket: no SIGPIPE.
 #[test]

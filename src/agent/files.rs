@@ -4,7 +4,7 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::Agent;
@@ -268,12 +268,10 @@ impl Agent {
                 total: stat.0,
                 progress: reborrow(&mut progress),
             };
-            let result = client.retr_with(remote, options, &mut |block| {
-                file.write_all(block)?;
-                have += block.len() as u64;
-                Ok(())
-            });
-            file.flush().map_err(io)?;
+            // Spliced into the file when the transfer allows (Client::retr_to_file); the
+            // file's position is where what arrived ends, whether the attempt failed or not.
+            let result = client.retr_to_file(remote, options, file);
+            have = file.stream_position().map_err(io)?;
             result?;
             // A server may report success for less than the file (it changed under it, or it
             // lost track): that attempt failed, and the next one finds out why.
@@ -350,17 +348,17 @@ impl Agent {
                 None => crate::Flow::Continue,
             };
             let result = if offset == 0 {
-                client.stor_with(remote, transfer(0, size, &mut shifted), file)
+                client.stor_from_file(remote, transfer(0, size, &mut shifted), file)
             } else if rest {
-                client.stor_with(remote, transfer(offset, size, &mut shifted), file)
+                client.stor_from_file(remote, transfer(offset, size, &mut shifted), file)
             } else {
                 // APPE continues at the end the server has; progress still counts from zero.
                 let mut appended = |done: u64, total: Option<u64>| shifted(offset + done, total);
-                match client.appe_with(remote, transfer(0, size, &mut appended), file) {
+                match client.appe_from_file(remote, transfer(0, size, &mut appended), file) {
                     Err(e) if matches!(e, Error::Permanent { .. }) && e.reply_code() != 522 => {
                         // Neither REST nor APPE: start over.
                         file.seek(SeekFrom::Start(0)).map_err(io)?;
-                        client.stor_with(remote, transfer(0, size, &mut shifted), file)
+                        client.stor_from_file(remote, transfer(0, size, &mut shifted), file)
                     }
                     other => other,
                 }

@@ -229,6 +229,16 @@ impl DataSocket {
         self.stream.as_ref().and_then(NetStream::tls_version)
     }
 
+    /// The TCP stream of an open plain (not TLS) connection, for the transfers that move
+    /// bytes with splice(2)/sendfile(2) instead of reads and writes (transfer/zero_copy.rs);
+    /// `None` under TLS or when no connection is open.
+    pub(crate) fn plain_tcp(&self) -> Option<&TcpStream> {
+        match self.stream.as_ref()? {
+            NetStream::Plain(socket) => Some(socket.tcp()),
+            NetStream::Tls(_) => None,
+        }
+    }
+
     /// Whether the data connection's TLS handshake resumed the session; `None` when plain.
     pub(crate) fn resumed(&self) -> Option<bool> {
         self.stream.as_ref().and_then(NetStream::resumed)

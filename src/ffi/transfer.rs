@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int, c_void};
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
 use std::path::Path;
@@ -394,11 +394,13 @@ pub unsafe extern "C" fn ftp_retr_file(
     })
 }
 
+/// RETR into a local file or descriptor: spliced without copies through user space when the
+/// transfer and the descriptor allow it (`Client::retr_to_file`).
 fn retr_into(
     c: &mut Client,
     remote: &[u8],
     offset: u64,
-    out: &mut dyn Write,
+    out: &mut File,
     progress_cb: ftp_progress_cb,
     userdata: *mut c_void,
 ) -> FfiResult<ftp_result> {
@@ -408,7 +410,7 @@ fn retr_into(
         progress: progress.as_mut().map(|p| p as &mut crate::ProgressFn<'_>),
         ..Default::default()
     };
-    c.retr_with(remote, options, &mut |block| out.write_all(block))?;
+    c.retr_to_file(remote, options, out)?;
     Ok(FTP_OK)
 }
 
@@ -438,11 +440,13 @@ pub unsafe extern "C" fn ftp_stor_file(
     })
 }
 
+/// STOR from a local file or descriptor: sent with sendfile(2) when the transfer, the
+/// descriptor and the process's SIGPIPE disposition allow it (`Client::stor_from_file`).
 fn stor_from(
     c: &mut Client,
     remote: &[u8],
     total: Option<u64>,
-    src: &mut dyn Read,
+    src: &mut File,
     progress_cb: ftp_progress_cb,
     userdata: *mut c_void,
 ) -> FfiResult<ftp_result> {
@@ -452,12 +456,13 @@ fn stor_from(
         progress: progress.as_mut().map(|p| p as &mut crate::ProgressFn<'_>),
         ..Default::default()
     };
-    c.stor_with(remote, options, src)?;
+    c.stor_from_file(remote, options, src)?;
     Ok(FTP_OK)
 }
 
 /// Downloads `remote` to the open file descriptor `fd` (written from its current position;
-/// not closed). Borrows `remote` and `fd`.
+/// not closed). On Linux a plain binary download into a regular file or a FIFO is moved with
+/// splice(2), without copies through user space. Borrows `remote` and `fd`.
 ///
 /// # Safety
 /// `ftp` must be live; `remote` NUL-terminated; `fd` an open descriptor for writing.
@@ -474,13 +479,14 @@ pub unsafe extern "C" fn ftp_retr_fd(
         let remote = arg_bytes(function, "remote", remote)?;
         let mut file = borrowed_file(function, fd)?;
         with_data_session(function, ftp, |c| {
-            retr_into(c, remote, 0, &mut *file, progress_cb, userdata)
+            retr_into(c, remote, 0, &mut file, progress_cb, userdata)
         })
     })
 }
 
 /// Uploads everything readable from the open file descriptor `fd` to `remote` (not closed).
-/// `total` is the size for progress (-1 when unknown).
+/// `total` is the size for progress (-1 when unknown). Sent through a buffer, with SIGPIPE
+/// suppressed (the Rust `Options::zero_copy_upload`, off by default, sends with sendfile(2)).
 ///
 /// # Safety
 /// `ftp` must be live; `remote` NUL-terminated; `fd` an open descriptor for reading.
@@ -498,14 +504,7 @@ pub unsafe extern "C" fn ftp_stor_fd(
         let remote = arg_bytes(function, "remote", remote)?;
         let mut file = borrowed_file(function, fd)?;
         with_data_session(function, ftp, |c| {
-            stor_from(
-                c,
-                remote,
-                total_of(total),
-                &mut *file,
-                progress_cb,
-                userdata,
-            )
+            stor_from(c, remote, total_of(total), &mut file, progress_cb, userdata)
         })
     })
 }

@@ -8,6 +8,7 @@ mod lifecycle;
 mod local;
 mod stream;
 mod text;
+mod zero_copy;
 
 use crate::error::Error;
 

@@ -17,17 +17,22 @@
  * of "" into LOCAL_PATH, at most 8 levels deep), download_file (ftp_download_file of "x" to
  * LOCAL_PATH), cancel_retr (60 s timeouts; a RETR that another thread stops with ftp_cancel
  * after 300 ms, then ftp_cancel with no call running, then ftp_pwd; prints the cancel
- * results, the milliseconds the RETR took and PWD's result after the message).
+ * results, the milliseconds the RETR took and PWD's result after the message), stor_fd
+ * (ftp_stor_fd of the file LOCAL_PATH), stor_fd_sigign (the same with SIGPIPE ignored, so the
+ * library may send it with sendfile(2)), download_fd (ftp_retr_fd into LOCAL_PATH).
  *
  * SIGPIPE keeps its default action here on purpose: a write that raised it would kill this
  * program (exit by signal), which the tests check for.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ftpc.h>
 
@@ -210,6 +215,19 @@ int main(int argc, char **argv) {
             }
             if (rc == FTP_OK && strcmp(op, "mirror_deep") == 0) {
                 rc = ftp_mirror_directory(ftp, "", local, true, false, NULL, NULL);
+            }
+            if (rc == FTP_OK && strncmp(op, "stor_fd", 7) == 0) {
+                if (strcmp(op, "stor_fd_sigign") == 0) {
+                    signal(SIGPIPE, SIG_IGN);
+                }
+                int fd = open(local, O_RDONLY);
+                rc = ftp_stor_fd(ftp, fd, "file.bin", -1, NULL, NULL);
+                close(fd);
+            }
+            if (rc == FTP_OK && strcmp(op, "download_fd") == 0) {
+                int fd = open(local, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+                rc = ftp_retr_fd(ftp, "file.bin", fd, NULL, NULL);
+                close(fd);
             }
             if (rc == FTP_OK && strcmp(op, "download_file") == 0) {
                 rc = ftp_download_file(ftp, "x", local, false, NULL, NULL);
