@@ -235,7 +235,7 @@ impl DataSocket {
     pub(crate) fn plain_tcp(&self) -> Option<&TcpStream> {
         match self.stream.as_ref()? {
             NetStream::Plain(socket) => Some(socket.tcp()),
-            NetStream::Tls(_) => None,
+            NetStream::Tls(_) | NetStream::Records(_) => None,
         }
     }
 
