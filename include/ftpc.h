@@ -960,6 +960,19 @@ ftp_result ftp_options_set_tls_ccc(ftp_options *opts, bool enable);
 ftp_result ftp_options_set_block_size(ftp_options *opts, size_t bytes);
 
 /**
+ * Plain binary uploads from a file descriptor (`ftp_stor_fd`, `ftp_stor_file`,
+ * `ftp_upload_file`) sent with sendfile(2) on Linux, without copying the bytes through this
+ * process: about a quarter of the client's CPU time, but slower for the servers measured to
+ * receive (BENCHMARKS.md). Off by default. It applies only while the process ignores SIGPIPE
+ * (`signal(SIGPIPE, SIG_IGN)`), since sendfile cannot be told not to raise it; otherwise
+ * uploads keep the ordinary copy, which never raises SIGPIPE.
+ *
+ * # Safety
+ * `opts` must be a live pointer from `ftp_options_new`.
+ */
+ftp_result ftp_options_set_zero_copy_upload(ftp_options *opts, bool enable);
+
+/**
  * The initial transfer type: `FTP_TYPE_BINARY` (default) or `FTP_TYPE_ASCII`.
  *
  * # Safety
@@ -1543,7 +1556,8 @@ ftp_result ftp_stor_file(ftp_client *ftp,
 
 /**
  * Downloads `remote` to the open file descriptor `fd` (written from its current position;
- * not closed). Borrows `remote` and `fd`.
+ * not closed). On Linux a plain binary download into a regular file or a FIFO is moved with
+ * splice(2), without copies through user space. Borrows `remote` and `fd`.
  *
  * # Safety
  * `ftp` must be live; `remote` NUL-terminated; `fd` an open descriptor for writing.
@@ -1556,7 +1570,8 @@ ftp_result ftp_retr_fd(ftp_client *ftp,
 
 /**
  * Uploads everything readable from the open file descriptor `fd` to `remote` (not closed).
- * `total` is the size for progress (-1 when unknown).
+ * `total` is the size for progress (-1 when unknown). Sent through a buffer, with SIGPIPE
+ * suppressed; see `ftp_options_set_zero_copy_upload` for sendfile(2) instead.
  *
  * # Safety
  * `ftp` must be live; `remote` NUL-terminated; `fd` an open descriptor for reading.

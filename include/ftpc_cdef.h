@@ -135,6 +135,7 @@ ftp_result ftp_options_set_tls_allow_missing_close_notify(ftp_options *opts, boo
 ftp_result ftp_options_set_tls_versions(ftp_options *opts, int32_t min, int32_t max);
 ftp_result ftp_options_set_tls_ccc(ftp_options *opts, bool enable);
 ftp_result ftp_options_set_block_size(ftp_options *opts, size_t bytes);
+ftp_result ftp_options_set_zero_copy_upload(ftp_options *opts, bool enable);
 ftp_result ftp_options_set_transfer_type(ftp_options *opts, int32_t transfer_type);
 ftp_result ftp_options_set_utf8(ftp_options *opts, bool enable);
 ftp_result ftp_options_set_max_listing_entries(ftp_options *opts, uint64_t max);

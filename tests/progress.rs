@@ -72,8 +72,11 @@ fn sync_and_mirror_report_files_and_bytes_across_the_run() {
             assert_eq!(e.bytes.1, total, "{direction}: {e:?}");
         }
         assert_eq!(events.last().unwrap().bytes.0, total, "{direction}");
-        // While files move: many reports, never going back, never past the total.
-        assert!(progress.len() >= 20, "{direction}: {}", progress.len());
+        // While files move: many reports, never going back, never past the total. Uploads
+        // report each 16 KiB block; downloads into files are spliced (Linux) in chunks of
+        // what the socket holds, up to 1 MiB, so fewer but at least one per file.
+        let least = if direction == "sync" { 20 } else { 3 };
+        assert!(progress.len() >= least, "{direction}: {}", progress.len());
         assert!(progress.windows(2).all(|w| w[0].bytes.0 <= w[1].bytes.0));
         assert!(progress
             .iter()

@@ -131,12 +131,12 @@ impl NetStream {
         Ok(NetStream::Records(Box::new(records)))
     }
 
-    /// The next bytes received: read into `scratch` on a plain stream; on a data connection's
-    /// TLS stream, the plaintext of the next record, decrypted in place and borrowed from the
-    /// receive buffer (no copy). Empty at the end of the stream.
+    /// The next bytes received, at most `scratch.len()`: read into `scratch` on a plain
+    /// stream; on a data connection's TLS stream, the plaintext of the next record, decrypted
+    /// in place and borrowed from the receive buffer (no copy). Empty at the end of the stream.
     pub(crate) fn next_chunk<'a>(&'a mut self, scratch: &'a mut [u8]) -> io::Result<&'a [u8]> {
         match self {
-            NetStream::Records(s) => s.next_plaintext(),
+            NetStream::Records(s) => s.next_plaintext(scratch.len()),
             other => {
                 let n = other.read(scratch)?;
                 Ok(&scratch[..n])

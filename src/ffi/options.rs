@@ -633,6 +633,26 @@ pub unsafe extern "C" fn ftp_options_set_block_size(
     })
 }
 
+/// Plain binary uploads from a file descriptor (`ftp_stor_fd`, `ftp_stor_file`,
+/// `ftp_upload_file`) sent with sendfile(2) on Linux, without copying the bytes through this
+/// process: about a quarter of the client's CPU time, but slower for the servers measured to
+/// receive (BENCHMARKS.md). Off by default. It applies only while the process ignores SIGPIPE
+/// (`signal(SIGPIPE, SIG_IGN)`), since sendfile cannot be told not to raise it; otherwise
+/// uploads keep the ordinary copy, which never raises SIGPIPE.
+///
+/// # Safety
+/// `opts` must be a live pointer from `ftp_options_new`.
+#[no_mangle]
+pub unsafe extern "C" fn ftp_options_set_zero_copy_upload(
+    opts: *mut ftp_options,
+    enable: bool,
+) -> ftp_result {
+    set("ftp_options_set_zero_copy_upload", opts, |o| {
+        o.zero_copy_upload = enable;
+        Ok(())
+    })
+}
+
 /// The initial transfer type: `FTP_TYPE_BINARY` (default) or `FTP_TYPE_ASCII`.
 ///
 /// # Safety

@@ -486,7 +486,7 @@ pub unsafe extern "C" fn ftp_retr_fd(
 
 /// Uploads everything readable from the open file descriptor `fd` to `remote` (not closed).
 /// `total` is the size for progress (-1 when unknown). Sent through a buffer, with SIGPIPE
-/// suppressed (the Rust `Options::zero_copy_upload`, off by default, sends with sendfile(2)).
+/// suppressed; see `ftp_options_set_zero_copy_upload` for sendfile(2) instead.
 ///
 /// # Safety
 /// `ftp` must be live; `remote` NUL-terminated; `fd` an open descriptor for reading.

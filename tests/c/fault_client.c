@@ -18,8 +18,8 @@
  * LOCAL_PATH), cancel_retr (60 s timeouts; a RETR that another thread stops with ftp_cancel
  * after 300 ms, then ftp_cancel with no call running, then ftp_pwd; prints the cancel
  * results, the milliseconds the RETR took and PWD's result after the message), stor_fd
- * (ftp_stor_fd of the file LOCAL_PATH), stor_fd_sigign (the same with SIGPIPE ignored, so the
- * library may send it with sendfile(2)), download_fd (ftp_retr_fd into LOCAL_PATH).
+ * (ftp_stor_fd of the file LOCAL_PATH, with ftp_options_set_zero_copy_upload on), stor_fd_sigign
+ * (the same with SIGPIPE ignored, so the library sends it with sendfile(2)), download_fd (ftp_retr_fd into LOCAL_PATH).
  *
  * SIGPIPE keeps its default action here on purpose: a write that raised it would kill this
  * program (exit by signal), which the tests check for.
@@ -136,6 +136,10 @@ int main(int argc, char **argv) {
     ftp_options_set_timeout_ms(opts, 3000);
     ftp_options_set_reply_timeout_ms(opts, 600);
     ftp_options_set_data_idle_timeout_ms(opts, 600);
+    if (strncmp(op, "stor_fd", 7) == 0) {
+        /* sendfile(2) when SIGPIPE is ignored (stor_fd_sigign), the copy otherwise. */
+        ftp_options_set_zero_copy_upload(opts, true);
+    }
     if (strcmp(op, "cancel_retr") == 0) {
         ftp_options_set_timeout_ms(opts, 60000);
     }

@@ -229,10 +229,10 @@ impl RecordStream {
         self.resumed
     }
 
-    /// The next received plaintext, borrowed from the receive buffer until the next call;
-    /// empty at the end of the stream (close_notify). A stream cut without close_notify is an
-    /// `UnexpectedEof` error.
-    pub(crate) fn next_plaintext(&mut self) -> io::Result<&[u8]> {
+    /// The next received plaintext (at most `max` bytes of one record), borrowed from the
+    /// receive buffer until the next call; empty at the end of the stream (close_notify). A
+    /// stream cut without close_notify is an `UnexpectedEof` error.
+    pub(crate) fn next_plaintext(&mut self, max: usize) -> io::Result<&[u8]> {
         if !self.early.is_empty() {
             self.incoming_take_early();
         }
@@ -242,8 +242,10 @@ impl RecordStream {
                 None => return Ok(&[]),
             }
         }
-        let range = std::mem::replace(&mut self.plaintext, 0..0);
-        Ok(&self.incoming[range])
+        let from = self.plaintext.start;
+        let to = self.plaintext.end.min(from.saturating_add(max.max(1)));
+        self.plaintext.start = to;
+        Ok(&self.incoming[from..to])
     }
 
     /// Moves plaintext decrypted during the handshake into the receive buffer's plaintext
