@@ -92,15 +92,15 @@ impl NetStream {
         }
     }
 
-    /// Where the next bytes to send go: on a data connection's TLS stream, the plaintext
-    /// slots of the records about to be sealed (sealed where they are filled); otherwise
-    /// `scratch`. Fill them in order, then call [`Self::send_filled`] with the same `scratch`.
+    /// Where the next bytes to send go, at most `scratch.len()`: on a data connection's TLS
+    /// stream, the plaintext slots of the records about to be sealed (sealed where they are
+    /// filled); otherwise `scratch`. Fill them in order, then call [`Self::send_filled`] with the same `scratch`.
     pub(crate) fn send_buffers<'a>(
         &'a mut self,
         scratch: &'a mut [u8],
     ) -> [IoSliceMut<'a>; RECORDS_PER_WRITE] {
         match self {
-            NetStream::Records(s) => s.send_buffers(),
+            NetStream::Records(s) => s.send_buffers(scratch.len()),
             _ => NetStream::scratch_only(scratch),
         }
     }

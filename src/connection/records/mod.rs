@@ -499,18 +499,23 @@ impl RecordStream {
         MAX_PLAINTEXT + self.sealer.overhead()
     }
 
-    /// The places where the plaintext of the next records goes: fill them in order (a short
+    /// The places where the plaintext of the next records goes, `max` bytes at most: fill them
+    /// in order (a short
     /// fill leaves the rest empty, as `read_vectored` does), then call [`Self::send_filled`].
     /// An upload reads its source straight into them, so the bytes are sealed where they
     /// were read.
-    pub(crate) fn send_buffers(&mut self) -> [IoSliceMut<'_>; RECORDS_PER_WRITE] {
+    pub(crate) fn send_buffers(&mut self, max: usize) -> [IoSliceMut<'_>; RECORDS_PER_WRITE] {
         let slot = self.slot_len();
         let offset = self.sealer.payload_offset();
         self.outgoing.resize(slot * RECORDS_PER_WRITE, 0);
-        let mut slots = self
-            .outgoing
-            .chunks_mut(slot)
-            .map(|s| IoSliceMut::new(&mut s[offset..offset + MAX_PLAINTEXT]));
+        // At most `max` bytes in all (the session's block size), so a source is read in the
+        // blocks it was asked for.
+        let mut left = max;
+        let mut slots = self.outgoing.chunks_mut(slot).map(|s| {
+            let len = left.min(MAX_PLAINTEXT);
+            left -= len;
+            IoSliceMut::new(&mut s[offset..offset + len])
+        });
         std::array::from_fn(|_| slots.next().unwrap_or_else(|| IoSliceMut::new(&mut [])))
     }
 
@@ -592,7 +597,7 @@ impl Write for RecordStream {
     /// Seals all of `buf` (a few records per system call) and sends it.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         for batch in buf.chunks(MAX_PLAINTEXT * RECORDS_PER_WRITE) {
-            let mut slots = self.send_buffers();
+            let mut slots = self.send_buffers(batch.len());
             for (slot, chunk) in slots.iter_mut().zip(batch.chunks(MAX_PLAINTEXT)) {
                 slot[..chunk.len()].copy_from_slice(chunk);
             }
