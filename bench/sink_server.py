@@ -12,9 +12,9 @@ as pyftpdlib and vsftpd do.
 
 RETR serves DIR/NAME (any directory in the path is ignored; REST is honoured): plain with
 os.sendfile() from the page cache, over TLS with `sendall` of 4 MiB memoryview slices of the
-file, read into memory at start (every file in DIR, so no run pays for it). STOR receives into one reused 1 MiB buffer and discards the
-bytes; it counts them and replies 226 only after the whole stream, with the count in the
-reply. Every transfer appends "RETR|STOR NAME BYTES" to --log (before the 226), so the bench
+file, read into memory at start (every file in DIR, so no run pays for it). STOR receives
+into one reused 1 MiB buffer and discards the bytes; it counts them and replies 226 only
+after the whole stream, with the count in the reply. Every transfer appends "RETR|STOR NAME BYTES" to --log (before the 226), so the bench
 can check the byte count of every run.
 
 TLS (--tls): explicit, AUTH TLS (or SSL) on the control connection; data connections are
