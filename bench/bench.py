@@ -9,7 +9,8 @@ Prints a header naming the machine and every version, then for each case the med
 throughput of each tool, the median client CPU time (user + system) per GiB of payload, the
 ratios ftpc/curl and ftpc/lftp of both, how busy the server was while serving each tool, the
 peak RSS of each, and a key to the exact command lines. Whole processes are timed (connect,
-login and QUIT included) with GNU time, which also gives the CPU time and the peak RSS. The
+login and QUIT included) under GNU time, which gives the CPU time and the peak RSS; the wall
+time is the bench's own monotonic clock around the process (GNU time's has 10 ms steps). The
 server's CPU time is read from /proc for its whole process tree (vsftpd forks per session).
 The raw loopback TCP ceiling is measured the same way: a sendfile() sender and the same reader
 program. Every run's byte count is checked (what the tool reports, the file it wrote, or what
@@ -135,8 +136,11 @@ def process_tree(pid):
 def run_timed(cmd, env=None, timeout=900):
     """Runs cmd under GNU time, stdin from /dev/null, in a process group of its own (killed
     whole when it overruns `timeout`). Exits with the command and its output when it fails.
-    Returns (seconds, peak RSS KiB, CPU seconds, stdout, stderr)."""
+    Returns (seconds, peak RSS KiB, CPU seconds, stdout, stderr): the wall time from this
+    process's monotonic clock around the run (GNU time's %e has a 10 ms resolution), CPU time
+    (user + system, 10 ms resolution) and peak RSS from GNU time."""
     with tempfile.NamedTemporaryFile("r") as t:
+        start = time.perf_counter()
         proc = subprocess.Popen(["/usr/bin/time", "-f", "%e %M %U %S", "-o", t.name] + cmd,
                                 env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -146,10 +150,11 @@ def run_timed(cmd, env=None, timeout=900):
             os.killpg(proc.pid, signal.SIGKILL)  # the group this call started
             out, err = proc.communicate()
             sys.exit(f"timed out after {timeout:.0f} s: {shlex.join(cmd)}\n{out}{err}")
+        elapsed = time.perf_counter() - start
         if proc.returncode != 0:
             sys.exit(f"failed (exit {proc.returncode}): {shlex.join(cmd)}\n{out}{err}")
-        elapsed, rss, user, system = t.read().split()[-4:]
-    return float(elapsed), int(rss), float(user) + float(system), out, err
+        _, rss, user, system = t.read().split()[-4:]
+    return elapsed, int(rss), float(user) + float(system), out, err
 
 
 def timed(cmd, env=None):
@@ -339,7 +344,7 @@ class Bench:
         for label, s in samples.items():
             seconds = statistics.median(s["t"])
             stats[label] = {
-                "rate": nbytes / seconds / 1e6 if seconds > 0 else float("inf"),
+                "rate": nbytes / seconds / 1e6,
                 "cpu_gib": statistics.median(s["cpu"]) / (nbytes / GIB),
                 "busy": statistics.median(s["busy"]) if s["busy"] else None,
                 "rss": max(s["rss"]),
@@ -602,12 +607,12 @@ class Bench:
         others = [t for t in tools if t != "ftpc"] if "ftpc" in tools else []
         lines = ["# ftpc benchmark", ""]
         lines += [f"- **{title}**: {value}" for title, value in self.header]
-        lines += ["", "Medians of the runs; whole processes timed with GNU time (connect, login "
-                  "and QUIT included; 10 ms resolution). CPU: user + system seconds of the "
-                  "client process per GiB of payload. Ratios ftpc/X: above 1 ftpc is faster "
-                  "(MB/s); below 1 ftpc is cheaper (CPU per GiB). Server busy: the server's "
-                  "CPU time over the run's wall time (100 % is one core). [n]: the command "
-                  "lines, under the tables.", ""]
+        lines += ["", "Medians of the runs; whole processes timed (connect, login and QUIT "
+                  "included). CPU: user + system seconds of the client process per GiB of "
+                  "payload, from GNU time (10 ms resolution per run). Ratios ftpc/X: above 1 "
+                  "ftpc is faster (MB/s); below 1 ftpc is cheaper (CPU per GiB). Server busy: "
+                  "the server's CPU time over the run's wall time (100 % is one core). [n]: "
+                  "the command lines, under the tables.", ""]
         head = (["case"] + [f"{t} MB/s" for t in tools] + [f"ftpc/{o} MB/s" for o in others]
                 + [f"{t} CPU s/GiB" for t in tools] + [f"ftpc/{o} CPU" for o in others]
                 + [f"server busy ({' / '.join(tools)})", f"peak RSS ({' / '.join(tools)})",
