@@ -81,6 +81,9 @@ class Passive:
         try:
             conn, _ = self.listener.accept()
             conn.settimeout(None)
+            # Else Nagle holds a transfer's last small record (or close_notify) until the
+            # client's delayed ACK: 40 ms per transfer.
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.ctx is not None:
                 conn = self.ctx.wrap_socket(conn, server_side=True)
             self.conn = conn
