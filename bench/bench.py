@@ -196,8 +196,8 @@ def curl_bytes(out, err):
 
 
 def lftp_bytes(out, err):
-    """lftp with cmd:interactive: "N bytes transferred" after the command."""
-    found = re.findall(r"(\d+) bytes transferred", out + err)
+    """lftp with cmd:interactive: "N bytes transferred" ("1 byte") after the command."""
+    found = re.findall(r"(\d+) bytes? transferred", out + err)
     return int(found[-1]) if found else None
 
 
