@@ -150,6 +150,10 @@ def run_timed(cmd, env=None, timeout=900):
             os.killpg(proc.pid, signal.SIGKILL)  # the group this call started
             out, err = proc.communicate()
             sys.exit(f"timed out after {timeout:.0f} s: {shlex.join(cmd)}\n{out}{err}")
+        except BaseException:  # Ctrl-C or SIGTERM: the tool is in a group of its own
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
             sys.exit(f"failed (exit {proc.returncode}): {shlex.join(cmd)}\n{out}{err}")
@@ -283,6 +287,9 @@ def main():
     ap.add_argument("--tools", default=",".join(TOOLS),
                     help="comma-separated, from ftpc,curl,lftp (default: all three)")
     args = ap.parse_args()
+    # SIGTERM unwinds like Ctrl-C: the running tool is killed, the servers stopped, the work
+    # directory removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.tools = [t for t in args.tools.split(",") if t]
     unknown = set(args.tools) - set(TOOLS)
     if unknown or not args.tools:
