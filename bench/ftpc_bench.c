@@ -3,6 +3,8 @@
  * "BYTES SECONDS".
  *
  *   ftpc_bench download URL          RETR into a null sink
+ *   ftpc_bench download-file URL PATH  RETR into a file (open O_WRONLY|O_CREAT|O_TRUNC,
+ *                                    then ftp_retr_fd); prints the file's size
  *   ftpc_bench upload URL FILE       STOR from a file (page cache)
  *   ftpc_bench many URL COUNT        RETR f0000.bin .. over one session
  *   ftpc_bench tcp HOST PORT         raw TCP: read a connection to its end (the ceiling)
@@ -72,7 +74,8 @@ static int raw_tcp(const char *host, const char *port) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s download|upload|many URL [FILE|COUNT]\n", argv[0]);
+        fprintf(stderr, "usage: %s download|download-file|upload|many URL [PATH|FILE|COUNT]\n",
+                argv[0]);
         return 2;
     }
     const char *mode = argv[1];
@@ -107,6 +110,24 @@ int main(int argc, char **argv) {
         start = now();
         rc = ftp_retr(ftp, path, 0, discard, NULL, NULL);
         bytes = received;
+    } else if (strcmp(mode, "download-file") == 0 && argc == 4) {
+        int fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) {
+            perror(argv[3]);
+            return 1;
+        }
+        start = now();
+        rc = ftp_retr_fd(ftp, path, fd, NULL, NULL);
+        struct stat st;
+        if (fstat(fd, &st) != 0) {
+            perror(argv[3]);
+            return 1;
+        }
+        bytes = (uint64_t)st.st_size;
+        if (close(fd) != 0) {
+            perror(argv[3]);
+            return 1;
+        }
     } else if (strcmp(mode, "upload") == 0 && argc == 4) {
         int fd = open(argv[3], O_RDONLY);
         struct stat st;
