@@ -466,7 +466,8 @@ class Bench:
     def real_server(self, kind, tls):
         args, size = self.args, self.size
         label = f"{kind} {'TLS' if tls else 'plain'}"
-        names = [f"{label} download", f"{label} download to file", f"{label} upload"]
+        names = [f"{label} download", f"{label} download to file", f"{label} upload",
+                 f"{label} upload, ftpc with sendfile"]
         if not tls:
             names.append(f"{label} {args.small_files} x 4 KiB")
         if kind == "pyftpdlib" and not tls:
@@ -499,6 +500,13 @@ class Bench:
                           files=[up["curl"]]),
                 self.lftp(tls, port, f"put {self.big} -o up-lftp.bin", files=[up["lftp"]]),
             ], size, server)
+            if not tls:
+                # The opt-in zero-copy upload (sendfile), beside curl: is it worth its default?
+                self.case(f"{label} upload, ftpc with sendfile", [
+                    self.ftpc("upload", f"{url}/up-ftpc.bin", self.big, files=[up["ftpc"]]),
+                    self.curl(tls, "-T", self.big, f"{curl_url}/up-curl.bin", upload=True,
+                              files=[up["curl"]]),
+                ], size, server, extra_env={"FTPC_ZERO_COPY_UPLOAD": "1"})
             if not tls and self.wanted(f"{label} {args.small_files} x 4 KiB"):
                 self.small_files(label, root, url, curl_url, port, server)
             if kind == "pyftpdlib" and not tls:
@@ -578,7 +586,8 @@ class Bench:
         size = self.size
         label = f"sink {'TLS' if tls else 'plain'}"
         boundary = f"C boundary {'TLS' if tls else 'plain'} download"
-        names = [f"{label} download", f"{label} upload", boundary]
+        names = [f"{label} download", f"{label} upload", f"{label} upload, ftpc with sendfile",
+                 boundary]
         if not any(self.wanted(n) for n in names):
             return
         root = self.server_root(f"sink-{'tls' if tls else 'plain'}")
@@ -599,6 +608,11 @@ class Bench:
                 self.curl(tls, "-T", self.big, f"{curl_url}/up-curl.bin", upload=True),
                 self.lftp(tls, port, f"put {self.big} -o up-lftp.bin"),
             ], size, server)
+            if not tls:
+                self.case(f"{label} upload, ftpc with sendfile", [
+                    self.ftpc("upload", f"{url}/up-ftpc.bin", self.big),
+                    self.curl(tls, "-T", self.big, f"{curl_url}/up-curl.bin", upload=True),
+                ], size, server, extra_env={"FTPC_ZERO_COPY_UPLOAD": "1"})
             if self.has("ftpc"):
                 self.case(boundary, [
                     Tool("C API", [BENCH, "download", f"{url}/big.bin"], printed_bytes),

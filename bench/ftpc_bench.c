@@ -10,12 +10,14 @@
  *   ftpc_bench tcp HOST PORT         raw TCP: read a connection to its end (the ceiling)
  *
  * FTP_PASSWORD and FTPC_CA_FILE as in examples-c; FTPC_BLOCK_SIZE overrides the library's
- * block size (64 KiB) for experiments.
+ * block size (64 KiB) for experiments; FTPC_ZERO_COPY_UPLOAD (any value) sends plain uploads
+ * with sendfile(2) (ftp_options_set_zero_copy_upload, with SIGPIPE ignored).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +93,11 @@ int main(int argc, char **argv) {
     const char *block = getenv("FTPC_BLOCK_SIZE");
     if (block != NULL) {
         ftp_options_set_block_size(opts, (size_t)atol(block));
+    }
+    if (getenv("FTPC_ZERO_COPY_UPLOAD") != NULL) {
+        /* sendfile(2) for plain uploads: the library uses it only while SIGPIPE is ignored. */
+        signal(SIGPIPE, SIG_IGN);
+        ftp_options_set_zero_copy_upload(opts, true);
     }
     const char *rate = getenv("FTPC_MAX_RATE"); /* bytes per second, both directions */
     if (rate != NULL) {
