@@ -2,7 +2,6 @@
 
 use std::io::{self, IoSliceMut, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::{ClientConnection, HandshakeKind, ProtocolVersion, StreamOwned};
@@ -10,7 +9,7 @@ use rustls::{ClientConnection, HandshakeKind, ProtocolVersion, StreamOwned};
 use super::cancel::Canceller;
 use super::records::{RecordStream, RECORDS_PER_WRITE};
 use super::socket::Socket;
-use super::tls::{describe, rustls_error, TicketCounter, TlsContext};
+use super::tls::{describe, rustls_error, TlsContext};
 use super::{is_timeout, Deadline};
 use crate::error::{Error, Result, TimeoutPhase};
 
@@ -24,8 +23,6 @@ pub(crate) enum NetStream {
 
 pub(crate) struct TlsStream {
     stream: StreamOwned<ClientConnection, Socket>,
-    tickets: Arc<TicketCounter>,
-    tickets_at_handshake: u64,
 }
 
 impl NetStream {
@@ -154,10 +151,7 @@ impl NetStream {
     ) -> Result<NetStream> {
         let mut conn = ClientConnection::new(tls.config.clone(), tls.server_name.clone())
             .map_err(|e| tls_failure(context, &e))?;
-        let deadline = Deadline::after(timeout);
-        let mut sock = Socket::new(tcp, canceller).map_err(|e| Error::io(context, e))?;
-        // One deadline for the whole handshake, however the peer paces its bytes.
-        sock.set_deadline(deadline.at());
+        let (mut sock, deadline) = handshake_socket(tcp, timeout, context, canceller)?;
         while conn.is_handshaking() {
             match conn.complete_io(&mut sock) {
                 Ok((0, 0)) if conn.is_handshaking() => {
@@ -167,17 +161,12 @@ impl NetStream {
                     })
                 }
                 Ok(_) => {}
-                Err(e) if is_timeout(&e) => {
-                    return Err(deadline.expired(context, TimeoutPhase::TlsHandshake))
-                }
-                Err(e) => return Err(tls_io_error(context, e)),
+                Err(e) => return Err(handshake_io_error(&deadline, context, e)),
             }
         }
         sock.set_deadline(None);
         Ok(NetStream::Tls(Box::new(TlsStream {
             stream: StreamOwned::new(conn, sock),
-            tickets: tls.tickets.clone(),
-            tickets_at_handshake: tls.tickets.received(),
         })))
     }
 
@@ -186,32 +175,11 @@ impl NetStream {
     /// that reaches the server earlier makes OpenSSL servers issue no ticket (so the session's
     /// supply of tickets drains, one per empty upload) and makes vsftpd fail the transfer with
     /// 426. Only done when the server issues tickets at all, and given up for the session after
-    /// one connection delivered none in time.
+    /// one connection delivered none in time. Data connections only (the control connection
+    /// never waits).
     pub(crate) fn await_session_ticket(&mut self, limit: Duration) {
-        let tls = match self {
-            NetStream::Plain(_) => return,
-            NetStream::Records(records) => return records.await_session_ticket(limit),
-            NetStream::Tls(tls) => tls,
-        };
-        let tls13 = tls.stream.conn.protocol_version() == Some(ProtocolVersion::TLSv1_3);
-        if !tls13 || !tls.tickets.worth_waiting() {
-            return;
-        }
-        tls.stream.sock.set_limit(Some(limit));
-        while tls.tickets.received() == tls.tickets_at_handshake {
-            match tls.stream.conn.read_tls(&mut tls.stream.sock) {
-                Err(e) if is_timeout(&e) => {
-                    // None came in time: this server issues none here; stop waiting for them.
-                    tls.tickets.give_up();
-                    return;
-                }
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    if tls.stream.conn.process_new_packets().is_err() {
-                        return;
-                    }
-                }
-            }
+        if let NetStream::Records(records) = self {
+            records.await_session_ticket(limit);
         }
     }
 
@@ -298,6 +266,29 @@ impl Write for NetStream {
             NetStream::Tls(s) => s.send_pending(),
             NetStream::Records(s) => s.flush(),
         }
+    }
+}
+
+/// The socket of a TLS handshake on `tcp`, with one deadline for the whole handshake, however
+/// the peer paces its bytes.
+pub(crate) fn handshake_socket(
+    tcp: TcpStream,
+    timeout: Option<Duration>,
+    context: &str,
+    canceller: &Canceller,
+) -> Result<(Socket, Deadline)> {
+    let deadline = Deadline::after(timeout);
+    let mut sock = Socket::new(tcp, canceller).map_err(|e| Error::io(context, e))?;
+    sock.set_deadline(deadline.at());
+    Ok((sock, deadline))
+}
+
+/// A handshake's I/O failure: the deadline's expiry, or the TLS failure that names its cause.
+pub(crate) fn handshake_io_error(deadline: &Deadline, context: &str, err: io::Error) -> Error {
+    if is_timeout(&err) {
+        deadline.expired(context, TimeoutPhase::TlsHandshake)
+    } else {
+        tls_io_error(context, err)
     }
 }
 

@@ -231,16 +231,7 @@ impl Client {
             // The source ended before the size the caller announced: a source that failed,
             // not a complete file. ABOR, and never report it as stored.
             let _ = self.abort_transfer(conn);
-            return Err(Error::io(
-                format!("{context}: reading the data to send"),
-                io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!(
-                        "the data source ended after {} of the {total} bytes announced",
-                        offset + sent
-                    ),
-                ),
-            ));
+            return Err(source_ended_early(&context, offset + sent, total));
         }
         if let Err(e) = conn.flush() {
             return Err(self.fail_transfer(

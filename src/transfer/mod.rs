@@ -42,6 +42,18 @@ pub struct TransferOptions<'a> {
     pub progress: Option<&'a mut ProgressFn<'a>>,
 }
 
+/// An upload's source that ended after `sent` of the `total` bytes announced: a source that
+/// failed, not a complete file (the transfer is aborted, never reported as stored).
+pub(crate) fn source_ended_early(context: &str, sent: u64, total: u64) -> Error {
+    Error::io(
+        format!("{context}: reading the data to send"),
+        std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the data source ended after {sent} of the {total} bytes announced"),
+        ),
+    )
+}
+
 pub(crate) fn is_truncation(err: &Error) -> bool {
     matches!(err, Error::Tls { detail, .. } if detail.contains(crate::error::TRUNCATED_MARK))
 }

@@ -347,15 +347,10 @@ mod imp {
             if let Err(e) = drain(&pipe_read, n, file, &mut bounce) {
                 break Outcome::Local(e);
             }
-            if let Some(limit) = conn.limits.as_deref().and_then(|l| l.download.as_ref()) {
-                if let Err(e) = limit.pace(n, &canceller) {
-                    break Outcome::Network(e);
-                }
-            }
-            if let Some(observer) = progress.as_mut() {
-                if observer(offset + received, total) == Flow::Stop {
-                    break Outcome::Stopped;
-                }
+            let limit = conn.limits.as_deref().and_then(|l| l.download.as_ref());
+            let done = offset + received;
+            if let Some(end) = after_chunk(limit, n, &canceller, &mut progress, done, total) {
+                break end;
             }
         };
         drop(socket);
@@ -472,15 +467,11 @@ mod imp {
             }
             conn.sent += n as u64;
             sent += n as u64;
-            if let Some(limit) = limit.as_ref() {
-                if let Err(e) = limit.pace(n, &canceller) {
-                    break Outcome::Network(e);
-                }
-            }
-            if let Some(observer) = progress.as_mut() {
-                if observer(offset + sent, total) == Flow::Stop {
-                    break Outcome::Stopped;
-                }
+            let done = offset + sent;
+            if let Some(end) =
+                after_chunk(limit.as_ref(), n, &canceller, &mut progress, done, total)
+            {
+                break end;
             }
         };
         drop(socket);
@@ -488,18 +479,32 @@ mod imp {
             // As the copy loop: a source that ended before the announced size is a source
             // that failed, never a stored file.
             let _ = client.abort_transfer(conn);
-            return Err(Error::io(
-                format!("{context}: reading the data to send"),
-                io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!(
-                        "the data source ended after {} of the {total} bytes announced",
-                        offset + sent
-                    ),
-                ),
+            return Err(crate::transfer::source_ended_early(
+                &context,
+                offset + sent,
+                total,
             ));
         }
         finish(client, conn, outcome, &context, sent)
+    }
+
+    /// After a chunk of `n` bytes moved (`done` in all): its pace under a bandwidth limit,
+    /// then progress; the outcome that ends the loop, if one does.
+    fn after_chunk(
+        limit: Option<&crate::rate::RateLimit>,
+        n: usize,
+        canceller: &Canceller,
+        progress: &mut Option<&mut crate::transfer::ProgressFn<'_>>,
+        done: u64,
+        total: Option<u64>,
+    ) -> Option<Outcome> {
+        if let Some(limit) = limit {
+            if let Err(e) = limit.pace(n, canceller) {
+                return Some(Outcome::Network(e));
+            }
+        }
+        let observer = progress.as_mut()?;
+        (observer(done, total) == Flow::Stop).then_some(Outcome::Stopped)
     }
 
     enum Sent {

@@ -28,11 +28,11 @@ use rustls::{
 };
 
 use super::cancel::Canceller;
+use super::is_timeout;
 use super::socket::Socket;
-use super::stream::{tls_failure, tls_io_error};
+use super::stream::{handshake_io_error, handshake_socket, tls_failure};
 use super::tls::{TicketCounter, TlsContext};
-use super::{is_timeout, Deadline};
-use crate::error::{Error, Result, TimeoutPhase};
+use crate::error::{Error, Result};
 
 mod seal;
 
@@ -105,17 +105,8 @@ impl RecordStream {
     ) -> Result<RecordStream> {
         let mut conn = UnbufferedClientConnection::new(tls.config.clone(), tls.server_name.clone())
             .map_err(|e| tls_failure(context, &e))?;
-        let deadline = Deadline::after(timeout);
-        let mut sock = Socket::new(tcp, canceller).map_err(|e| Error::io(context, e))?;
-        // One deadline for the whole handshake, however the peer paces its bytes.
-        sock.set_deadline(deadline.at());
-        let io_failure = |e: io::Error| {
-            if is_timeout(&e) {
-                deadline.expired(context, TimeoutPhase::TlsHandshake)
-            } else {
-                tls_io_error(context, e)
-            }
-        };
+        let (mut sock, deadline) = handshake_socket(tcp, timeout, context, canceller)?;
+        let io_failure = |e: io::Error| handshake_io_error(&deadline, context, e);
         let tickets_before = tls.tickets.received();
         let mut incoming = vec![0u8; RECEIVE_BUFFER];
         let mut filled = 0;
