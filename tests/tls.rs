@@ -386,6 +386,8 @@ in_a_row! {
     in_a_row_vsftpd_explicit_tls13: Vsftpd, Explicit, Tls13;
     in_a_row_vsftpd_implicit_tls12: Vsftpd, Implicit, Tls12;
     in_a_row_vsftpd_implicit_tls13: Vsftpd, Implicit, Tls13;
+    // pyftpdlib does not require reuse, but resumes, and sends tickets on data connections.
+    in_a_row_pyftpdlib_explicit_tls13: Pyftpdlib, Explicit, Tls13;
 }
 
 fn prot_clear(kind: Kind) {
