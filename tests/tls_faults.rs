@@ -226,3 +226,54 @@ fn truncation_names_the_option_and_is_not_retried() {
     let text = err.to_string();
     assert!(text.contains("allow_missing_close_notify"), "{text}");
 }
+
+/// The server sends a short file and its close_notify together with the last flight of its
+/// handshake (TLS 1.3 data sent right after its Finished, before ours arrives), so all of it
+/// comes in the client's last handshake read: the file is complete, not a handshake failure.
+#[test]
+fn data_and_close_notify_in_the_handshake_flight() {
+    for body in [&b"hello"[..], &b""[..]] {
+        let server = Scripted::start_tls(move |s| {
+            s.greet_and_prepare();
+            let listener = s.answer_epsv();
+            s.expect("RETR");
+            s.send("150 Opening BINARY mode data connection for f\r\n");
+            let (mut tcp, _) = listener.accept().unwrap();
+            // TLS 1.3 lets a server send right after its Finished ("0.5-RTT" data).
+            let mut config = (*common::tls_scripted::server_config()).clone();
+            config.send_half_rtt_data = true;
+            let mut conn = rustls::ServerConnection::new(std::sync::Arc::new(config)).unwrap();
+            // Read the ClientHello until the server's flight (ending with its Finished) is
+            // ready, then seal the file and close_notify behind it and send it all at once.
+            while !conn.wants_write() {
+                conn.read_tls(&mut tcp).unwrap();
+                conn.process_new_packets().unwrap();
+            }
+            conn.writer().write_all(body).unwrap();
+            conn.send_close_notify();
+            let mut flight = Vec::new();
+            while conn.wants_write() {
+                conn.write_tls(&mut flight).unwrap();
+            }
+            tcp.write_all(&flight).unwrap();
+            // The client's Finished, then the end.
+            while conn.is_handshaking() {
+                if conn.complete_io(&mut tcp).is_err() {
+                    break;
+                }
+            }
+            drop(tcp);
+            s.send("226 Transfer complete\r\n");
+            s.serve_until_quit();
+        });
+        let mut options = Options::default().with_timeout(Some(Duration::from_secs(10)));
+        options.tls.level = TlsLevel::Implicit;
+        options.tls.ca_file = Some(common::cert_dir().join("ca.pem"));
+        let mut ftp = login(&server, options);
+        let mut got = Vec::new();
+        ftp.retr("f", &mut got).expect("RETR");
+        assert_eq!(got, body);
+        ftp.quit().unwrap();
+        server.finish();
+    }
+}

@@ -9,6 +9,12 @@
 //! rustls stream copied every decrypted record into a vector of its own and then into ours:
 //! perf put 43 % of a TLS download's client samples in that first copy (BENCHMARKS.md).
 //!
+//! A limit rustls leaves us: should the handshake's last read end with part of a
+//! post-handshake handshake message split over records (a session ticket longer than a
+//! record, in the same read as the server's Finished), rustls has decrypted that part in
+//! place and does not say so at the hand-over, and the next record fails to open (an error,
+//! never wrong data). No server seen does this.
+//!
 //! The control connection keeps rustls' buffered stream: it carries a few lines per command,
 //! where the copies cost nothing and rustls' own reading of alerts and tickets is simpler.
 
@@ -31,7 +37,7 @@ use super::cancel::Canceller;
 use super::is_timeout;
 use super::socket::Socket;
 use super::stream::{handshake_io_error, handshake_socket, tls_failure};
-use super::tls::{TicketCounter, TlsContext};
+use super::tls::{rustls_error, TicketCounter, TlsContext};
 use crate::error::{Error, Result};
 
 mod seal;
@@ -90,6 +96,10 @@ pub(crate) struct RecordStream {
     /// A handshake message split across records, kept until it is whole.
     handshake_message: Vec<u8>,
     peer_closed: bool,
+    /// Our close_notify went out: nothing more may be sent (a key update is not answered).
+    sent_close_notify: bool,
+    /// The first TLS failure: a connection that failed stays failed (a bad record ends it).
+    failure: Option<rustls::Error>,
     tickets: Arc<TicketCounter>,
     tickets_before: u64,
 }
@@ -112,6 +122,9 @@ impl RecordStream {
         let mut filled = 0;
         let mut outgoing = Vec::new();
         let mut early = Vec::new();
+        // close_notify can come in the handshake's last read, after the data (a short file,
+        // an empty listing): the stream then ends after `early`.
+        let mut peer_closed = false;
         loop {
             let UnbufferedStatus { mut discard, state } =
                 conn.process_tls_records(&mut incoming[..filled]);
@@ -157,6 +170,7 @@ impl RecordStream {
                     }
                 }
                 ConnectionState::WriteTraffic(_) => established = true,
+                ConnectionState::PeerClosed => peer_closed = true,
                 _ => {
                     return Err(Error::Tls {
                         context: context.to_string(),
@@ -198,7 +212,9 @@ impl RecordStream {
             plaintext: 0..0,
             early,
             handshake_message: Vec::new(),
-            peer_closed: false,
+            peer_closed,
+            sent_close_notify: false,
+            failure: None,
             tickets: tls.tickets.clone(),
             tickets_before,
         })
@@ -267,6 +283,9 @@ impl RecordStream {
 
     /// Opens the next record, reading from the socket until one is whole.
     fn open_record(&mut self) -> io::Result<Opened> {
+        if let Some(failure) = &self.failure {
+            return Err(tls_error(failure.clone()));
+        }
         loop {
             if self.peer_closed {
                 return Ok(Opened::Closed);
@@ -278,12 +297,17 @@ impl RecordStream {
                 let version = ProtocolVersion::from(u16::from_be_bytes([header[1], header[2]]));
                 let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
                 if len > MAX_RECORD_BODY {
+                    self.failure = Some(rustls::Error::PeerSentOversizedRecord);
                     return Err(tls_error(rustls::Error::PeerSentOversizedRecord));
                 }
                 if available >= HEADER_LEN + len {
                     let body = self.start + HEADER_LEN..self.start + HEADER_LEN + len;
                     self.start = body.end;
-                    return self.open(typ, version, body);
+                    let opened = self.open(typ, version, body);
+                    if let Err(e) = &opened {
+                        self.failure = rustls_error(e).cloned();
+                    }
+                    return opened;
                 }
                 self.make_room(HEADER_LEN + len);
             } else {
@@ -341,6 +365,12 @@ impl RecordStream {
         let typ = plain.typ;
         let offset = plain.payload.as_ptr() as usize - base;
         let range = offset..offset + plain.payload.len();
+        if typ != ContentType::Handshake && !self.handshake_message.is_empty() {
+            // RFC 8446 5.1: a handshake message's fragments are not interleaved with others.
+            return Err(tls_error(rustls::Error::General(
+                "the server interleaved a record with a split handshake message".into(),
+            )));
+        }
         match typ {
             ContentType::ApplicationData if range.is_empty() => Ok(Opened::Other),
             ContentType::ApplicationData => Ok(Opened::Data(range)),
@@ -420,10 +450,17 @@ impl RecordStream {
                             )))
                         }
                     };
+                    if !self.handshake_message.is_empty() {
+                        // RFC 8446 5.1: a key update ends its record (what follows was sealed
+                        // with the old key).
+                        return Err(tls_error(rustls::Error::General(
+                            "the server sent more after a key update in the same record".into(),
+                        )));
+                    }
                     let (seq, secrets) = self.session.update_rx_secret().map_err(tls_error)?;
                     self.decrypter = decrypter(self.suite, secrets).map_err(tls_error)?;
                     self.read_seq = seq;
-                    if update_requested {
+                    if update_requested && !self.sent_close_notify {
                         self.update_write_key()?;
                     }
                 }
@@ -517,7 +554,12 @@ impl RecordStream {
         }
         let slot = self.slot_len();
         let records = filled.div_ceil(MAX_PLAINTEXT);
-        debug_assert!(records <= RECORDS_PER_WRITE);
+        if records > RECORDS_PER_WRITE {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "more bytes reported read than the send buffers hold",
+            ));
+        }
         let first_seq = self.next_write_seq(records as u64)?;
         let mut end = 0;
         for (i, record) in self.outgoing.chunks_mut(slot).take(records).enumerate() {
@@ -535,6 +577,7 @@ impl RecordStream {
 
     /// Sends close_notify.
     pub(crate) fn send_close_notify(&mut self) -> io::Result<()> {
+        self.sent_close_notify = true;
         let seq = self.next_write_seq(1)?;
         self.send_message(ContentType::Alert, &[1, 0], seq)
     }
@@ -547,7 +590,12 @@ impl RecordStream {
             return;
         }
         self.sock.set_limit(Some(limit));
-        while self.tickets.received() == self.tickets_before && self.plaintext.is_empty() {
+        // Application data (kept for the reader) ends the wait: the server is past its
+        // handshake.
+        while self.tickets.received() == self.tickets_before
+            && self.plaintext.is_empty()
+            && self.early.is_empty()
+        {
             match self.open_record() {
                 Err(e) if is_timeout(&e) => {
                     // None came in time: this server issues none here; stop waiting for them.

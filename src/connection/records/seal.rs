@@ -100,16 +100,18 @@ impl Sealer {
         let offset = self.payload_offset();
         let body_len = total - HEADER_LEN;
         let nonce = Nonce::new(&self.iv, seq).0;
+        // The additional data: TLS 1.3's is the record header (5 bytes), TLS 1.2's 13 bytes.
+        let mut aad = [0u8; 13];
         let (outer_typ, sealed_len, aad) = match self.construction {
             Construction::Tls13 => {
                 // The real content type goes inside, after the plaintext.
                 record[offset + len] = typ.into();
-                let aad = make_tls13_aad(body_len);
-                (ContentType::ApplicationData, len + 1, aad.to_vec())
+                aad[..5].copy_from_slice(&make_tls13_aad(body_len));
+                (ContentType::ApplicationData, len + 1, &aad[..5])
             }
             Construction::Tls12Gcm | Construction::Tls12Chacha => {
-                let aad = make_tls12_aad(seq, typ, ProtocolVersion::TLSv1_2, len);
-                (typ, len, aad.to_vec())
+                aad.copy_from_slice(&make_tls12_aad(seq, typ, ProtocolVersion::TLSv1_2, len));
+                (typ, len, &aad[..])
             }
         };
         if self.construction == Construction::Tls12Gcm {
