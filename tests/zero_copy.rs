@@ -22,7 +22,6 @@ fn scratch_file(dir: &std::path::Path, name: &str, data: &[u8]) -> std::path::Pa
     path
 }
 
-#[cfg(feature = "real-servers")]
 mod real {
     use super::*;
     use common::{pattern, scratch_dir, sha256, Kind, Mode, Server};
@@ -141,27 +140,32 @@ mod real {
     }
 
     #[test]
+    #[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
     fn pyftpdlib_round_trips() {
         round_trips(Kind::Pyftpdlib);
     }
 
     #[test]
+    #[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
     fn vsftpd_round_trips() {
         round_trips(Kind::Vsftpd);
     }
 
     #[test]
+    #[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
     fn proftpd_round_trips() {
         round_trips(Kind::Proftpd);
     }
 
     #[test]
+    #[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
     fn pureftpd_round_trips() {
         round_trips(Kind::PureFtpd);
     }
 
     /// An upload continued with REST from an offset of the local file.
     #[test]
+    #[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
     fn upload_resumed_from_an_offset() {
         let server = Server::start(Kind::Pyftpdlib);
         let dir = scratch_dir("zero-copy-rest");
@@ -187,6 +191,7 @@ mod real {
     /// TYPE A and TLS data connections take the copy loop (4 KiB steps), with the same bytes
     /// as before.
     #[test]
+    #[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
     fn ascii_and_tls_take_the_copy_loop() {
         let server = Server::start(Kind::Pyftpdlib);
         let dir = scratch_dir("zero-copy-fallback");
@@ -230,6 +235,7 @@ mod real {
     /// A FIFO is spliced into; a socket takes the copy loop (splice into a socket could raise
     /// SIGPIPE); uploads keep to the copy loop unless `Options::zero_copy_upload` is on.
     #[test]
+    #[cfg_attr(not(feature = "real-servers"), ignore = "needs feature real-servers")]
     fn fifos_sockets_and_the_upload_switch() {
         let server = Server::start(Kind::Vsftpd);
         let data = pattern(4 * 1024 * 1024 + 9, 4);
